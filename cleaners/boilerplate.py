@@ -1,0 +1,133 @@
+"""Decide, line by line, what is boilerplate. Signals come from signals.py.
+
+Every verdict carries a stable category and the rule that decided, so each removal
+can be audited and counted. The rules describe kinds of boilerplate (an ad marker,
+a sign-up block, a "Read also" header and the headlines under it), never one site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from . import signals as sg
+
+
+@dataclass(frozen=True)
+class Verdict:
+    keep: bool
+    category: str | None = None
+    rule: str | None = None
+
+
+KEEP = Verdict(True)
+
+
+def _remove(category: str, rule: str) -> Verdict:
+    return Verdict(False, category, rule)
+
+
+# Bounds on line length for phrase rules: a long paragraph that merely mentions a
+# newsletter or a photo is prose, not boilerplate.
+MAX_WORDS_PREFIX_RULE = 40
+MAX_WORDS_SHORT_RULE = 25
+MAX_WORDS_CREDIT = 20
+MAX_WORDS_HEADLINE = 25
+MAX_RELATED_LIST = 12
+# A line that stacks this many distinct subscription cues (subscribe, newsletter,
+# Telegram, donate...) is a promotion block, however long.
+MIN_SUBSCRIBE_CUES_ANY_LENGTH = 3
+
+
+def classify_line(line: str, s: sg.LineSignals) -> Verdict:
+    """The verdict of the phrase and shape rules on one line, out of context."""
+    whole = s.whole
+    if not s.has_letters:
+        return KEEP
+    if sg.ADVERTISEMENT_LINE_RE.fullmatch(whole):
+        return _remove("advertisement", "ad_marker_line")
+    if sg.SITE_CHROME_LINE_RE.fullmatch(whole):
+        return _remove("site_chrome", "ui_label_line")
+    if s.n_words <= 3 and ("logo" in whole or "favicon" in whole):
+        return _remove("site_chrome", "logo_label")
+    if s.n_words <= MAX_WORDS_SHORT_RULE and sg.COPYRIGHT_RE.search(line):
+        return _remove("site_chrome", "copyright_line")
+    if s.n_words <= 60 and sg.COOKIE_RE.search(line):
+        return _remove("site_chrome", "cookie_notice")
+    non_space = s.n_chars - line.count(" ")
+    if s.markup_chars and s.markup_chars * 2 >= non_space:
+        return _remove("markup_residue", "markup_line")
+    if sg.RELATED_HEADER_RE.fullmatch(line.strip()):
+        return _remove("related_link", "related_header")
+    if s.n_words <= MAX_WORDS_PREFIX_RULE and sg.RELATED_PREFIX_RE.match(line):
+        return _remove("related_link", "related_prefix")
+    if s.n_words <= MAX_WORDS_PREFIX_RULE and sg.PROMO_PREFIX_RE.match(line):
+        return _remove("promo", "promo_prefix")
+    if s.n_words <= 60 and sg.PROMO_ANYWHERE_RE.search(line):
+        return _remove("promo", "promo_phrase")
+    if s.n_words <= MAX_WORDS_PREFIX_RULE and sg.NO_SPAM_RE.search(line):
+        return _remove("subscribe", "no_spam_promise")
+    if sg.SUBSCRIBE_START_RE.match(line) and (
+        s.n_words <= MAX_WORDS_SHORT_RULE or s.subscribe_cues >= 2
+    ):
+        return _remove("subscribe", "subscribe_call")
+    if s.subscribe_cues >= MIN_SUBSCRIBE_CUES_ANY_LENGTH:
+        return _remove("subscribe", "subscribe_cues")
+    if s.n_words <= 60 and sg.SYNDICATION_RE.search(line):
+        return _remove("syndication", "syndication_note")
+    if s.n_words <= MAX_WORDS_CREDIT and (
+        sg.PHOTO_CREDIT_RE.match(line) or sg.PHOTO_BY_RE.match(line.strip())
+    ):
+        return _remove("photo_credit", "credit_prefix")
+    if s.n_words <= 12 and not s.ends_sentence and sg.PHOTO_AGENCY_RE.search(line):
+        return _remove("photo_credit", "image_agency")
+    return KEEP
+
+
+def is_headline_shaped(s: sg.LineSignals, line: str) -> bool:
+    """A short line that does not end like a sentence: a linked headline."""
+    last = line.rstrip()[-1:]
+    return 2 <= s.n_words <= MAX_WORDS_HEADLINE and last not in ".!…:;,"
+
+
+def classify_lines(
+    lines: Sequence[str],
+    *,
+    repeated: Mapping[int, int] | None = None,
+    repeated_min_docs: int = 3,
+    repeated_min_words: int = 4,
+    source_lines: frozenset[str] = frozenset(),
+) -> list[Verdict]:
+    """Verdicts for all lines of a document, using their neighbours.
+
+    ``repeated`` maps a line index to the number of documents of the same source that
+    contain the line (cross-document repetition, counted by the flow).
+    ``source_lines`` are ``line_key`` forms configured as a source's own boilerplate.
+    """
+    verdicts: list[Verdict] = []
+    in_related_list = 0  # > 0 while under a "Read also" header: items left
+    for i, line in enumerate(lines):
+        if not line.strip():
+            verdicts.append(KEEP)  # blank lines are dropped by segmentation, not audited
+            continue
+        s = sg.measure_line(line)
+        verdict = classify_line(line, s)
+        if verdict.keep and in_related_list and is_headline_shaped(s, line):
+            verdict = _remove("related_link", "related_list_item")
+        if verdict.keep and source_lines and sg.line_key(line) in source_lines:
+            verdict = _remove("site_chrome", "source_rule")
+        if (
+            verdict.keep
+            and repeated
+            and repeated.get(i, 0) >= repeated_min_docs
+            and s.n_words >= repeated_min_words
+        ):
+            verdict = _remove("repeated_line", "repeated_across_documents")
+        if verdict.rule == "related_header":
+            in_related_list = MAX_RELATED_LIST
+        elif verdict.rule == "related_list_item":
+            in_related_list -= 1
+        else:
+            in_related_list = 0
+        verdicts.append(verdict)
+    return verdicts

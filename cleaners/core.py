@@ -1,0 +1,271 @@
+"""One document through every step: decode, extract, repair, normalize, segment, classify.
+
+Each step is a pure function; ``fixes`` names the ones that changed something, in
+order, so a result can be explained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from . import boilerplate, normalize
+from .config import CleanConfig
+from .decode import decode_bytes
+from .extract import extract_html
+from .mojibake import fix_mojibake_and_explain
+from .signals import line_hash, line_key, title_key
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One removed line: where it was (1-based, in the input), why, and what it said."""
+
+    line_no: int
+    category: str
+    rule: str
+    text: str
+
+
+@dataclass
+class CleanResult:
+    title: str | None
+    text: str
+    removed: list[Removal] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    n_chars_in: int = 0
+    n_chars_out: int = 0
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    sitename: str | None = None
+
+
+class LineStats:
+    """Cross-document line counts for one source, as the flow's counting pass saw them.
+
+    ``counts`` maps ``line_hash`` to the number of documents containing that line.
+    """
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        self.counts = counts
+
+    def for_lines(self, lines: list[str]) -> dict[int, int]:
+        found = {}
+        for i, line in enumerate(lines):
+            if line.strip():
+                n = self.counts.get(line_hash(line), 0)
+                if n:
+                    found[i] = n
+        return found
+
+
+def _apply(steps: list[tuple[str, Callable[[str], str]]], text: str, fixes: list[str]) -> str:
+    for name, fix in steps:
+        fixed = fix(text)
+        if fixed != text:
+            fixes.append(name)
+            text = fixed
+    return text
+
+
+def repair_and_normalize(text: str, config: CleanConfig, fixes: list[str]) -> str:
+    """Every character-level step, in order; names of the ones that fired go to ``fixes``."""
+    text = _apply([("normalize_line_breaks", normalize.normalize_line_breaks)], text, fixes)
+    if config.fix_html_entities:
+        text = _apply([("fix_html_entities", normalize.fix_html_entities)], text, fixes)
+    if config.fix_mojibake:
+        text, mojibake_fixes = fix_mojibake_and_explain(text)
+        fixes.extend(mojibake_fixes)
+    steps: list[tuple[str, Callable[[str], str]]] = []
+    if config.remove_control_chars:
+        steps.append(("remove_control_chars", normalize.remove_control_chars))
+    if config.normalize_quotes != "keep":
+        style = config.normalize_quotes
+        steps.append(("normalize_quotes", lambda t: normalize.normalize_quotes(t, style)))
+    if config.normalize_whitespace:
+        steps.append(("normalize_whitespace", normalize.normalize_whitespace))
+    if config.normalize_unicode:
+        steps.append(("normalize_unicode", normalize.normalize_unicode))
+    return _apply(steps, text, fixes)
+
+
+def looks_like_title(line: str, max_words: int) -> bool:
+    """A short line with at least two words that does not end like a sentence.
+
+    >>> looks_like_title("Trump weighs plan to jail US criminals abroad", 30)
+    True
+    >>> looks_like_title("He said it was a very generous offer.", 30)
+    False
+    """
+    words = line.split()
+    return 2 <= len(words) <= max_words and line.rstrip()[-1:] not in ".,;:…" and len(line) <= 300
+
+
+def _is_same_headline(line: str, title: str) -> bool:
+    a, b = title_key(line), title_key(title)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    # The same headline with a word changed or a kicker added: near-equal word sets.
+    wa, wb = set(line_key(line).split()), set(line_key(title).split())
+    return len(wa) >= 4 and len(wa & wb) / len(wa | wb) >= 0.85
+
+
+def _source_lines(config: CleanConfig, source: str | None) -> frozenset[str]:
+    if not source or not config.source_rules:
+        return frozenset()
+    for key, lines in config.source_rules:
+        if key == source:
+            return frozenset(line_key(x) for x in lines)
+    return frozenset()
+
+
+def segment_and_classify(
+    text: str,
+    config: CleanConfig,
+    *,
+    title: str | None = None,
+    line_stats: LineStats | None = None,
+    source: str | None = None,
+) -> tuple[str | None, list[str], list[Removal]]:
+    """Split into lines, find the title, and drop boilerplate lines with an audit row each."""
+    lines = text.split("\n")
+    if config.strip_boilerplate:
+        verdicts = boilerplate.classify_lines(
+            lines,
+            repeated=line_stats.for_lines(lines) if line_stats else None,
+            repeated_min_docs=config.repeated_line_min_docs,
+            repeated_min_words=config.repeated_line_min_words,
+            source_lines=_source_lines(config, source),
+        )
+    else:
+        verdicts = [boilerplate.KEEP] * len(lines)
+
+    kept = [i for i, line in enumerate(lines) if line.strip() and verdicts[i].keep]
+    title_index = None
+    if title is None and config.detect_title and len(kept) >= 2:
+        first = lines[kept[0]]
+        if looks_like_title(first, config.title_max_words):
+            title, title_index = first.strip(), kept[0]
+
+    removed: list[Removal] = []
+    paragraphs: list[str] = []
+    for i, line in enumerate(lines):
+        if not line.strip() or i == title_index:
+            continue
+        verdict = verdicts[i]
+        if (
+            verdict.keep
+            and config.strip_boilerplate
+            and title
+            and i <= (title_index or 0) + 10  # a repeated headline sits at the top
+            and _is_same_headline(line, title)
+        ):
+            verdict = boilerplate.Verdict(False, "duplicate_title", "repeated_headline")
+        if verdict.keep:
+            paragraphs.append(line)
+        else:
+            removed.append(Removal(i + 1, verdict.category or "", verdict.rule or "", line))
+    return title, paragraphs, removed
+
+
+def clean_text(
+    text: str | bytes,
+    config: CleanConfig | None = None,
+    *,
+    line_stats: LineStats | None = None,
+    source: str | None = None,
+) -> CleanResult:
+    """Clean one plain-text document.
+
+    >>> r = clean_text("Big news today\\nADVERTISEMENT\\nIt didn’t rain.")
+    >>> r.title, r.text, [(x.line_no, x.category) for x in r.removed]
+    ('Big news today', "It didn't rain.", [(2, 'advertisement')])
+    """
+    config = config or CleanConfig()
+    fixes: list[str] = []
+    encoding = None
+    if isinstance(text, bytes):
+        text, encoding = decode_bytes(text)
+    n_in = len(text)
+    text = repair_and_normalize(text, config, fixes)
+    title, paragraphs, removed = segment_and_classify(
+        text, config, line_stats=line_stats, source=source
+    )
+    out = "\n".join(paragraphs)
+    return CleanResult(
+        title=title,
+        text=out,
+        removed=removed,
+        fixes=fixes,
+        encoding=encoding,
+        n_chars_in=n_in,
+        n_chars_out=len(out),
+    )
+
+
+def clean_html(
+    html: str | bytes,
+    config: CleanConfig | None = None,
+    url: str | None = None,
+    *,
+    line_stats: LineStats | None = None,
+    source: str | None = None,
+) -> CleanResult:
+    """Clean one HTML page: trafilatura's main text, then the same steps as plain text.
+
+    Raises ``extract.ExtractionError`` (with a ``reason``) when the page has no text.
+    """
+    config = config or CleanConfig()
+    fixes: list[str] = ["extract_html"]
+    encoding = None
+    if isinstance(html, bytes):
+        html, encoding = decode_bytes(html)
+    n_in = len(html)
+    page = extract_html(
+        html,
+        url,
+        favor_precision=config.html_favor_precision,
+        include_tables=config.html_include_tables,
+        deduplicate=config.html_deduplicate,
+        timeout_s=config.html_timeout_s,
+    )
+    text = repair_and_normalize(page.text, config, fixes)
+    meta_title = None
+    if page.title:
+        meta_title = repair_and_normalize(page.title, config, []).strip() or None
+    title, paragraphs, removed = segment_and_classify(
+        text, config, title=meta_title, line_stats=line_stats, source=source
+    )
+    out = "\n".join(paragraphs)
+    return CleanResult(
+        title=title,
+        text=out,
+        removed=removed,
+        fixes=fixes,
+        encoding=encoding,
+        n_chars_in=n_in,
+        n_chars_out=len(out),
+        author=page.author,
+        date=page.date,
+        url=page.url,
+        sitename=page.sitename,
+    )
+
+
+def clean_document(
+    raw: str | bytes,
+    config: CleanConfig | None = None,
+    *,
+    is_html: bool = False,
+    url: str | None = None,
+    line_stats: LineStats | None = None,
+    source: str | None = None,
+) -> CleanResult:
+    """The flow's entry point: plain text or HTML, bytes or str."""
+    if is_html:
+        return clean_html(raw, config, url, line_stats=line_stats, source=source)
+    return clean_text(raw, config, line_stats=line_stats, source=source)

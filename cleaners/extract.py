@@ -1,0 +1,125 @@
+"""The one wrapper around trafilatura: HTML in, main text and metadata out.
+
+trafilatura returns ``None`` for many different reasons and logs them; here every
+failure becomes an ``ExtractionError`` with a stable ``reason`` so the flow can
+write a reject row that says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# trafilatura logs every empty page at ERROR; the reason travels in the exception.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+
+class ExtractionError(Exception):
+    """HTML that yields no text; ``reason`` is a stable snake_case category."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    sitename: str | None = None
+
+
+@functools.lru_cache(maxsize=8)
+def _options(favor_precision: bool, include_tables: bool, deduplicate: bool):  # type: ignore[no-untyped-def]
+    from trafilatura.settings import Extractor
+
+    return Extractor(
+        output_format="python",
+        precision=favor_precision,
+        tables=include_tables,
+        comments=False,  # reader comments are not the article
+        dedup=deduplicate,
+        with_metadata=True,
+    )
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (main thread only: signals need it).
+
+    In worker threads this is a no-op; the flow's per-shard limits still apply.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum: int, frame: object) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _clean_meta(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def extract_html(
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    favor_precision: bool = False,
+    include_tables: bool = True,
+    deduplicate: bool = False,
+    timeout_s: float = 30.0,
+) -> Extracted:
+    """Main text of an HTML page with its title, author, date, url and site name."""
+    from trafilatura import bare_extraction
+
+    if not html or not (html.strip() if isinstance(html, str) else html.strip()):
+        raise ExtractionError("empty_html", "the HTML is empty")
+    options = copy.copy(_options(favor_precision, include_tables, deduplicate))
+    options.url = url
+    try:
+        with _time_limit(timeout_s):
+            doc = bare_extraction(html, url=url, options=options)
+    except _Timeout:
+        raise ExtractionError("timeout", f"HTML extraction took over {timeout_s:g} s") from None
+    except RecursionError:
+        raise ExtractionError("html_too_deep", "the HTML is nested too deeply to parse") from None
+    except Exception as exc:  # trafilatura/lxml raise many types on hostile input
+        raise ExtractionError("extraction_failed", f"{type(exc).__name__}: {exc}") from exc
+    if doc is None:
+        raise ExtractionError("no_main_text", "trafilatura found no main text in the HTML")
+    text = doc.text or ""
+    if not text.strip():
+        raise ExtractionError("no_main_text", "trafilatura found an empty main text")
+    return Extracted(
+        text=text,
+        title=_clean_meta(doc.title),
+        author=_clean_meta(doc.author),
+        date=_clean_meta(doc.date),
+        url=_clean_meta(doc.url) or url,
+        sitename=_clean_meta(doc.sitename),
+    )

@@ -1,0 +1,202 @@
+"""Measures of a line: phrase matches and shallow shape features. Never edits text.
+
+Phrases are grouped by the boilerplate category they signal; each pattern has a
+rule name that ends up in the audit trail. Patterns are anchored and bounded (no
+nested quantifiers) so they stay linear on hostile input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_I = re.IGNORECASE
+
+# --- whole-line phrases (the line is nothing but this) -----------------------------
+
+ADVERTISEMENT_LINE_RE = re.compile(
+    r"(?:advertisements?|advertising|advertorial|ads?|sponsored(?: (?:content|post|links?|stories))?"
+    r"|paid (?:content|post|partnership)|promoted(?: (?:content|stories))?|partner content"
+    r"|(?:advertisement|ad)\W{0,3}(?:continue|scroll) (?:reading|down)(?: below)?"
+    r"|(?:story|article|content) continues below(?: (?:advertisement|this ad))?"
+    r"|scroll (?:down )?to continue(?: (?:reading|with content))?"
+    r"|реклама|публикация на правах рекламы|publicit[ée]|anzeige|werbung|publicidad"
+    r"|pubblicit[àa]|advertentie|reklama|annonce|publicidade)",
+    _I,
+)
+
+SITE_CHROME_LINE_RE = re.compile(
+    r"(?:exit mobile version|skip to (?:main )?(?:content|navigation|footer)|toggle navigation"
+    r"|(?:main |open |close )?menu|search|home(?:page)?|back to top|(?:scroll|go) to top|close"
+    r"|print(?: this (?:article|page))?|share(?: this)?(?: (?:article|story|post|page))?"
+    r"|share on \w+|tweet|email|e-mail|facebook|twitter|linkedin|whatsapp|pinterest|reddit"
+    r"|telegram|copy link|link copied|sign in|log ?in|log out|register|open in app"
+    r"|listen(?: to this article)?|comments?|\d+ comments?|leave a (?:comment|reply)"
+    r"|view comments|show comments|loading|next article|previous article|next|previous"
+    r"|more|load more|see more|view all|show more|follow us|follow"
+    r"|(?:site )?logo|logo-favicon|favicon|click to share on \w+(?: \(opens in new window\))?"
+    r"|accept(?: all)?(?: cookies)?|reject all|manage (?:cookies|preferences)|got it)",
+    _I,
+)
+
+# --- prefixes: the line starts with this, then a colon and more -------------------
+
+_RELATED_PHRASES = (
+    r"read also|also read|read more|read next|see also|related(?: (?:articles?|stories|posts?"
+    r"|coverage|content|news|reading|topics|links?))?|more (?:from|on|about|in) [^:\n]{1,40}"
+    r"|more (?:news|stories|articles)|recommended(?: (?:for you|stories|articles|reading))?"
+    r"|you (?:may|might) also (?:like|enjoy|be interested in)|on the (?:subject|topic)"
+    r"|on this topic|further reading|top stories|latest (?:news|stories|articles)"
+    r"|most (?:read|popular|viewed)|trending(?: now)?|popular (?:posts|stories|articles)"
+    r"|читайте также|читайте также на [^:\n]{1,40}|по теме|смотрите также|lire aussi"
+    r"|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|leia também|lee también"
+    r"|leer más|ver también|leggi anche"
+)
+# "Read also on ForumDaily:" / "Related:" / "More from Reuters" -- a header on its own.
+RELATED_HEADER_RE = re.compile(
+    rf"(?:{_RELATED_PHRASES})(?: (?:on|at|in|from) [^:\n]{{1,40}})?\s*[:.…»>-]*", _I
+)
+# "On the subject: <headline>" / "READ MORE: <headline>" -- a link line.
+RELATED_PREFIX_RE = re.compile(
+    rf"(?:{_RELATED_PHRASES})(?: (?:on|at|in|from) [^:\n]{{1,40}})?\s*[:|»>–—-]\s*\S", _I
+)
+
+PROMO_PREFIX_RE = re.compile(
+    r"(?:you (?:may|might) (?:also )?be interested in|don'?t miss|also interesting|must read"
+    r"|editor'?s (?:pick|choice)|sponsored|partner|promoted|watch|listen|download (?:our|the) app"
+    r"|вам может быть интересно|не пропустите)\s*[:|»>–—-]",
+    _I,
+)
+PROMO_ANYWHERE_RE = re.compile(
+    r"read (?:it )?all on \w|download (?:our|the) (?:free )?app|available on the app store"
+    r"|get it on google play|listen to (?:our|the) (?:latest )?podcast",
+    _I,
+)
+
+PHOTO_CREDIT_RE = re.compile(
+    r"(?:photo(?:graph)?s?|images?|pictures?|pics?|credits?|photo credits?|image credits?"
+    r"|fotos?|фото|bild|imagen|crédit photo|foto)(?: (?:by|courtesy(?: of)?|source|via))?"
+    r"\s*[:|/©]",
+    _I,
+)
+PHOTO_BY_RE = re.compile(r"\(?(?:photo|image|picture)s? (?:by|courtesy of|via) [^)\n]{2,60}\)?$", _I)
+# Image agencies and stock libraries: a short line naming one is a credit.
+PHOTO_AGENCY_RE = re.compile(
+    r"getty ?images|shutterstock|istock(?:photo)?|dreamstime|alamy|unsplash|pexels|pixabay"
+    r"|ap photo|afp(?: via getty)?|epa-efe|pool photo|file photo|adobe stock|depositphotos"
+    r"|wikimedia commons",
+    _I,
+)
+
+SUBSCRIBE_START_RE = re.compile(
+    r"(?:sign up|subscribe|join (?:our|the|\d[\d,.]* )|get (?:our|the) [\w ]{0,20}newsletter"
+    r"|enter your e-?mail|never miss|stay (?:informed|up to date|in the know|connected)"
+    r"|want (?:more|the latest)|подпишитесь|abonnez-vous|abonnieren sie|suscríbete|inscreva-se)\b",
+    _I,
+)
+SUBSCRIBE_CUE_RE = re.compile(
+    r"\b(?:subscrib\w*|newsletters?|sign(?:ing)? ?up|inbox|unsubscribe|spam|e-?mail address"
+    r"|privacy policy|telegram|instagram|facebook|google news|donat\w+|support us|follow us"
+    r"|push notifications|alerts)\b",
+    _I,
+)
+NO_SPAM_RE = re.compile(r"\bwe (?:don'?t|do not|won'?t|will not|will never|never) (?:send )?spam", _I)
+
+SYNDICATION_RE = re.compile(
+    r"(?:this|the) (?:post|article|story|piece|content) (?:was |is |has been )?(?:first |originally )?"
+    r"(?:published|appeared|posted|republished|syndicated)"
+    r"|originally (?:published|appeared|posted) (?:on|in|at|by)"
+    r"|the post .{1,200} appeared first on"
+    r"|republished (?:with permission|from|under|courtesy)|reprinted with permission"
+    r"|(?:this|the) (?:article|story) is republished from",
+    _I,
+)
+
+COPYRIGHT_RE = re.compile(
+    r"(?:©|\(c\)|copyright\b)\s*(?:\d{4}|[A-Z0-9])|all rights reserved", _I
+)
+COOKIE_RE = re.compile(
+    r"(?:we|this (?:site|website)) uses? cookies|cookie (?:policy|settings|preferences|consent)"
+    r"|accept (?:all )?cookies|by continuing to (?:use|browse)",
+    _I,
+)
+MARKUP_RESIDUE_RE = re.compile(r"\[/?[a-z]{1,12}(?:=[^\]\n]{0,200})?\]|</?[a-z]{1,10}\b[^<>\n]{0,200}>", _I)
+
+_WORD_RE = re.compile(r"\w+(?:['’-]\w+)*")
+_TERMINAL = ".!?…\"'”»)"
+
+
+@dataclass(frozen=True)
+class LineSignals:
+    """What we measured of one line; the decision is boilerplate.py's."""
+
+    n_words: int
+    n_chars: int
+    ends_sentence: bool
+    has_letters: bool
+    whole: str  # the line lowercased with edge punctuation stripped
+    subscribe_cues: int
+    markup_chars: int
+
+
+def strip_edges(line: str) -> str:
+    """The line without leading/trailing punctuation, symbols and spaces.
+
+    >>> strip_edges("  — ADVERTISEMENT — ")
+    'ADVERTISEMENT'
+    """
+    start, end = 0, len(line)
+    while start < end and not line[start].isalnum():
+        start += 1
+    while end > start and not line[end - 1].isalnum():
+        end -= 1
+    return line[start:end]
+
+
+def measure_line(line: str) -> LineSignals:
+    words = _WORD_RE.findall(line)
+    stripped = line.rstrip()
+    return LineSignals(
+        n_words=len(words),
+        n_chars=len(line),
+        ends_sentence=bool(stripped) and stripped[-1] in _TERMINAL,
+        has_letters=any(c.isalpha() for c in line),
+        whole=strip_edges(line).lower(),
+        subscribe_cues=len({m.group().lower()[:6] for m in SUBSCRIBE_CUE_RE.finditer(line)}),
+        markup_chars=sum(len(m.group()) for m in MARKUP_RESIDUE_RE.finditer(line)),
+    )
+
+
+_PUNCT_CATEGORIES = ("P", "S")
+
+
+def line_key(line: str) -> str:
+    """cc_net's line normalization: lowercase, digits to 0, punctuation and accents out.
+
+    >>> line_key("  Share this on Facebook! (12 comments)")
+    'share this on facebook 00 comments'
+    """
+    decomposed = unicodedata.normalize("NFD", line.lower())
+    out = []
+    for ch in decomposed:
+        cat = unicodedata.category(ch)
+        if cat[0] in _PUNCT_CATEGORIES or cat == "Mn":
+            continue
+        out.append("0" if ch.isdigit() else ch)
+    return " ".join("".join(out).split())
+
+
+def line_hash(line: str) -> str:
+    """A short stable hash of ``line_key(line)``, the unit of cross-document counts."""
+    return hashlib.blake2b(line_key(line).encode(), digest_size=8).hexdigest()
+
+
+def title_key(line: str) -> str:
+    """Letters and digits only, lowercased: headlines compared across punctuation.
+
+    >>> title_key("Trump weighs plan ,El Salvador") == title_key("Trump weighs plan; El Salvador")
+    True
+    """
+    return "".join(c for c in line.lower() if c.isalnum())
