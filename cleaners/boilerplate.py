@@ -35,8 +35,10 @@ MAX_WORDS_CREDIT = 20
 MAX_WORDS_HEADLINE = 25
 MAX_RELATED_LIST = 12
 # A line that stacks this many distinct subscription cues (subscribe, newsletter,
-# Telegram, donate...) is a promotion block, however long.
+# Telegram, donate...) is a promotion block, up to a paragraph's length (a whole page
+# flattened into one line is not).
 MIN_SUBSCRIBE_CUES_ANY_LENGTH = 3
+MAX_WORDS_PROMO_BLOCK = 150
 
 
 def classify_line(line: str, s: sg.LineSignals) -> Verdict:
@@ -71,7 +73,7 @@ def classify_line(line: str, s: sg.LineSignals) -> Verdict:
         s.n_words <= MAX_WORDS_SHORT_RULE or s.subscribe_cues >= 2
     ):
         return _remove("subscribe", "subscribe_call")
-    if s.subscribe_cues >= MIN_SUBSCRIBE_CUES_ANY_LENGTH:
+    if s.subscribe_cues >= MIN_SUBSCRIBE_CUES_ANY_LENGTH and s.n_words <= MAX_WORDS_PROMO_BLOCK:
         return _remove("subscribe", "subscribe_cues")
     if s.n_words <= 60 and sg.SYNDICATION_RE.search(line):
         return _remove("syndication", "syndication_note")

@@ -98,9 +98,12 @@ def looks_like_title(line: str, max_words: int) -> bool:
     True
     >>> looks_like_title("He said it was a very generous offer.", 30)
     False
+    >>> looks_like_title("I'm scoring extra credit in 'barely surviving.'", 30)
+    False
     """
     words = line.split()
-    return 2 <= len(words) <= max_words and line.rstrip()[-1:] not in ".,;:…" and len(line) <= 300
+    last = line.rstrip().rstrip("\"')]»”’")[-1:]
+    return 2 <= len(words) <= max_words and last not in ".,;:…" and len(line) <= 300
 
 
 def _is_same_headline(line: str, title: str) -> bool:

@@ -122,7 +122,15 @@ COOKIE_RE = re.compile(
     r"|accept (?:all )?cookies|by continuing to (?:use|browse)",
     _I,
 )
-MARKUP_RESIDUE_RE = re.compile(r"\[/?[a-z]{1,12}(?:=[^\]\n]{0,200})?\]|</?[a-z]{1,10}\b[^<>\n]{0,200}>", _I)
+_TAGS = (
+    r"a|p|b|i|u|s|em|strong|span|div|br|hr|img|link|url|iframe|script|style|noscript|figure"
+    r"|figcaption|caption|blockquote|quote|li|ul|ol|h[1-6]|table|tr|td|th|embed|video|source"
+    r"|section|article|header|footer|nav|aside|sup|sub|small|center|font|color|size"
+)
+# BBCode-like and HTML tags of known names only: "<repo url>" in a code sample is not markup.
+MARKUP_RESIDUE_RE = re.compile(
+    rf"\[/?(?:{_TAGS})(?:=[^\]\n]{{0,200}})?\]|</?(?:{_TAGS})(?:\s[^<>\n]{{0,200}})?/?>", _I
+)
 
 _WORD_RE = re.compile(r"\w+(?:['’-]\w+)*")
 _TERMINAL = ".!?…\"'”»)"
