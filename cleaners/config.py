@@ -66,10 +66,10 @@ class CleanConfig:
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
         data = dict(data)
-        if "source_rules" in data and isinstance(data["source_rules"], dict):
-            data["source_rules"] = tuple(
-                (key, tuple(lines)) for key, lines in sorted(data["source_rules"].items())
-            )
+        rules = data.get("source_rules")
+        if rules is not None:  # a TOML table {source: [lines]} or JSON pairs
+            pairs = rules.items() if isinstance(rules, dict) else rules
+            data["source_rules"] = tuple(sorted((str(k), tuple(v)) for k, v in pairs))
         return cls(**data)
 
     def fingerprint(self) -> str:

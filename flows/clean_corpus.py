@@ -1,0 +1,148 @@
+"""The clean_corpus flow: discover -> plan shards -> one task per shard -> manifest.
+
+Thin by design: reading, cleaning and writing a shard live in shards.py; the flow
+decides what to run, runs it on a task runner, and records the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from cleaners import CleanConfig
+
+from . import __version__
+from .dataset import read_marker, remove_stale, write_manifest
+from .readers import ReadOptions, discover
+from .shards import Shard, merge_counts, plan_shards, process_shard
+
+RUNNERS = ("thread", "process", "dask")
+
+
+@task(name="clean_shard", cache_policy=NO_CACHE, persist_result=False)
+def clean_shard(shard: dict[str, Any], output: str, config: dict[str, Any],
+                read_opts: dict[str, Any], run_started: str) -> dict[str, Any]:
+    """Read, clean and write one shard (arguments are plain dicts: they cross processes)."""
+    return process_shard(Shard.from_dict(shard), Path(output), CleanConfig.from_dict(config),
+                         ReadOptions(**read_opts), datetime.fromisoformat(run_started))
+
+
+def _is_done(marker: dict | None, shard: Shard, config_fp: str) -> bool:
+    return bool(marker and marker.get("key") == shard.key and marker.get("config") == config_fp
+                and marker.get("textwash_version") == __version__)
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    lines = ["# textwash run", "", "| measure | value |", "|---|---|"]
+    for key in ("input", "output", "documents", "rejects", "removed_lines", "chars_in",
+                "chars_out", "shards_run", "shards_skipped", "seconds"):
+        lines.append(f"| {key} | {summary.get(key)} |")
+    for section in ("removed_by_category", "rejects_by_error", "fixes"):
+        if summary.get(section):
+            lines += ["", f"## {section}", "", "| name | count |", "|---|---|"]
+            lines += [f"| {k} | {v} |" for k, v in summary[section].items()]
+    return "\n".join(lines) + "\n"
+
+
+@flow(name="clean_corpus", persist_result=False, validate_parameters=False)
+def clean_corpus(input: str = "seeds", output: str = "output",
+                 config: dict[str, Any] | None = None,
+                 read_options: dict[str, Any] | None = None,
+                 shard_bytes: int = 64 << 20, shard_files: int = 2000,
+                 force: bool = False) -> dict[str, Any]:
+    """Clean every document under ``input`` into the Parquet dataset at ``output``."""
+    t0 = time.perf_counter()
+    run_started = datetime.now(UTC).replace(microsecond=0)
+    cfg = CleanConfig.from_dict(config or {})
+    opts = ReadOptions(**(read_options or {}))
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+
+    plan = plan_shards(discover(input), shard_bytes, shard_files)
+    cfg_fp = cfg.fingerprint()
+    done, todo = [], []
+    for shard in plan:
+        marker = None if force else read_marker(out, shard.index)
+        (done if _is_done(marker, shard, cfg_fp) else todo).append((shard, marker))
+
+    futures = [
+        clean_shard.submit(shard.to_dict(), str(out), cfg.to_dict(), dataclasses.asdict(opts),
+                           run_started.isoformat())
+        for shard, _ in todo
+    ]
+    # Resolve every future: an unresolved failure would let the flow end "Completed".
+    markers = [m for _, m in done] + [f.result() for f in futures]
+    markers.sort(key=lambda m: m["index"])
+    remove_stale(out, {s.index for s in plan})
+
+    summary = {
+        "input": os.fspath(input),
+        "output": os.fspath(output),
+        **merge_counts(markers),
+        "shards": len(plan),
+        "shards_run": len(todo),
+        "shards_skipped": len(done),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    write_manifest(out, {
+        "textwash_version": __version__,
+        "config": cfg.to_dict(),
+        "config_fingerprint": cfg_fp,
+        "read_options": dataclasses.asdict(opts),
+        "run_started": run_started.isoformat(),
+        "summary": summary,
+        "shards": markers,
+    })
+    try:
+        from prefect.artifacts import create_markdown_artifact
+
+        create_markdown_artifact(summary_markdown(summary), key="textwash-run-summary",
+                                 description="textwash clean_corpus summary")
+    except Exception:  # an artifact is a convenience; the manifest is the record
+        pass
+    return summary
+
+
+def task_runner(kind: str = "thread", workers: int | None = None, address: str | None = None):  # type: ignore[no-untyped-def]
+    """The Prefect task runner for ``--runner``."""
+    if kind == "thread":
+        return ThreadPoolTaskRunner(max_workers=workers or 1)
+    if kind == "process":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=workers or os.cpu_count() or 1)
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if address:
+            return DaskTaskRunner(address=address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers or os.cpu_count() or 1,
+                                              "threads_per_worker": 1, "processes": True})
+    raise ValueError(f"unknown runner {kind!r}; expected one of {RUNNERS}")
+
+
+def run_clean_corpus(input: str, output: str, *, config: CleanConfig | None = None,
+                     read_options: ReadOptions | None = None, runner: str = "thread",
+                     workers: int | None = None, address: str | None = None,
+                     shard_bytes: int = 64 << 20, shard_files: int = 2000,
+                     force: bool = False) -> dict[str, Any]:
+    """Run the flow on the chosen task runner, without the per-flow heartbeat thread."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    configured = clean_corpus.with_options(task_runner=task_runner(runner, workers, address))
+    # The heartbeat thread is joined at flow end (~1 s each); runs are short-lived.
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return configured(
+            input=os.fspath(input), output=os.fspath(output),
+            config=(config or CleanConfig()).to_dict(),
+            read_options=dataclasses.asdict(read_options or ReadOptions()),
+            shard_bytes=shard_bytes, shard_files=shard_files, force=force,
+        )

@@ -1,0 +1,158 @@
+"""Plan shards and clean one shard: the per-shard work, without the orchestrator.
+
+A shard is a run of input files in sorted order, bounded in bytes and in files, so
+the plan is deterministic. The Prefect task in clean_corpus.py only calls
+``process_shard``; a plain loop (tests, benchmarks) can call it the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import traceback
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cleaners import CleanConfig, ExtractionError, clean_document
+
+from . import __version__
+from .dataset import write_shard
+from .readers import InputFile, RawDocument, ReadOptions, Reject, read_file
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    files: tuple[InputFile, ...]
+
+    @property
+    def key(self) -> str:
+        """What the shard's output depends on: its files and their fingerprints."""
+        h = hashlib.sha256()
+        for f in self.files:
+            h.update(f"{f.rel}\0{f.fingerprint}\n".encode())
+        return h.hexdigest()[:32]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "files": [dataclasses.asdict(f) for f in self.files]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Shard:
+        return cls(data["index"], tuple(InputFile(**f) for f in data["files"]))
+
+
+def plan_shards(files: list[InputFile], max_bytes: int = 64 << 20,
+                max_files: int = 2000) -> list[Shard]:
+    """Group files, in order, into shards of at most ``max_bytes`` / ``max_files``."""
+    shards: list[Shard] = []
+    current: list[InputFile] = []
+    size = 0
+    for f in files:
+        if current and (size + f.size > max_bytes or len(current) >= max_files):
+            shards.append(Shard(len(shards), tuple(current)))
+            current, size = [], 0
+        current.append(f)
+        size += f.size
+    if current:
+        shards.append(Shard(len(shards), tuple(current)))
+    return shards
+
+
+def _reject_row(r: Reject, run_started: datetime) -> dict[str, Any]:
+    return {
+        "source": r.source, "position": r.position, "error": r.error, "message": r.message,
+        "raw": r.raw, "raw_size": r.raw_size, "rejected_at": run_started,
+        "textwash_version": __version__,
+    }
+
+
+def _raw_bytes(doc: RawDocument) -> bytes:
+    if isinstance(doc.content, bytes):
+        return doc.content
+    return doc.content.encode("utf-8", "surrogatepass")
+
+
+def process_shard(shard: Shard, output: Path, config: CleanConfig, read_opts: ReadOptions,
+                  run_started: datetime) -> dict[str, Any]:
+    """Read, clean and write one shard; return its marker (counts included)."""
+    rows: dict[str, list[dict]] = {"documents": [], "removals": [], "rejects": []}
+    removed: Counter[str] = Counter()
+    rejected: Counter[str] = Counter()
+    fixes: Counter[str] = Counter()
+    chars_in = chars_out = 0
+    for f in shard.files:
+        for item in read_file(f, read_opts):
+            if isinstance(item, Reject):
+                rows["rejects"].append(_reject_row(item, run_started))
+                rejected[item.error] += 1
+                continue
+            try:
+                result = clean_document(item.content, config, is_html=item.is_html, url=item.url)
+            except ExtractionError as exc:
+                reject = Reject(item.source, exc.reason, str(exc), item.position,
+                                _raw_bytes(item)[: read_opts.keep_raw_bytes], len(_raw_bytes(item)))
+            except Exception as exc:  # a bug must cost one document, never the shard
+                last = traceback.extract_tb(exc.__traceback__)[-1]
+                reject = Reject(item.source, "internal_error",
+                                f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:"
+                                f"{last.lineno})", item.position, None, len(_raw_bytes(item)))
+            else:
+                doc_id = item.doc_id
+                rows["documents"].append({
+                    "doc_id": doc_id, "source": item.source, "source_id": item.source_id,
+                    "url": item.url or result.url, "title": result.title, "text": result.text,
+                    "author": result.author, "published": result.date,
+                    "sitename": result.sitename, "input_format": item.input_format,
+                    "input_sha256": item.sha256, "encoding": result.encoding,
+                    "fixes": result.fixes, "n_chars_in": result.n_chars_in,
+                    "n_chars_out": result.n_chars_out, "n_removed": len(result.removed),
+                    "cleaned_at": run_started, "textwash_version": __version__,
+                })
+                for r in result.removed:
+                    rows["removals"].append({"doc_id": doc_id, "line_no": r.line_no,
+                                             "category": r.category, "rule": r.rule,
+                                             "text": r.text})
+                    removed[r.category] += 1
+                fixes.update(result.fixes)
+                chars_in += result.n_chars_in
+                chars_out += result.n_chars_out
+                continue
+            rows["rejects"].append(_reject_row(reject, run_started))
+            rejected[reject.error] += 1
+    marker = {
+        "index": shard.index,
+        "key": shard.key,
+        "config": config.fingerprint(),
+        "textwash_version": __version__,
+        "inputs": [{"source": f.rel, "fingerprint": f.fingerprint} for f in shard.files],
+        "counts": {
+            "documents": len(rows["documents"]),
+            "rejects": len(rows["rejects"]),
+            "removed_lines": len(rows["removals"]),
+            "removed_by_category": dict(sorted(removed.items())),
+            "rejects_by_error": dict(sorted(rejected.items())),
+            "fixes": dict(sorted(fixes.items())),
+            "chars_in": chars_in,
+            "chars_out": chars_out,
+        },
+    }
+    write_shard(output, shard.index, rows, marker)
+    return marker
+
+
+def merge_counts(markers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals over shards."""
+    total: dict[str, Any] = {"documents": 0, "rejects": 0, "removed_lines": 0,
+                             "chars_in": 0, "chars_out": 0}
+    maps: dict[str, Counter[str]] = {k: Counter() for k in
+                                     ("removed_by_category", "rejects_by_error", "fixes")}
+    for m in markers:
+        c = m["counts"]
+        for k in total:
+            total[k] += c[k]
+        for k, counter in maps.items():
+            counter.update(c[k])
+    return {**total, **{k: dict(sorted(v.items())) for k, v in maps.items()}}
