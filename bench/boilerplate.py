@@ -21,7 +21,10 @@ from pathlib import Path
 
 from cleaners import CleanConfig, ExtractionError, clean_html, clean_text
 
-DEFAULT_DEVSET = Path(__file__).resolve().parents[1].parent / "shared/devset/wcxb-dev-articles.jsonl.gz"
+# The devset sits beside the project checkout: ../shared/devset.
+DEFAULT_DEVSET = (
+    Path(__file__).resolve().parents[2] / "shared" / "devset" / "wcxb-dev-articles.jsonl.gz"
+)
 
 
 def tokens(text: str) -> Counter[str]:
@@ -82,8 +85,11 @@ def main() -> None:
             except ExtractionError:
                 return ""
 
-        score("trafilatura.extract html", pages,
-              lambda pg: trafilatura.extract(pg["html"], url=pg["url"]) or "")
+        score(
+            "trafilatura.extract html",
+            pages,
+            lambda pg: trafilatura.extract(pg["html"], url=pg["url"]) or "",
+        )
         score("clean_html html", pages, html_path)
 
 

@@ -97,7 +97,7 @@ def extract_html(
     """Main text of an HTML page with its title, author, date, url and site name."""
     from trafilatura import bare_extraction
 
-    if not html or not (html.strip() if isinstance(html, str) else html.strip()):
+    if not html or not html.strip():
         raise ExtractionError("empty_html", "the HTML is empty")
     options = copy.copy(_options(favor_precision, include_tables, deduplicate))
     options.url = url

@@ -20,7 +20,7 @@ import re
 import unicodedata
 
 import ftfy
-import ftfy.bad_codecs  # noqa: F401  (registers the sloppy-windows-* codecs)
+import ftfy.bad_codecs
 from ftfy.chardata import CHARMAP_ENCODINGS
 
 # Only ftfy's encoding repair runs in this step; everything else ftfy can do is either
@@ -58,29 +58,35 @@ def _fast_path_re() -> re.Pattern[str]:
     """Characters without which ftfy (under FTFY_CONFIG) provably changes nothing.
 
     UTF-8 mojibake in a single-byte code page is a lead byte (0xC0-0xF7) immediately
-    followed by a continuation byte (0x80-0xBF); ftfy's looser repairs accept a space
-    (a lost NBSP, ``restore_byte_a0``), "?" or 0x1A (``replace_lossy_sequences``) in
-    place of a continuation. Its remaining repairs look for C1 controls, U+FFFD,
-    0x1A, ESC or surrogates. The classes are unions over all of ftfy's code pages, so
-    the test is conservative: it may send a clean line to ftfy, never the reverse.
+    followed by a continuation byte (0x80-0xBF), both decoded in that one code page;
+    ftfy's looser repairs accept a space (a lost NBSP, ``restore_byte_a0``) or "?"
+    (``replace_lossy_sequences``) in place of a continuation. Its remaining repairs
+    look for C1 controls, U+FFFD, 0x1A, ESC or surrogates. latin-1 and windows-1252
+    count as one code page, as in ftfy's own ``decode_inconsistent_utf8``. The test
+    may send a clean line to ftfy, never the reverse.
     """
-    leads: set[str] = set()
-    conts: set[str] = set()
-    a0_leads: set[str] = set()  # ALTERED_UTF8_RE: these lead bytes before a space
-    lossy_leads: set[str] = set()  # LOSSY_UTF8_RE: these lead bytes before "?"
-    for enc in CHARMAP_ENCODINGS:
-        leads.update(_byte_chars(enc, 0xC0, 0xF7))
-        conts.update(_byte_chars(enc, 0x80, 0xBF))
-        a0_leads.update(bytes([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9]).decode(enc))
-        lossy_leads.update(bytes([0xC2, 0xC3]).decode(enc))
 
     def cls(chars: set[str]) -> str:
         return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
-    return re.compile(
-        f"{cls(leads)}[ ?]?{cls(conts)}|{cls(a0_leads)} |{cls(lossy_leads)}\\?"
-        "|[\\x80-\\x9f\\x1a\\x1b\\ufffd\\ud800-\\udfff]"
-    )
+    groups: dict[str, list[str]] = {}
+    for enc in CHARMAP_ENCODINGS:
+        key = "latin" if enc in ("latin-1", "sloppy-windows-1252") else enc
+        groups.setdefault(key, []).append(enc)
+    alternatives = []
+    for encodings in groups.values():
+        leads: set[str] = set()
+        conts: set[str] = set()
+        a0_leads: set[str] = set()  # ALTERED_UTF8_RE: these lead bytes before a space
+        lossy_leads: set[str] = set()  # LOSSY_UTF8_RE: these lead bytes before "?"
+        for enc in encodings:
+            leads.update(_byte_chars(enc, 0xC0, 0xF7))
+            conts.update(_byte_chars(enc, 0x80, 0xBF))
+            a0_leads.update(bytes([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9]).decode(enc))
+            lossy_leads.update(bytes([0xC2, 0xC3]).decode(enc))
+        alternatives.append(f"{cls(leads)}[ ?]?{cls(conts)}|{cls(a0_leads)} |{cls(lossy_leads)}\\?")
+    alternatives.append("[\\x80-\\x9f\\x1a\\x1b\\ufffd\\ud800-\\udfff]")
+    return re.compile("|".join(alternatives))
 
 
 MOJIBAKE_TRIGGER_RE = _fast_path_re()

@@ -17,8 +17,9 @@ QUOTE_STYLES = ("ascii", "keep")
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2039\u203a"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u301d\u301e\u301f\uff02"
 _QUOTES_RE = re.compile(f"[{_SINGLE_QUOTES}{_DOUBLE_QUOTES}]")
-_QUOTE_TABLE = str.maketrans({**dict.fromkeys(_SINGLE_QUOTES, "'"),
-                              **dict.fromkeys(_DOUBLE_QUOTES, '"')})
+_QUOTE_TABLE = str.maketrans(
+    {**dict.fromkeys(_SINGLE_QUOTES, "'"), **dict.fromkeys(_DOUBLE_QUOTES, '"')}
+)
 
 
 def normalize_quotes(text: str, style: str = "ascii") -> str:

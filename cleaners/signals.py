@@ -17,7 +17,8 @@ _I = re.IGNORECASE
 # --- whole-line phrases (the line is nothing but this) -----------------------------
 
 ADVERTISEMENT_LINE_RE = re.compile(
-    r"(?:advertisements?|advertising|advertorial|ads?|sponsored(?: (?:content|post|links?|stories))?"
+    r"(?:advertisements?|advertising|advertorial|ads?"
+    r"|sponsored(?: (?:content|post|links?|stories))?"
     r"|paid (?:content|post|partnership)|promoted(?: (?:content|stories))?|partner content"
     r"|(?:advertisement|ad)\W{0,3}(?:continue|scroll) (?:reading|down)(?: below)?"
     r"|(?:story|article|content) continues below(?: (?:advertisement|this ad))?"
@@ -81,7 +82,9 @@ PHOTO_CREDIT_RE = re.compile(
     r"\s*[:|/©]",
     _I,
 )
-PHOTO_BY_RE = re.compile(r"\(?(?:photo|image|picture)s? (?:by|courtesy of|via) [^)\n]{2,60}\)?$", _I)
+PHOTO_BY_RE = re.compile(
+    r"\(?(?:photo|image|picture)s? (?:by|courtesy of|via) [^)\n]{2,60}\)?$", _I
+)
 # Image agencies and stock libraries: a short line naming one is a credit.
 PHOTO_AGENCY_RE = re.compile(
     r"getty ?images|shutterstock|istock(?:photo)?|dreamstime|alamy|unsplash|pexels|pixabay"
@@ -102,10 +105,13 @@ SUBSCRIBE_CUE_RE = re.compile(
     r"|push notifications|alerts)\b",
     _I,
 )
-NO_SPAM_RE = re.compile(r"\bwe (?:don'?t|do not|won'?t|will not|will never|never) (?:send )?spam", _I)
+NO_SPAM_RE = re.compile(
+    r"\bwe (?:don'?t|do not|won'?t|will not|will never|never) (?:send )?spam", _I
+)
 
 SYNDICATION_RE = re.compile(
-    r"(?:this|the) (?:post|article|story|piece|content) (?:was |is |has been )?(?:first |originally )?"
+    r"(?:this|the) (?:post|article|story|piece|content) (?:was |is |has been )?"
+    r"(?:first |originally )?"
     r"(?:published|appeared|posted|republished|syndicated)"
     r"|originally (?:published|appeared|posted) (?:on|in|at|by)"
     r"|the post .{1,200} appeared first on"
@@ -114,9 +120,7 @@ SYNDICATION_RE = re.compile(
     _I,
 )
 
-COPYRIGHT_RE = re.compile(
-    r"(?:©|\(c\)|copyright\b)\s*(?:\d{4}|[A-Z0-9])|all rights reserved", _I
-)
+COPYRIGHT_RE = re.compile(r"(?:©|\(c\)|copyright\b)\s*(?:\d{4}|[A-Z0-9])|all rights reserved", _I)
 COOKIE_RE = re.compile(
     r"(?:we|this (?:site|website)) uses? cookies|cookie (?:policy|settings|preferences|consent)"
     r"|accept (?:all )?cookies|by continuing to (?:use|browse)",

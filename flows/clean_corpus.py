@@ -28,22 +28,46 @@ RUNNERS = ("thread", "process", "dask")
 
 
 @task(name="clean_shard", cache_policy=NO_CACHE, persist_result=False)
-def clean_shard(shard: dict[str, Any], output: str, config: dict[str, Any],
-                read_opts: dict[str, Any], run_started: str) -> dict[str, Any]:
+def clean_shard(
+    shard: dict[str, Any],
+    output: str,
+    config: dict[str, Any],
+    read_opts: dict[str, Any],
+    run_started: str,
+) -> dict[str, Any]:
     """Read, clean and write one shard (arguments are plain dicts: they cross processes)."""
-    return process_shard(Shard.from_dict(shard), Path(output), CleanConfig.from_dict(config),
-                         ReadOptions(**read_opts), datetime.fromisoformat(run_started))
+    return process_shard(
+        Shard.from_dict(shard),
+        Path(output),
+        CleanConfig.from_dict(config),
+        ReadOptions(**read_opts),
+        datetime.fromisoformat(run_started),
+    )
 
 
 def _is_done(marker: dict | None, shard: Shard, config_fp: str) -> bool:
-    return bool(marker and marker.get("key") == shard.key and marker.get("config") == config_fp
-                and marker.get("textwash_version") == __version__)
+    return bool(
+        marker
+        and marker.get("key") == shard.key
+        and marker.get("config") == config_fp
+        and marker.get("textwash_version") == __version__
+    )
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
     lines = ["# textwash run", "", "| measure | value |", "|---|---|"]
-    for key in ("input", "output", "documents", "rejects", "removed_lines", "chars_in",
-                "chars_out", "shards_run", "shards_skipped", "seconds"):
+    for key in (
+        "input",
+        "output",
+        "documents",
+        "rejects",
+        "removed_lines",
+        "chars_in",
+        "chars_out",
+        "shards_run",
+        "shards_skipped",
+        "seconds",
+    ):
         lines.append(f"| {key} | {summary.get(key)} |")
     for section in ("removed_by_category", "rejects_by_error", "fixes"):
         if summary.get(section):
@@ -53,11 +77,15 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 
 
 @flow(name="clean_corpus", persist_result=False, validate_parameters=False)
-def clean_corpus(input: str = "seeds", output: str = "output",
-                 config: dict[str, Any] | None = None,
-                 read_options: dict[str, Any] | None = None,
-                 shard_bytes: int = 64 << 20, shard_files: int = 2000,
-                 force: bool = False) -> dict[str, Any]:
+def clean_corpus(
+    input: str = "seeds",
+    output: str = "output",
+    config: dict[str, Any] | None = None,
+    read_options: dict[str, Any] | None = None,
+    shard_bytes: int = 64 << 20,
+    shard_files: int = 2000,
+    force: bool = False,
+) -> dict[str, Any]:
     """Clean every document under ``input`` into the Parquet dataset at ``output``."""
     t0 = time.perf_counter()
     run_started = datetime.now(UTC).replace(microsecond=0)
@@ -74,8 +102,13 @@ def clean_corpus(input: str = "seeds", output: str = "output",
         (done if _is_done(marker, shard, cfg_fp) else todo).append((shard, marker))
 
     futures = [
-        clean_shard.submit(shard.to_dict(), str(out), cfg.to_dict(), dataclasses.asdict(opts),
-                           run_started.isoformat())
+        clean_shard.submit(
+            shard.to_dict(),
+            str(out),
+            cfg.to_dict(),
+            dataclasses.asdict(opts),
+            run_started.isoformat(),
+        )
         for shard, _ in todo
     ]
     # Resolve every future: an unresolved failure would let the flow end "Completed".
@@ -92,20 +125,26 @@ def clean_corpus(input: str = "seeds", output: str = "output",
         "shards_skipped": len(done),
         "seconds": round(time.perf_counter() - t0, 3),
     }
-    write_manifest(out, {
-        "textwash_version": __version__,
-        "config": cfg.to_dict(),
-        "config_fingerprint": cfg_fp,
-        "read_options": dataclasses.asdict(opts),
-        "run_started": run_started.isoformat(),
-        "summary": summary,
-        "shards": markers,
-    })
+    write_manifest(
+        out,
+        {
+            "textwash_version": __version__,
+            "config": cfg.to_dict(),
+            "config_fingerprint": cfg_fp,
+            "read_options": dataclasses.asdict(opts),
+            "run_started": run_started.isoformat(),
+            "summary": summary,
+            "shards": markers,
+        },
+    )
     try:
         from prefect.artifacts import create_markdown_artifact
 
-        create_markdown_artifact(summary_markdown(summary), key="textwash-run-summary",
-                                 description="textwash clean_corpus summary")
+        create_markdown_artifact(
+            summary_markdown(summary),
+            key="textwash-run-summary",
+            description="textwash clean_corpus summary",
+        )
     except Exception:  # an artifact is a convenience; the manifest is the record
         pass
     return summary
@@ -124,16 +163,29 @@ def task_runner(kind: str = "thread", workers: int | None = None, address: str |
 
         if address:
             return DaskTaskRunner(address=address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers or os.cpu_count() or 1,
-                                              "threads_per_worker": 1, "processes": True})
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": workers or os.cpu_count() or 1,
+                "threads_per_worker": 1,
+                "processes": True,
+            }
+        )
     raise ValueError(f"unknown runner {kind!r}; expected one of {RUNNERS}")
 
 
-def run_clean_corpus(input: str, output: str, *, config: CleanConfig | None = None,
-                     read_options: ReadOptions | None = None, runner: str = "thread",
-                     workers: int | None = None, address: str | None = None,
-                     shard_bytes: int = 64 << 20, shard_files: int = 2000,
-                     force: bool = False) -> dict[str, Any]:
+def run_clean_corpus(
+    input: str,
+    output: str,
+    *,
+    config: CleanConfig | None = None,
+    read_options: ReadOptions | None = None,
+    runner: str = "thread",
+    workers: int | None = None,
+    address: str | None = None,
+    shard_bytes: int = 64 << 20,
+    shard_files: int = 2000,
+    force: bool = False,
+) -> dict[str, Any]:
     """Run the flow on the chosen task runner, without the per-flow heartbeat thread."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
@@ -141,8 +193,11 @@ def run_clean_corpus(input: str, output: str, *, config: CleanConfig | None = No
     # The heartbeat thread is joined at flow end (~1 s each); runs are short-lived.
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         return configured(
-            input=os.fspath(input), output=os.fspath(output),
+            input=os.fspath(input),
+            output=os.fspath(output),
             config=(config or CleanConfig()).to_dict(),
             read_options=dataclasses.asdict(read_options or ReadOptions()),
-            shard_bytes=shard_bytes, shard_files=shard_files, force=force,
+            shard_bytes=shard_bytes,
+            shard_files=shard_files,
+            force=force,
         )

@@ -20,8 +20,11 @@ from cleaners import CleanConfig, ExtractionError, clean_document
 from .readers import InputError, RawDocument, ReadOptions, Reject, discover, read_file
 from .runtime import configure_prefect, prefect_api, wait_for_api
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Repair, strip and normalize scraped text into an audited Parquet dataset.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Repair, strip and normalize scraped text into an audited Parquet dataset.",
+)
 console = Console()
 err = Console(stderr=True)
 
@@ -72,14 +75,19 @@ def _summary_table(summary: dict[str, Any], startup_s: float) -> Table:
 
 @app.command()
 def run(
-    input: Annotated[str, typer.Argument(help="Folder, file or glob of .txt/.html/.jsonl/"
-                                         ".parquet (optionally .gz).")] = "seeds",
+    input: Annotated[
+        str,
+        typer.Argument(help="Folder, file or glob of .txt/.html/.jsonl/.parquet (optionally .gz)."),
+    ] = "seeds",
     output: Annotated[Path, typer.Option("--output", "-o", help="Dataset folder.")] = Path(
-        "output"),
+        "output"
+    ),
     config: ConfigOpt = None,
     runner: Annotated[str, typer.Option(help="thread | process | dask")] = "thread",
-    workers: Annotated[int | None, typer.Option(help="Parallel shards (default: 1 thread, "
-                                                "or all cores for process/dask).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Parallel shards (default: 1 thread, or all cores for process/dask)."),
+    ] = None,
     address: Annotated[str | None, typer.Option(help="Existing Dask scheduler address.")] = None,
     shard_mb: Annotated[float, typer.Option(help="Target shard size in MB.")] = 64.0,
     shard_files: Annotated[int, typer.Option(help="Most files per shard.")] = 2000,
@@ -102,14 +110,24 @@ def run(
         wait_for_api()
         startup = time.perf_counter() - t0
         summary = run_clean_corpus(
-            input, str(output), config=clean_cfg, read_options=read_opts, runner=runner,
-            workers=workers, address=address, shard_bytes=int(shard_mb * (1 << 20)),
-            shard_files=shard_files, force=force)
+            input,
+            str(output),
+            config=clean_cfg,
+            read_options=read_opts,
+            runner=runner,
+            workers=workers,
+            address=address,
+            shard_bytes=int(shard_mb * (1 << 20)),
+            shard_files=shard_files,
+            force=force,
+        )
     console.print(_summary_table(summary, startup))
     console.print(f"dataset: {output}/  (total {time.perf_counter() - t0:.1f} s)")
     if summary["rejects"]:
-        console.print(f"[yellow]{summary['rejects']} input(s) rejected[/yellow]: see "
-                      f"{output}/rejects/ for the source, reason and raw bytes.")
+        console.print(
+            f"[yellow]{summary['rejects']} input(s) rejected[/yellow]: see "
+            f"{output}/rejects/ for the source, reason and raw bytes."
+        )
         if strict:
             raise typer.Exit(1)
 
@@ -125,15 +143,21 @@ def _explain_one(doc: RawDocument, cfg: CleanConfig) -> None:
     if result.encoding:
         console.print(f"encoding: {result.encoding}")
     console.print(f"fixes: {', '.join(result.fixes) or '(none)'}")
-    console.print(f"characters: {result.n_chars_in:,} in, {result.n_chars_out:,} out; "
-                  f"{len(result.text.splitlines())} paragraphs kept")
+    console.print(
+        f"characters: {result.n_chars_in:,} in, {result.n_chars_out:,} out; "
+        f"{len(result.text.splitlines())} paragraphs kept"
+    )
     if result.removed:
         table = Table(show_header=True, header_style="bold")
         for col in ("line", "category", "rule", "text"):
             table.add_column(col, overflow="fold")
         for r in result.removed:
-            table.add_row(str(r.line_no), r.category, r.rule,
-                          r.text if len(r.text) <= 160 else r.text[:157] + "...")
+            table.add_row(
+                str(r.line_no),
+                r.category,
+                r.rule,
+                r.text if len(r.text) <= 160 else r.text[:157] + "...",
+            )
         console.print(table)
     else:
         console.print("removed: (nothing)")

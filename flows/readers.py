@@ -56,8 +56,11 @@ class RawDocument:
 
     @property
     def sha256(self) -> str:
-        data = self.content.encode("utf-8", "surrogatepass") if isinstance(
-            self.content, str) else self.content
+        data = (
+            self.content.encode("utf-8", "surrogatepass")
+            if isinstance(self.content, str)
+            else self.content
+        )
         return hashlib.sha256(data).hexdigest()
 
     @property
@@ -118,8 +121,9 @@ def discover(spec: str | os.PathLike[str]) -> list[InputFile]:
         except OSError:
             st = None  # a dangling link: read_file will reject it with the reason
         rel = os.path.relpath(p, root).replace(os.sep, "/")
-        files.append(InputFile(os.path.abspath(p), rel, st.st_size if st else 0,
-                               st.st_mtime_ns if st else 0))
+        files.append(
+            InputFile(os.path.abspath(p), rel, st.st_size if st else 0, st.st_mtime_ns if st else 0)
+        )
     files.sort(key=lambda f: f.rel)
     return files
 
@@ -149,9 +153,12 @@ def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocu
     opts = opts or ReadOptions()
     fmt, gz = _format_of(f.rel)
     if fmt is None:
-        yield Reject(f.rel, "unsupported_format",
-                     f"not a supported input ({', '.join(sorted(SUPPORTED))}, optionally .gz)",
-                     raw_size=f.size)
+        yield Reject(
+            f.rel,
+            "unsupported_format",
+            f"not a supported input ({', '.join(sorted(SUPPORTED))}, optionally .gz)",
+            raw_size=f.size,
+        )
         return
     try:
         data = _read_bytes(f, gz, opts)
@@ -162,18 +169,27 @@ def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocu
         yield Reject(f.rel, "bad_gzip", f"cannot decompress: {exc}", raw_size=f.size)
         return
     except OSError as exc:
-        yield Reject(f.rel, "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}",
-                     raw_size=f.size)
+        yield Reject(
+            f.rel, "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}", raw_size=f.size
+        )
         return
     if fmt in ("txt", "html"):
         if not data.strip():
-            yield Reject(f.rel, "empty", "the file is empty or only white space",
-                         raw=data, raw_size=len(data))
+            yield Reject(
+                f.rel,
+                "empty",
+                "the file is empty or only white space",
+                raw=data,
+                raw_size=len(data),
+            )
             return
         if len(data) > opts.max_document_bytes:
-            yield Reject(f.rel, "too_large",
-                         f"document over the {opts.max_document_bytes:,} byte limit",
-                         raw_size=len(data))
+            yield Reject(
+                f.rel,
+                "too_large",
+                f"document over the {opts.max_document_bytes:,} byte limit",
+                raw_size=len(data),
+            )
             return
         yield RawDocument(f.rel, None, data, fmt == "html", fmt)
     elif fmt == "jsonl":
@@ -182,30 +198,52 @@ def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocu
         yield from _read_parquet(f.rel, data, opts)
 
 
-def _record(source: str, pos: int, rec: dict, fmt: str, opts: ReadOptions,
-            raw: bytes) -> RawDocument | Reject:
+def _record(
+    source: str, pos: int, rec: dict, fmt: str, opts: ReadOptions, raw: bytes
+) -> RawDocument | Reject:
     html = rec.get(opts.html_field)
     text = rec.get(opts.text_field)
     content, is_html = (text, False) if text is not None else (html, True)
     where = f"{source}#{'L' if fmt == 'jsonl' else 'R'}{pos + 1}"
     if content is None:
-        return Reject(where, "missing_field",
-                      f"no {opts.text_field!r} or {opts.html_field!r} field", pos,
-                      _keep(raw, opts), len(raw))
+        return Reject(
+            where,
+            "missing_field",
+            f"no {opts.text_field!r} or {opts.html_field!r} field",
+            pos,
+            _keep(raw, opts),
+            len(raw),
+        )
     if not isinstance(content, str | bytes):
-        return Reject(where, "wrong_type",
-                      f"the text field is {type(content).__name__}, not a string", pos,
-                      _keep(raw, opts), len(raw))
+        return Reject(
+            where,
+            "wrong_type",
+            f"the text field is {type(content).__name__}, not a string",
+            pos,
+            _keep(raw, opts),
+            len(raw),
+        )
     if not content.strip():
         return Reject(where, "empty", "the text field is empty", pos, _keep(raw, opts), len(raw))
     if len(content) > opts.max_document_bytes:
-        return Reject(where, "too_large",
-                      f"document over the {opts.max_document_bytes:,} byte limit", pos,
-                      None, len(raw))
+        return Reject(
+            where,
+            "too_large",
+            f"document over the {opts.max_document_bytes:,} byte limit",
+            pos,
+            None,
+            len(raw),
+        )
     rid, url = rec.get(opts.id_field), rec.get(opts.url_field)
-    return RawDocument(where, pos, content, is_html, fmt,
-                       source_id=None if rid is None else str(rid),
-                       url=url if isinstance(url, str) else None)
+    return RawDocument(
+        where,
+        pos,
+        content,
+        is_html,
+        fmt,
+        source_id=None if rid is None else str(rid),
+        url=url if isinstance(url, str) else None,
+    )
 
 
 def _read_jsonl(source: str, data: bytes, opts: ReadOptions) -> Iterator[RawDocument | Reject]:
@@ -215,13 +253,24 @@ def _read_jsonl(source: str, data: bytes, opts: ReadOptions) -> Iterator[RawDocu
         try:
             rec = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            yield Reject(f"{source}#L{pos + 1}", "bad_json", f"not valid JSON: {exc}", pos,
-                         _keep(line, opts), len(line))
+            yield Reject(
+                f"{source}#L{pos + 1}",
+                "bad_json",
+                f"not valid JSON: {exc}",
+                pos,
+                _keep(line, opts),
+                len(line),
+            )
             continue
         if not isinstance(rec, dict):
-            yield Reject(f"{source}#L{pos + 1}", "bad_json",
-                         f"a JSON {type(rec).__name__}, not an object", pos,
-                         _keep(line, opts), len(line))
+            yield Reject(
+                f"{source}#L{pos + 1}",
+                "bad_json",
+                f"a JSON {type(rec).__name__}, not an object",
+                pos,
+                _keep(line, opts),
+                len(line),
+            )
             continue
         yield _record(source, pos, rec, "jsonl", opts, line)
 
@@ -237,12 +286,17 @@ def _read_parquet(source: str, data: bytes, opts: ReadOptions) -> Iterator[RawDo
         yield Reject(source, "bad_parquet", f"cannot read Parquet: {exc}", raw_size=len(data))
         return
     if opts.text_field not in names and opts.html_field not in names:
-        yield Reject(source, "missing_column",
-                     f"no {opts.text_field!r} or {opts.html_field!r} column "
-                     f"(columns: {', '.join(sorted(names))})", raw_size=len(data))
+        yield Reject(
+            source,
+            "missing_column",
+            f"no {opts.text_field!r} or {opts.html_field!r} column "
+            f"(columns: {', '.join(sorted(names))})",
+            raw_size=len(data),
+        )
         return
-    wanted = [c for c in (opts.text_field, opts.html_field, opts.id_field, opts.url_field)
-              if c in names]
+    wanted = [
+        c for c in (opts.text_field, opts.html_field, opts.id_field, opts.url_field) if c in names
+    ]
     pos = 0
     try:
         for batch in pf.iter_batches(batch_size=1024, columns=wanted):
@@ -251,5 +305,10 @@ def _read_parquet(source: str, data: bytes, opts: ReadOptions) -> Iterator[RawDo
                 yield _record(source, pos, rec, "parquet", opts, raw)
                 pos += 1
     except (pa.ArrowException, OSError) as exc:
-        yield Reject(source, "bad_parquet", f"cannot read Parquet after row {pos}: {exc}",
-                     pos, raw_size=len(data))
+        yield Reject(
+            source,
+            "bad_parquet",
+            f"cannot read Parquet after row {pos}: {exc}",
+            pos,
+            raw_size=len(data),
+        )

@@ -30,8 +30,13 @@ DOCUMENTS_SCHEMA = _schema(
     "documents",
     [
         _field("doc_id", pa.string(), "Stable id: hash of source and input bytes.", False),
-        _field("source", pa.string(), "Input file relative to the input root, with #L<line> "
-               "for a JSONL line or #R<row> for a Parquet row.", False),
+        _field(
+            "source",
+            pa.string(),
+            "Input file relative to the input root, with #L<line> "
+            "for a JSONL line or #R<row> for a Parquet row.",
+            False,
+        ),
         _field("source_id", pa.string(), "The id field the input gave, if any."),
         _field("url", pa.string(), "URL of the document, from the input or the HTML."),
         _field("title", pa.string(), "Headline: from HTML metadata or detected in plain text."),
@@ -42,13 +47,21 @@ DOCUMENTS_SCHEMA = _schema(
         _field("input_format", pa.string(), "txt, html, jsonl or parquet.", False),
         _field("input_sha256", pa.string(), "SHA-256 of the document's raw input.", False),
         _field("encoding", pa.string(), "Encoding the input bytes were decoded with."),
-        _field("fixes", pa.list_(pa.string()), "Names of the steps that changed the text, "
-               "in order.", False),
+        _field(
+            "fixes",
+            pa.list_(pa.string()),
+            "Names of the steps that changed the text, in order.",
+            False,
+        ),
         _field("n_chars_in", pa.int64(), "Characters of the decoded input.", False),
         _field("n_chars_out", pa.int64(), "Characters of the clean text.", False),
         _field("n_removed", pa.int32(), "Lines removed as boilerplate (rows in removals).", False),
-        _field("cleaned_at", pa.timestamp("us", tz="UTC"), "Start of the run that cleaned it; "
-               "the same for every row of a run.", False),
+        _field(
+            "cleaned_at",
+            pa.timestamp("us", tz="UTC"),
+            "Start of the run that cleaned it; the same for every row of a run.",
+            False,
+        ),
         _field("textwash_version", pa.string(), "textwash version that cleaned it.", False),
     ],
 )
@@ -57,8 +70,12 @@ REMOVALS_SCHEMA = _schema(
     "removals",
     [
         _field("doc_id", pa.string(), "The document the line was removed from.", False),
-        _field("line_no", pa.int32(), "1-based line number in the decoded input text "
-               "(for HTML: in the extracted main text).", False),
+        _field(
+            "line_no",
+            pa.int32(),
+            "1-based line number in the decoded input text (for HTML: in the extracted main text).",
+            False,
+        ),
         _field("category", pa.string(), "Stable snake_case kind of boilerplate.", False),
         _field("rule", pa.string(), "The rule or model that decided.", False),
         _field("text", pa.string(), "The removed line, after repair and normalization.", False),

@@ -44,8 +44,9 @@ class Shard:
         return cls(data["index"], tuple(InputFile(**f) for f in data["files"]))
 
 
-def plan_shards(files: list[InputFile], max_bytes: int = 64 << 20,
-                max_files: int = 2000) -> list[Shard]:
+def plan_shards(
+    files: list[InputFile], max_bytes: int = 64 << 20, max_files: int = 2000
+) -> list[Shard]:
     """Group files, in order, into shards of at most ``max_bytes`` / ``max_files``."""
     shards: list[Shard] = []
     current: list[InputFile] = []
@@ -63,8 +64,13 @@ def plan_shards(files: list[InputFile], max_bytes: int = 64 << 20,
 
 def _reject_row(r: Reject, run_started: datetime) -> dict[str, Any]:
     return {
-        "source": r.source, "position": r.position, "error": r.error, "message": r.message,
-        "raw": r.raw, "raw_size": r.raw_size, "rejected_at": run_started,
+        "source": r.source,
+        "position": r.position,
+        "error": r.error,
+        "message": r.message,
+        "raw": r.raw,
+        "raw_size": r.raw_size,
+        "rejected_at": run_started,
         "textwash_version": __version__,
     }
 
@@ -75,8 +81,9 @@ def _raw_bytes(doc: RawDocument) -> bytes:
     return doc.content.encode("utf-8", "surrogatepass")
 
 
-def process_shard(shard: Shard, output: Path, config: CleanConfig, read_opts: ReadOptions,
-                  run_started: datetime) -> dict[str, Any]:
+def process_shard(
+    shard: Shard, output: Path, config: CleanConfig, read_opts: ReadOptions, run_started: datetime
+) -> dict[str, Any]:
     """Read, clean and write one shard; return its marker (counts included)."""
     rows: dict[str, list[dict]] = {"documents": [], "removals": [], "rejects": []}
     removed: Counter[str] = Counter()
@@ -92,29 +99,58 @@ def process_shard(shard: Shard, output: Path, config: CleanConfig, read_opts: Re
             try:
                 result = clean_document(item.content, config, is_html=item.is_html, url=item.url)
             except ExtractionError as exc:
-                reject = Reject(item.source, exc.reason, str(exc), item.position,
-                                _raw_bytes(item)[: read_opts.keep_raw_bytes], len(_raw_bytes(item)))
+                reject = Reject(
+                    item.source,
+                    exc.reason,
+                    str(exc),
+                    item.position,
+                    _raw_bytes(item)[: read_opts.keep_raw_bytes],
+                    len(_raw_bytes(item)),
+                )
             except Exception as exc:  # a bug must cost one document, never the shard
                 last = traceback.extract_tb(exc.__traceback__)[-1]
-                reject = Reject(item.source, "internal_error",
-                                f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:"
-                                f"{last.lineno})", item.position, None, len(_raw_bytes(item)))
+                reject = Reject(
+                    item.source,
+                    "internal_error",
+                    f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
+                    item.position,
+                    None,
+                    len(_raw_bytes(item)),
+                )
             else:
                 doc_id = item.doc_id
-                rows["documents"].append({
-                    "doc_id": doc_id, "source": item.source, "source_id": item.source_id,
-                    "url": item.url or result.url, "title": result.title, "text": result.text,
-                    "author": result.author, "published": result.date,
-                    "sitename": result.sitename, "input_format": item.input_format,
-                    "input_sha256": item.sha256, "encoding": result.encoding,
-                    "fixes": result.fixes, "n_chars_in": result.n_chars_in,
-                    "n_chars_out": result.n_chars_out, "n_removed": len(result.removed),
-                    "cleaned_at": run_started, "textwash_version": __version__,
-                })
+                rows["documents"].append(
+                    {
+                        "doc_id": doc_id,
+                        "source": item.source,
+                        "source_id": item.source_id,
+                        "url": item.url or result.url,
+                        "title": result.title,
+                        "text": result.text,
+                        "author": result.author,
+                        "published": result.date,
+                        "sitename": result.sitename,
+                        "input_format": item.input_format,
+                        "input_sha256": item.sha256,
+                        "encoding": result.encoding,
+                        "fixes": result.fixes,
+                        "n_chars_in": result.n_chars_in,
+                        "n_chars_out": result.n_chars_out,
+                        "n_removed": len(result.removed),
+                        "cleaned_at": run_started,
+                        "textwash_version": __version__,
+                    }
+                )
                 for r in result.removed:
-                    rows["removals"].append({"doc_id": doc_id, "line_no": r.line_no,
-                                             "category": r.category, "rule": r.rule,
-                                             "text": r.text})
+                    rows["removals"].append(
+                        {
+                            "doc_id": doc_id,
+                            "line_no": r.line_no,
+                            "category": r.category,
+                            "rule": r.rule,
+                            "text": r.text,
+                        }
+                    )
                     removed[r.category] += 1
                 fixes.update(result.fixes)
                 chars_in += result.n_chars_in
@@ -145,10 +181,16 @@ def process_shard(shard: Shard, output: Path, config: CleanConfig, read_opts: Re
 
 def merge_counts(markers: list[dict[str, Any]]) -> dict[str, Any]:
     """Totals over shards."""
-    total: dict[str, Any] = {"documents": 0, "rejects": 0, "removed_lines": 0,
-                             "chars_in": 0, "chars_out": 0}
-    maps: dict[str, Counter[str]] = {k: Counter() for k in
-                                     ("removed_by_category", "rejects_by_error", "fixes")}
+    total: dict[str, Any] = {
+        "documents": 0,
+        "rejects": 0,
+        "removed_lines": 0,
+        "chars_in": 0,
+        "chars_out": 0,
+    }
+    maps: dict[str, Counter[str]] = {
+        k: Counter() for k in ("removed_by_category", "rejects_by_error", "fixes")
+    }
     for m in markers:
         c = m["counts"]
         for k in total:

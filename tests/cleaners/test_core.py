@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+
+from cleaners import CleanConfig, ExtractionError, clean_html, clean_text
+
+PAGE = """<!doctype html><html><head><title>Storm hits the coast | Daily Example</title>
+<meta property="og:title" content="Storm hits the coast"></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<article><h1>Storm hits the coast</h1>
+<p>A powerful storm hit the coast on Tuesday, cutting power to thousands of homes and
+forcing the closure of schools across the region.</p>
+<p>Officials said the damage was “extensive” and that repairs would take weeks.</p>
+<p>ADVERTISEMENT</p>
+<p>Residents were urged to stay indoors until the winds eased later in the evening.</p>
+</article><footer>© 2025 Daily Example. All rights reserved.</footer></body></html>"""
+
+
+def test_clean_html_extracts_strips_and_keeps_metadata() -> None:
+    result = clean_html(PAGE, url="https://news.example.com/storm")
+    assert result.title == "Storm hits the coast"
+    assert 'damage was "extensive"' in result.text
+    assert "ADVERTISEMENT" not in result.text
+    assert "Home" not in result.text.split("\n")
+    assert "extract_html" in result.fixes
+    assert result.url == "https://news.example.com/storm"
+
+
+def test_clean_html_without_text_raises_with_a_reason() -> None:
+    with pytest.raises(ExtractionError) as info:
+        clean_html("<html><body></body></html>")
+    assert info.value.reason == "no_main_text"
+
+
+def test_bytes_are_decoded_and_the_encoding_recorded() -> None:
+    raw = "Заголовок новости\nПривет, это проверка кодировки текста.".encode("cp1251")
+    result = clean_text(raw)
+    assert result.encoding == "cp1251"
+    assert result.text == "Привет, это проверка кодировки текста."
+
+
+def test_every_step_can_be_switched_off() -> None:
+    raw = "Big news\nADVERTISEMENT\n“Quoted”  text\u00a0here"
+    off = CleanConfig(
+        fix_mojibake=False,
+        normalize_quotes="keep",
+        normalize_whitespace=False,
+        strip_boilerplate=False,
+        detect_title=False,
+    )
+    result = clean_text(raw, off)
+    assert result.title is None
+    assert result.text == raw
+    assert result.removed == [] and result.fixes == []
+
+
+def test_fixes_name_only_steps_that_changed_something() -> None:
+    assert clean_text("Plain text.\nNothing to fix.").fixes == []
+    assert clean_text("It’s  fine.").fixes == ["normalize_quotes", "normalize_whitespace"]
+
+
+def test_config_is_frozen_and_validated() -> None:
+    cfg = CleanConfig()
+    with pytest.raises(AttributeError):
+        cfg.fix_mojibake = False  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        CleanConfig(normalize_quotes="fancy")
+    assert CleanConfig.from_dict(cfg.to_dict()) == cfg

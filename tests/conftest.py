@@ -1,0 +1,48 @@
+"""Shared fixtures: the golden files, the seeds, and one real Prefect server per session."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+GOLDEN = ROOT / "tests" / "data" / "golden"
+
+
+def load_golden() -> list[dict]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(GOLDEN.glob("*.json"))]
+
+
+@pytest.fixture(scope="session")
+def golden() -> list[dict]:
+    return load_golden()
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real Prefect API server on loopback, with its own database, for the session."""
+    from flows.runtime import TemporaryServer, configure_prefect
+
+    configure_prefect()
+    home = tmp_path_factory.mktemp("prefect-home")
+    server = TemporaryServer(extra_env={"PREFECT_HOME": str(home)})
+    server.wait_ready(timeout=180)
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
+
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings(
+            updates={PREFECT_API_URL: server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        ):
+            yield server.api_url
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()

@@ -1,0 +1,184 @@
+"""The CLI end to end: real flow runs on a real Prefect server, Parquet read back."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.schema import DOCUMENTS_SCHEMA, REJECTS_SCHEMA, REMOVALS_SCHEMA, SCHEMA_VERSION
+from tests.conftest import SEEDS, load_golden
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+runner = CliRunner()
+
+
+def run_cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def seeds_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("seeds-out")
+    run_cli("run", str(SEEDS), "-o", str(out))
+    return out
+
+
+def test_seeds_dataset_matches_golden(seeds_output: Path) -> None:
+    con = duckdb.connect()
+    docs = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "select source, doc_id, title, text from "
+            f"read_parquet('{seeds_output}/documents/*.parquet')"
+        ).fetchall()
+    }
+    removals = con.execute(
+        f"select doc_id, line_no, category, text from "
+        f"read_parquet('{seeds_output}/removals/*.parquet')"
+    ).fetchall()
+    assert len(docs) == 5
+    for gold in load_golden():
+        doc_id, title, text = docs[f"{gold['id']}.txt"]
+        may = {m["text"] for m in gold["may_remove"]}
+        assert title == gold["title"]
+        assert [x for x in text.split("\n") if x not in may] == [
+            x for x in gold["text"].split("\n") if x not in may
+        ]
+        mine = {(line, cat, t) for d, line, cat, t in removals if d == doc_id}
+        assert {(r["line"], r["category"], r["text"]) for r in gold["removed"]} <= mine
+
+
+def test_dataset_has_the_declared_schema(seeds_output: Path) -> None:
+    for table, schema in [
+        ("documents", DOCUMENTS_SCHEMA),
+        ("removals", REMOVALS_SCHEMA),
+        ("rejects", REJECTS_SCHEMA),
+    ]:
+        part = next((seeds_output / table).glob("part-*.parquet"))
+        file_schema = pq.read_schema(part)
+        assert file_schema.equals(schema, check_metadata=False)
+        assert file_schema.metadata[b"textwash.schema_version"] == SCHEMA_VERSION.encode()
+        assert all(f.metadata and f.metadata[b"description"] for f in file_schema)
+    frame = pl.read_parquet(seeds_output / "documents" / "*.parquet")
+    assert frame.schema["fixes"] == pl.List(pl.String)
+    assert frame.schema["cleaned_at"] == pl.Datetime("us", "UTC")
+    assert frame["doc_id"].n_unique() == frame.height == 5
+    assert (
+        frame["n_removed"].sum() == pl.read_parquet(seeds_output / "removals" / "*.parquet").height
+    )
+    manifest = json.loads((seeds_output / "_manifest.json").read_text())
+    assert manifest["summary"]["documents"] == 5
+    assert manifest["schema_version"] == SCHEMA_VERSION
+
+
+def test_rerun_skips_finished_shards_and_force_redoes(seeds_output: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(seeds_output, out)
+    before = (out / "documents" / "part-00000.parquet").stat().st_mtime_ns
+    assert "1 / 0" not in run_cli("run", str(SEEDS), "-o", str(out))  # 0 run, 1 skipped
+    assert (out / "documents" / "part-00000.parquet").stat().st_mtime_ns == before
+    assert json.loads((out / "_manifest.json").read_text())["summary"]["shards_skipped"] == 1
+    run_cli("run", str(SEEDS), "-o", str(out), "--force")
+    assert json.loads((out / "_manifest.json").read_text())["summary"]["shards_run"] == 1
+
+
+def _write_input(kind: str, folder: Path) -> int:
+    raw = (SEEDS / "003_8eaeedee96198040.txt").read_text(encoding="utf-8")
+    if kind == "jsonl":
+        lines = [
+            json.dumps({"id": i, "text": raw, "url": f"https://a.example/{i}"}) for i in range(3)
+        ]
+        (folder / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return 3
+    if kind == "parquet":
+        pq.write_table(
+            pa.table({"text": [raw, raw[:500]], "id": ["a", "b"]}), folder / "in.parquet"
+        )
+        return 2
+    paragraphs = "".join(f"<p>{p}</p>" for p in raw.split("\n") if p.strip())
+    html = (
+        f"<html><head><title>El Salvador offer</title></head><body><nav>Home</nav>"
+        f"<article>{paragraphs}</article></body></html>"
+    )
+    if kind == "html":
+        (folder / "page.html").write_text(html, encoding="utf-8")
+    else:
+        with gzip.open(folder / "page.html.gz", "wt", encoding="utf-8") as fh:
+            fh.write(html)
+    return 1
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet", "html", "gz"])
+def test_each_input_format_through_the_cli(kind: str, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    expected = _write_input(kind, src)
+    out = tmp_path / "out"
+    run_cli("run", str(src), "-o", str(out))
+    docs = pl.read_parquet(out / "documents" / "*.parquet")
+    assert docs.height == expected
+    assert pl.read_parquet(out / "rejects" / "*.parquet").height == 0
+    assert all("ADVERTISEMENT" not in t for t in docs["text"])
+    removals = pl.read_parquet(out / "removals" / "*.parquet")
+    assert "advertisement" in removals["category"].to_list()
+
+
+def test_rejects_are_accounted_and_strict_fails(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "ok.txt").write_text("A title here\nSome real text.", encoding="utf-8")
+    (src / "bad.jsonl").write_text('{"text": "fine"}\n{oops\n', encoding="utf-8")
+    (src / "empty.txt").write_text("", encoding="utf-8")
+    out = tmp_path / "out"
+    output = run_cli("run", str(src), "-o", str(out))
+    assert "rejected" in output
+    docs = pl.read_parquet(out / "documents" / "*.parquet")
+    rejects = pl.read_parquet(out / "rejects" / "*.parquet")
+    assert docs.height + rejects.height == 4
+    assert sorted(rejects["error"].to_list()) == ["bad_json", "empty"]
+    strict = runner.invoke(app, ["run", str(src), "-o", str(tmp_path / "o2"), "--strict"])
+    assert strict.exit_code == 1
+
+
+def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(tmp_path / "nope"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "input not found" in result.output
+
+
+def test_explain_shows_fixes_and_removals() -> None:
+    output = run_cli("explain", str(SEEDS / "000_534eac6734c502e5.txt"))
+    assert "fix_spaced_mojibake" in output
+    assert "photo_credit" in output and "credit_prefix" in output
+
+
+def test_console_script_runs(tmp_path: Path, prefect_server: str) -> None:
+    out = tmp_path / "out"
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
+    exe = Path(sys.executable).parent / "textwash"
+    proc = subprocess.run(
+        [str(exe), "run", str(SEEDS), "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "documents" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert pl.read_parquet(out / "documents" / "*.parquet").height == 5

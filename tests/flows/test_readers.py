@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from flows.readers import InputError, RawDocument, Reject, discover, read_file
+
+
+def read_all(path: Path) -> list[RawDocument | Reject]:
+    return [item for f in discover(path) for item in read_file(f)]
+
+
+def test_each_format_gives_documents(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Title here\nBody text.", encoding="utf-8")
+    (tmp_path / "b.html").write_text("<html><body><p>Hi</p></body></html>", encoding="utf-8")
+    with gzip.open(tmp_path / "c.txt.gz", "wt", encoding="utf-8") as fh:
+        fh.write("Zipped text.")
+    (tmp_path / "d.jsonl").write_text(
+        json.dumps({"id": 7, "text": "one", "url": "https://x.example/1"})
+        + "\n"
+        + json.dumps({"html": "<p>two</p>"})
+        + "\n",
+        encoding="utf-8",
+    )
+    pq.write_table(pa.table({"text": ["p1", "p2"], "id": ["r1", "r2"]}), tmp_path / "e.parquet")
+    items = read_all(tmp_path)
+    assert all(isinstance(i, RawDocument) for i in items)
+    by_source = {i.source: i for i in items}
+    assert set(by_source) == {
+        "a.txt",
+        "b.html",
+        "c.txt.gz",
+        "d.jsonl#L1",
+        "d.jsonl#L2",
+        "e.parquet#R1",
+        "e.parquet#R2",
+    }
+    assert by_source["b.html"].is_html and by_source["d.jsonl#L2"].is_html
+    assert by_source["d.jsonl#L1"].source_id == "7"
+    assert by_source["d.jsonl#L1"].url == "https://x.example/1"
+    assert by_source["c.txt.gz"].content == b"Zipped text."
+
+
+def test_bad_records_are_rejected_one_by_one(tmp_path: Path) -> None:
+    (tmp_path / "mixed.jsonl").write_text(
+        '{"text": "good"}\n{not json\n[1, 2]\n{"title": "no text"}\n{"text": 5}\n{"text": "  "}\n',
+        encoding="utf-8",
+    )
+    items = read_all(tmp_path)
+    assert [type(i).__name__ for i in items] == ["RawDocument"] + ["Reject"] * 5
+    assert [i.error for i in items if isinstance(i, Reject)] == [
+        "bad_json",
+        "bad_json",
+        "missing_field",
+        "wrong_type",
+        "empty",
+    ]
+    assert items[1].raw == b"{not json"
+
+
+def test_bad_files_are_rejected(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "broken.txt.gz").write_bytes(gzip.compress(b"hello world" * 100)[:30])
+    (tmp_path / "corrupt.parquet").write_bytes(b"PAR1 not really")
+    pq.write_table(pa.table({"body": ["x"]}), tmp_path / "nocol.parquet")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    errors = {i.source: i.error for i in read_all(tmp_path)}
+    assert errors == {
+        "broken.txt.gz": "bad_gzip",
+        "corrupt.parquet": "bad_parquet",
+        "empty.txt": "empty",
+        "image.png": "unsupported_format",
+        "nocol.parquet": "missing_column",
+    }
+
+
+def test_discover_glob_and_missing(tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "one.txt").write_text("a")
+    (tmp_path / "x" / ".hidden.txt").write_text("a")
+    assert [f.rel for f in discover(str(tmp_path / "x" / "*.txt"))] == ["one.txt"]
+    with pytest.raises(InputError):
+        discover(tmp_path / "nope")
+
+
+def test_doc_id_is_stable_and_content_sensitive() -> None:
+    a = RawDocument("s.txt", None, b"abc", False, "txt")
+    assert a.doc_id == RawDocument("s.txt", None, b"abc", False, "txt").doc_id
+    assert a.doc_id != RawDocument("s.txt", None, b"abd", False, "txt").doc_id
+    assert a.doc_id != RawDocument("t.txt", None, b"abc", False, "txt").doc_id
