@@ -272,3 +272,15 @@ def clean_document(
     if is_html:
         return clean_html(raw, config, url, line_stats=line_stats, source=source)
     return clean_text(raw, config, line_stats=line_stats, source=source)
+
+
+def warm_up() -> None:
+    """Import the lazily loaded engines and word lists now (e.g. while a server boots),
+    so the first document does not pay for them."""
+    import charset_normalizer  # noqa: F401
+    import trafilatura  # noqa: F401
+
+    from .mojibake import SEGMENT_LANGUAGES, _freqs
+
+    _freqs(SEGMENT_LANGUAGES["CYRILLIC"][0])
+    clean_text("Warm up\nA line of text.")

@@ -154,14 +154,17 @@ def _script(ch: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _log_freqs(lang: str) -> dict[str, float]:
-    import wordfreq  # deferred: loading it costs ~0.2 s, needed only on damaged text
+def _freqs(lang: str) -> dict[str, float]:
+    import wordfreq  # deferred: a list loads in ~0.3-0.7 s, needed only on damaged text
 
-    return {w: math.log10(f) for w, f in wordfreq.get_frequency_dict(lang, "best").items()}
+    return wordfreq.get_frequency_dict(lang, "best")
 
 
-_UNKNOWN_WORD = -12.0  # below any listed word (wordfreq lists down to ~1e-8)
-_PER_CHAR_UNKNOWN = -1.5
+# An unknown word scores like a word rarer than any listed (wordfreq lists down to
+# ~1e-8), less for each letter, so a long unknown word is not cut into common pieces
+# unless the pieces explain it much better.
+_UNKNOWN_WORD = -8.0
+_PER_CHAR_UNKNOWN = -0.5
 _PER_WORD = -1.0  # prefer fewer, longer words when the evidence is equal
 
 
@@ -171,7 +174,7 @@ def segment_words(run: str, lang: str) -> tuple[list[str], float]:
     >>> segment_words("каналв", "ru")[0]
     ['канал', 'в']
     """
-    freqs = _log_freqs(lang)
+    freqs = _freqs(lang)
     low = run.lower()
     n = len(run)
     best = [0.0] + [-math.inf] * n
@@ -179,9 +182,8 @@ def segment_words(run: str, lang: str) -> tuple[list[str], float]:
     for end in range(1, n + 1):
         for start in range(max(0, end - 30), end):
             word = low[start:end]
-            score = freqs.get(word)
-            if score is None:
-                score = _UNKNOWN_WORD + _PER_CHAR_UNKNOWN * len(word)
+            freq = freqs.get(word)
+            score = math.log10(freq) if freq else _UNKNOWN_WORD + _PER_CHAR_UNKNOWN * len(word)
             total = best[start] + score + _PER_WORD
             if total > best[end]:
                 best[end], back[end] = total, start
@@ -211,8 +213,15 @@ def restore_word_boundaries(decoded: str) -> str:
     langs = SEGMENT_LANGUAGES.get(scripts.pop())
     if not langs:
         return decoded
-    words, _ = max((segment_words(decoded, lang) for lang in langs), key=lambda ws: ws[1])
-    return " ".join(words)
+    best: tuple[list[str], float] | None = None
+    for lang in langs:  # most likely language first; stop when it explains every word
+        words, score = segment_words(decoded, lang)
+        if best is None or score > best[1]:
+            best = (words, score)
+        if all(w.lower() in _freqs(lang) for w in words):
+            break
+    assert best is not None
+    return " ".join(best[0])
 
 
 def _decode_span(span: str, encoding: str) -> str | None:

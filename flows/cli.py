@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cleaners import CleanConfig, ExtractionError, clean_document
+from cleaners.core import warm_up
 
 from .readers import InputError, RawDocument, ReadOptions, Reject, discover, read_file
 from .runtime import configure_prefect, prefect_api, wait_for_api
@@ -107,6 +108,7 @@ def run(
     with prefect_api():
         from .clean_corpus import run_clean_corpus  # imports prefect while the server boots
 
+        warm_up()  # free while the server boots: the first shard would pay for it
         wait_for_api()
         startup = time.perf_counter() - t0
         summary = run_clean_corpus(
