@@ -59,11 +59,15 @@ def _fast_path_re() -> re.Pattern[str]:
 
     UTF-8 mojibake in a single-byte code page is a lead byte (0xC0-0xF7) immediately
     followed by a continuation byte (0x80-0xBF), both decoded in that one code page;
-    ftfy's looser repairs accept a space (a lost NBSP, ``restore_byte_a0``) or "?"
-    (``replace_lossy_sequences``) in place of a continuation. Its remaining repairs
-    look for C1 controls, U+FFFD, 0x1A, ESC or surrogates. latin-1 and windows-1252
-    count as one code page, as in ftfy's own ``decode_inconsistent_utf8``. The test
-    may send a clean line to ftfy, never the reverse.
+    ftfy's looser repairs accept a space (a lost NBSP, ``restore_byte_a0``, never for
+    MacRoman) or "?" (``replace_lossy_sequences``) in place of a continuation. Its
+    remaining repairs look for C1 controls, U+FFFD, 0x1A, ESC or surrogates. latin-1
+    and windows-1252 count as one code page, as in ftfy's ``decode_inconsistent_utf8``.
+    The test may send a clean line to ftfy, never the reverse.
+
+    The pattern starts with one character class (every possible first character) so
+    the regex engine skips ahead at C speed; lookbehinds then tell which code page
+    the first character belongs to.
     """
 
     def cls(chars: set[str]) -> str:
@@ -73,8 +77,11 @@ def _fast_path_re() -> re.Pattern[str]:
     for enc in CHARMAP_ENCODINGS:
         key = "latin" if enc in ("latin-1", "sloppy-windows-1252") else enc
         groups.setdefault(key, []).append(enc)
-    alternatives = []
-    for encodings in groups.values():
+    specials = {chr(c) for c in range(0x80, 0xA0)} | {"\x1a", "\x1b", "\ufffd"}
+    specials |= {chr(c) for c in range(0xD800, 0xE000)}
+    first = set(specials)
+    branches = [f"(?<={cls(specials)})"]
+    for key, encodings in groups.items():
         leads: set[str] = set()
         conts: set[str] = set()
         a0_leads: set[str] = set()  # ALTERED_UTF8_RE: these lead bytes before a space
@@ -82,11 +89,15 @@ def _fast_path_re() -> re.Pattern[str]:
         for enc in encodings:
             leads.update(_byte_chars(enc, 0xC0, 0xF7))
             conts.update(_byte_chars(enc, 0x80, 0xBF))
-            a0_leads.update(bytes([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9]).decode(enc))
+            if key != "macroman":
+                a0_leads.update(bytes([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9]).decode(enc))
             lossy_leads.update(bytes([0xC2, 0xC3]).decode(enc))
-        alternatives.append(f"{cls(leads)}[ ?]?{cls(conts)}|{cls(a0_leads)} |{cls(lossy_leads)}\\?")
-    alternatives.append("[\\x80-\\x9f\\x1a\\x1b\\ufffd\\ud800-\\udfff]")
-    return re.compile("|".join(alternatives))
+        first |= leads
+        branches.append(f"(?<={cls(leads)})[ ?]?{cls(conts)}")
+        if a0_leads:
+            branches.append(f"(?<={cls(a0_leads)}) ")
+        branches.append(f"(?<={cls(lossy_leads)})\\?")
+    return re.compile(f"{cls(first)}(?:{'|'.join(branches)})")
 
 
 MOJIBAKE_TRIGGER_RE = _fast_path_re()
@@ -100,6 +111,8 @@ def may_have_mojibake(line: str) -> bool:
     >>> may_have_mojibake("donâ€™t")
     True
     """
+    if line.isascii() and "\x1a" not in line and "\x1b" not in line:
+        return False
     return MOJIBAKE_TRIGGER_RE.search(line) is not None
 
 
@@ -121,10 +134,20 @@ def fix_encoding_mojibake(text: str) -> str:
 
 
 # --- spaced mojibake -------------------------------------------------------------
+#
+# A "typographic" pass over mojibake puts spaces around the characters it takes for
+# punctuation (°, ·, «, ») and moves the space after » to before it. When such a
+# character is a continuation byte, the inserted space splits one character's bytes:
+# UTF-8 can no longer be decoded, and ftfy leaves the line alone. We decode the span
+# with those spaces removed and re-infer word boundaries where they were ambiguous.
 
-# UTF-8 read as one of these, and then re-spaced. Order matters only for spans that
-# decode under several; the script check below rejects the wrong one.
-SPACED_ENCODINGS = ("sloppy-windows-1251", "sloppy-windows-1252", "latin-1", "macroman")
+# UTF-8 read as one of these, and then re-spaced.
+# Order matters: a region that reads as mojibake in an earlier code page is not
+# reinterpreted in a later one (windows-1252 first: by far the most common misreading).
+SPACED_ENCODINGS = ("sloppy-windows-1252", "latin-1", "sloppy-windows-1251", "macroman")
+# Characters a typographic pass puts spaces around: a space next to one of them may
+# be inserted, not real.
+TYPOGRAPHIC = frozenset("°·«»")
 
 # Languages whose word frequencies restore word boundaries, per script of the
 # decoded run. Only scripts that are written with spaces between words.
@@ -136,21 +159,21 @@ SEGMENT_LANGUAGES = {
 
 
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
-def _spaced_span_re(encoding: str) -> re.Pattern[str]:
+def _spaced_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
     def cls(first: int, last: int) -> str:
         chars = _byte_chars(encoding, first, last).replace(" ", "").replace("\xa0", "")
         return "[" + "".join(re.escape(c) for c in chars) + "]"
 
     cont, lead2, lead3, lead4 = cls(0x80, 0xBF), cls(0xC2, 0xDF), cls(0xE0, 0xEF), cls(0xF0, 0xF4)
     # One character's bytes, each continuation byte optionally preceded by one
-    # inserted space; characters optionally separated by spaces.
+    # inserted space; a span is characters optionally separated by one space.
     char = f"(?:{lead2} ?{cont}|{lead3} ?{cont} ?{cont}|{lead4} ?{cont} ?{cont} ?{cont})"
-    return re.compile(f"{char}(?: ?{char})*")
+    mojibake_chars = frozenset(_byte_chars(encoding, 0x80, 0xFF))
+    return re.compile(char), re.compile(f"{char}(?: ?{char})*"), mojibake_chars
 
 
 def _script(ch: str) -> str:
-    name = unicodedata.name(ch, "")
-    return name.split(" ", 1)[0]
+    return unicodedata.name(ch, "").split(" ", 1)[0]
 
 
 @functools.lru_cache(maxsize=16)
@@ -195,27 +218,26 @@ def segment_words(run: str, lang: str) -> tuple[list[str], float]:
     return words[::-1], best[n]
 
 
-def restore_word_boundaries(decoded: str) -> str:
-    """Re-insert the spaces a typographic pass moved or dropped inside a decoded run.
+def restore_word_boundaries(run: str) -> str:
+    """Re-insert the spaces a typographic pass moved or dropped inside a run of letters.
 
     Word boundaries come from the word frequencies of the languages of the run's
     script; a run in a script without listed languages is returned unsegmented.
 
     >>> restore_word_boundaries("каналв")
     'канал в'
+    >>> restore_word_boundaries("Noël")
+    'Noël'
     """
-    letters = [c for c in decoded if c.isalpha()]
-    if len(letters) != len(decoded) or not letters:
-        return decoded
-    scripts = {_script(c) for c in letters}
-    if len(scripts) != 1:
-        return decoded
-    langs = SEGMENT_LANGUAGES.get(scripts.pop())
+    if not run or not run.isalpha():
+        return run
+    scripts = {_script(c) for c in run}
+    langs = SEGMENT_LANGUAGES.get(scripts.pop()) if len(scripts) == 1 else None
     if not langs:
-        return decoded
+        return run
     best: tuple[list[str], float] | None = None
     for lang in langs:  # most likely language first; stop when it explains every word
-        words, score = segment_words(decoded, lang)
+        words, score = segment_words(run, lang)
         if best is None or score > best[1]:
             best = (words, score)
         if all(w.lower() in _freqs(lang) for w in words):
@@ -224,27 +246,107 @@ def restore_word_boundaries(decoded: str) -> str:
     return " ".join(best[0])
 
 
-def _decode_span(span: str, encoding: str) -> str | None:
-    joined = span.replace(" ", "")
+def _plausible(text: str) -> bool:
+    """Letters and marks of one script: what a decoded word looks like."""
+    if not text or not all(unicodedata.category(c)[0] in "LM" for c in text):
+        return False
+    return len({_script(c) for c in text if c.isalpha()}) == 1
+
+
+def _decode_utf8(chars: str, encoding: str) -> str | None:
+    """The text whose UTF-8 bytes ``chars`` are in ``encoding`` (one or two layers)."""
     try:
-        decoded = joined.encode(encoding).decode("utf-8")
+        decoded = chars.encode(encoding).decode("utf-8")
     except UnicodeError:
         return None
-    # Plausible text only: letters and marks of one script (digits and punctuation
-    # would be ASCII, which is never inside a span).
-    if not all(unicodedata.category(c)[0] in "LM" for c in decoded):
+    if _plausible(decoded):
+        return decoded
+    for inner in SPACED_ENCODINGS:  # double-garbled: the decoded text is mojibake too
+        try:
+            twice = decoded.encode(inner).decode("utf-8")
+        except UnicodeError:
+            continue
+        if _plausible(twice):
+            return twice
+    return None
+
+
+def _repair_span(text: str, start: int, end: int, encoding: str) -> tuple[int, int, str] | None:
+    """Decode one span that a space splits; return (start, end, replacement) or None."""
+    char_re, _, mojibake_chars = _spaced_res(encoding)
+    span = text[start:end]
+    chars = list(char_re.finditer(span))
+    # Group characters into words: a space between two characters is a real word
+    # boundary unless it touches a typographic character.
+    words: list[list[str]] = [[]]
+    for prev, m in zip([None, *chars], chars, strict=False):
+        if prev is not None and prev.end() < m.start():
+            gap_ok = prev.group()[-1] not in TYPOGRAPHIC and m.group()[0] not in TYPOGRAPHIC
+            if gap_ok:
+                words.append([])
+        words[-1].append(m.group().replace(" ", ""))
+    decoded_words = [_decode_utf8("".join(w), encoding) for w in words]
+    if any(d is None for d in decoded_words):
         return None
-    if len({_script(c) for c in decoded if c.isalpha()}) > 1:
-        return None
-    return decoded
+    # Letters glued to the span belong to its first and last words (cafÃ ©s -> cafés);
+    # so does a word after a space the typographic pass put after the span.
+    left = start
+    while left > 0 and text[left - 1].isalpha():
+        left -= 1
+        if text[left] in mojibake_chars:
+            return None  # glued to more mojibake this reading does not explain
+    right = end
+    if (
+        span[-1] in TYPOGRAPHIC
+        and text[right : right + 1] == " "
+        and text[right + 1 : right + 2].isalpha()
+    ):
+        right += 1
+    while right < len(text) and text[right].isalpha():
+        if text[right] in mojibake_chars:
+            return None
+        right += 1
+    out = [d for d in decoded_words if d is not None]
+    if left == start and right == end and sum(map(len, out)) < 2:
+        return None  # one lone letter, glued to nothing: too little evidence ("— ß")
+    out[0] = text[left:start] + out[0]
+    out[-1] = out[-1] + text[end:right].replace(" ", "")
+    return left, right, " ".join(restore_word_boundaries(w) for w in out)
+
+
+def find_spaced_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """Spans of spaced mojibake: (start, end, encoding, replacement). Empty when none."""
+    if not may_have_mojibake(text):
+        return []
+    found: list[tuple[int, int, str, str]] = []
+    taken: list[tuple[int, int]] = []  # regions an earlier code page explains
+    for encoding in SPACED_ENCODINGS:
+        char_re, span_re, _ = _spaced_res(encoding)
+        claims = []
+        for match in span_re.finditer(text):
+            start, end = match.span()
+            if any(start < b and a < end for a, b in taken):
+                continue  # an earlier code page already reads these characters
+            repaired = _repair_span(text, start, end, encoding)
+            if repaired is None:
+                continue
+            claims.append((start, end))
+            # Only a span whose characters are split needs us; the rest is ftfy's.
+            if any(" " in m.group() for m in char_re.finditer(match.group())):
+                left, right, replacement = repaired
+                found.append((left, right, encoding, replacement))
+        taken.extend(claims)
+    found.sort()
+    return found
 
 
 def fix_spaced_mojibake(text: str) -> str:
     """Repair UTF-8 mojibake whose byte sequences were split by inserted spaces.
 
     A span qualifies only if a space really splits one character's bytes (so ftfy
-    could not decode it), the joined bytes are valid UTF-8, and the result is letters
-    of a single script. Word spaces inside the span are then re-inferred.
+    could not decode it), the joined bytes are valid UTF-8 (once or twice over), and
+    the result is letters of one script. Word spaces next to typographic characters
+    are then re-inferred from word frequencies.
 
     >>> fix_spaced_mojibake("subscribe to our РєР ° РЅР ° Р »РІ Telegram")
     'subscribe to our канал в Telegram'
@@ -253,39 +355,21 @@ def fix_spaced_mojibake(text: str) -> str:
     >>> fix_spaced_mojibake("«Ёлка» — 25 °C, Ã in a name")
     '«Ёлка» — 25 °C, Ã in a name'
     """
-    if not may_have_mojibake(text):
+    spans = find_spaced_spans(text)
+    if not spans:
         return text
-    for encoding in SPACED_ENCODINGS:
-        pattern = _spaced_span_re(encoding)
-        pieces: list[str] = []
-        pos = 0
-        for match in pattern.finditer(text):
-            span = match.group()
-            if " " not in span:
-                continue  # unspaced mojibake is ftfy's job
-            decoded = _decode_span(span, encoding)
-            if decoded is None:
-                continue
-            # A single decoded letter must be glued to a word (cafÃ © -> café), or
-            # a stray "Р »" in real text could be read as one.
-            start, end = match.span()
-            glued = (start > 0 and text[start - 1].isalpha()) or (
-                end < len(text) and text[end].isalpha()
-            )
-            if len(decoded) < 2 and not glued:
-                continue
-            if not glued:
-                decoded = restore_word_boundaries(decoded)
-            pieces.append(text[pos:start])
-            pieces.append(decoded)
-            pos = end
-        if pieces:
-            text = "".join(pieces) + text[pos:]
-    return text
+    pieces = []
+    pos = 0
+    for start, end, _, replacement in spans:
+        pieces.append(text[pos:start])
+        pieces.append(replacement)
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def fix_mojibake(text: str) -> str:
-    """Repair mojibake: ftfy's encoding fixes plus spaced mojibake, to a fixed point.
+    """Repair mojibake: spaced mojibake, then ftfy's encoding fixes, to a fixed point.
 
     >>> fix_mojibake("donâ€™t")
     'don’t'
@@ -296,18 +380,21 @@ def fix_mojibake(text: str) -> str:
 
 
 def fix_mojibake_and_explain(text: str) -> tuple[str, list[str]]:
-    """Like fix_mojibake, and name the repairs that changed something."""
+    """Like fix_mojibake, and name the repairs that changed something.
+
+    The spaced repair runs first: ftfy's partial decoding of a split span would
+    destroy the evidence. Text without a split span goes to ftfy unchanged.
+    """
     fixes: list[str] = []
-    # Double-garbled text may need: spaced repair, then ftfy on what it uncovered.
-    for _ in range(3):
+    for _ in range(3):  # double-garbled text may need a second round
         before = text
-        fixed = fix_encoding_mojibake(text)
-        if fixed != text and "fix_mojibake" not in fixes:
-            fixes.append("fix_mojibake")
-        text = fixed
         fixed = fix_spaced_mojibake(text)
         if fixed != text and "fix_spaced_mojibake" not in fixes:
             fixes.append("fix_spaced_mojibake")
+        text = fixed
+        fixed = fix_encoding_mojibake(text)
+        if fixed != text and "fix_mojibake" not in fixes:
+            fixes.append("fix_mojibake")
         text = fixed
         if text == before:
             break
