@@ -51,7 +51,22 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
 
 
 def _byte_chars(encoding: str, first: int, last: int) -> str:
+    if encoding == "latin":  # windows-1252 and latin-1 together, as browsers mix them
+        return _byte_chars("latin-1", first, last) + _byte_chars("sloppy-windows-1252", first, last)
     return bytes(range(first, last + 1)).decode(encoding, errors="ignore")
+
+
+_LATIN_BYTES = {c: b for b in range(256) for c in bytes([b]).decode("sloppy-windows-1252")}
+
+
+def _encode(chars: str, encoding: str) -> bytes:
+    """``chars.encode(encoding)``; "latin" takes a character from latin-1 or windows-1252."""
+    if encoding != "latin":
+        return chars.encode(encoding)
+    try:
+        return bytes(ord(c) if ord(c) < 0x100 else _LATIN_BYTES[c] for c in chars)
+    except KeyError as exc:
+        raise UnicodeEncodeError("latin", chars, 0, len(chars), "not latin") from exc
 
 
 def _fast_path_re() -> re.Pattern[str]:
@@ -144,10 +159,11 @@ def fix_encoding_mojibake(text: str) -> str:
 # UTF-8 read as one of these, and then re-spaced.
 # Order matters: a region that reads as mojibake in an earlier code page is not
 # reinterpreted in a later one (windows-1252 first: by far the most common misreading).
-SPACED_ENCODINGS = ("sloppy-windows-1252", "latin-1", "sloppy-windows-1251", "macroman")
+SPACED_ENCODINGS = ("latin", "sloppy-windows-1251", "macroman")
 # Characters a typographic pass puts spaces around: a space next to one of them may
 # be inserted, not real.
 TYPOGRAPHIC = frozenset("°·«»")
+CLOSING_PUNCTUATION = frozenset(".,;:!?)")
 
 # Languages whose word frequencies restore word boundaries, per script of the
 # decoded run. Only scripts that are written with spaces between words.
@@ -161,7 +177,8 @@ SEGMENT_LANGUAGES = {
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
 def _spaced_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
     def cls(first: int, last: int) -> str:
-        chars = _byte_chars(encoding, first, last).replace(" ", "").replace("\xa0", "")
+        # NBSP stays: it is byte 0xA0, a continuation (Р\xa0 is "Р" read twice).
+        chars = "".join(sorted(set(_byte_chars(encoding, first, last)) - {" "}))
         return "[" + "".join(re.escape(c) for c in chars) + "]"
 
     cont, lead2, lead3, lead4 = cls(0x80, 0xBF), cls(0xC2, 0xDF), cls(0xE0, 0xEF), cls(0xF0, 0xF4)
@@ -218,61 +235,80 @@ def segment_words(run: str, lang: str) -> tuple[list[str], float]:
     return words[::-1], best[n]
 
 
-def restore_word_boundaries(run: str) -> str:
-    """Re-insert the spaces a typographic pass moved or dropped inside a run of letters.
+def _split_edges(word: str) -> tuple[str, str, str]:
+    """(leading punctuation, letters, trailing punctuation) of a decoded word."""
+    start, end = 0, len(word)
+    while start < end and not word[start].isalpha():
+        start += 1
+    while end > start and not word[end - 1].isalpha():
+        end -= 1
+    return word[:start], word[start:end], word[end:]
 
-    Word boundaries come from the word frequencies of the languages of the run's
-    script; a run in a script without listed languages is returned unsegmented.
 
-    >>> restore_word_boundaries("каналв")
+def restore_word_boundaries(words: list[str]) -> str:
+    """Re-insert the spaces a typographic pass moved or dropped inside decoded words.
+
+    All words of a span are segmented in the one language that explains them best
+    (by word frequencies of the languages of their script); a script without listed
+    languages (CJK, Thai...) is left unsegmented.
+
+    >>> restore_word_boundaries(["каналв"])
     'канал в'
-    >>> restore_word_boundaries("Noël")
+    >>> restore_word_boundaries(["відчуваю", "вартокожен"])
+    'відчуваю варто кожен'
+    >>> restore_word_boundaries(["Noël"])
     'Noël'
     """
-    if not run or not run.isalpha():
-        return run
-    scripts = {_script(c) for c in run}
+    parts = [_split_edges(w) for w in words]
+    scripts = {_script(c) for _, core, _ in parts for c in core}
     langs = SEGMENT_LANGUAGES.get(scripts.pop()) if len(scripts) == 1 else None
     if not langs:
-        return run
-    best: tuple[list[str], float] | None = None
-    for lang in langs:  # most likely language first; stop when it explains every word
-        words, score = segment_words(run, lang)
-        if best is None or score > best[1]:
-            best = (words, score)
-        if all(w.lower() in _freqs(lang) for w in words):
-            break
+        return " ".join(words)
+    best: tuple[float, list[list[str]]] | None = None
+    for lang in langs:
+        segs = [segment_words(core, lang) if core else ([], 0.0) for _, core, _ in parts]
+        total = sum(score for _, score in segs)
+        if best is None or total > best[0]:
+            best = (total, [ws for ws, _ in segs])
     assert best is not None
-    return " ".join(best[0])
+    return " ".join(
+        pre + " ".join(ws) + post for (pre, _, post), ws in zip(parts, best[1], strict=True)
+    )
 
 
 def _plausible(text: str) -> bool:
-    """Letters and marks of one script: what a decoded word looks like."""
-    if not text or not all(unicodedata.category(c)[0] in "LM" for c in text):
+    """Letters and marks of one script, maybe with punctuation at the edges («слово»,);
+    or punctuation and symbols alone (« € —), which the caller checks are glued to words."""
+    _, core, _ = _split_edges(text)
+    if not core:
+        return bool(text) and all(unicodedata.category(c)[0] in "PS" for c in text)
+    if not all(unicodedata.category(c)[0] in "LM" for c in core):
         return False
-    return len({_script(c) for c in text if c.isalpha()}) == 1
+    return len({_script(c) for c in core if c.isalpha()}) == 1
 
 
 def _decode_utf8(chars: str, encoding: str) -> str | None:
     """The text whose UTF-8 bytes ``chars`` are in ``encoding`` (one or two layers)."""
     try:
-        decoded = chars.encode(encoding).decode("utf-8")
+        decoded = _encode(chars, encoding).decode("utf-8")
     except UnicodeError:
         return None
-    if _plausible(decoded):
-        return decoded
-    for inner in SPACED_ENCODINGS:  # double-garbled: the decoded text is mojibake too
+    # Double-garbled first: a second valid UTF-8 reading is no accident, while the
+    # first reading of doubly garbled text can pass for a word with punctuation.
+    for inner in SPACED_ENCODINGS:
         try:
-            twice = decoded.encode(inner).decode("utf-8")
+            twice = _encode(decoded, inner).decode("utf-8")
         except UnicodeError:
             continue
-        if _plausible(twice):
+        if twice != decoded and _plausible(twice):
             return twice
-    return None
+    return decoded if _plausible(decoded) else None
 
 
-def _repair_span(text: str, start: int, end: int, encoding: str) -> tuple[int, int, str] | None:
-    """Decode one span that a space splits; return (start, end, replacement) or None."""
+def _decode_span(
+    text: str, start: int, end: int, encoding: str
+) -> tuple[int, int, list[str]] | None:
+    """Decode one span (and the letters glued to it): (start, end, words) or None."""
     char_re, _, mojibake_chars = _spaced_res(encoding)
     span = text[start:end]
     chars = list(char_re.finditer(span))
@@ -289,53 +325,64 @@ def _repair_span(text: str, start: int, end: int, encoding: str) -> tuple[int, i
     if any(d is None for d in decoded_words):
         return None
     # Letters glued to the span belong to its first and last words (cafÃ ©s -> cafés);
-    # so does a word after a space the typographic pass put after the span.
+    # so does what follows a space the typographic pass put after the span: a word of
+    # the same script, or closing punctuation.
     left = start
     while left > 0 and text[left - 1].isalpha():
         left -= 1
         if text[left] in mojibake_chars:
             return None  # glued to more mojibake this reading does not explain
     right = end
-    if (
-        span[-1] in TYPOGRAPHIC
-        and text[right : right + 1] == " "
-        and text[right + 1 : right + 2].isalpha()
-    ):
-        right += 1
-    while right < len(text) and text[right].isalpha():
+    out = [d for d in decoded_words if d is not None]
+    after = text[right + 1 : right + 2]
+    if span[-1] in TYPOGRAPHIC and text[right : right + 1] == " " and after:
+        last_core = _split_edges(out[-1])[1]
+        same_script = after.isalpha() and last_core and _script(after) == _script(last_core[-1])
+        if same_script or after in CLOSING_PUNCTUATION:
+            right += 1
+    while right < len(text) and (text[right].isalpha() or text[right] in CLOSING_PUNCTUATION):
         if text[right] in mojibake_chars:
             return None
         right += 1
-    out = [d for d in decoded_words if d is not None]
-    if left == start and right == end and sum(map(len, out)) < 2:
-        return None  # one lone letter, glued to nothing: too little evidence ("— ß")
+    if (
+        left == start
+        and right == end
+        and (sum(map(len, out)) < 2 or not any(c.isalpha() for w in out for c in w))
+    ):
+        return None  # a lone letter or symbols, glued to nothing: too little evidence
     out[0] = text[left:start] + out[0]
     out[-1] = out[-1] + text[end:right].replace(" ", "")
-    return left, right, " ".join(restore_word_boundaries(w) for w in out)
+    return left, right, out
 
 
-def find_spaced_spans(text: str) -> list[tuple[int, int, str, str]]:
-    """Spans of spaced mojibake: (start, end, encoding, replacement). Empty when none."""
-    if not may_have_mojibake(text):
+def find_spaced_spans(line: str) -> list[tuple[int, int, str, str]]:
+    """Spans of spaced mojibake in one line: (start, end, encoding, replacement).
+
+    Each code page, in order, claims the spans that decode under it; later code pages
+    do not reinterpret claimed characters. Only a code page with at least one split
+    span repairs anything: then the line is proven garbled in it, and its unsplit
+    spans are repaired too (ftfy may judge such a mixed line too risky to touch).
+    """
+    if not may_have_mojibake(line):
         return []
     found: list[tuple[int, int, str, str]] = []
     taken: list[tuple[int, int]] = []  # regions an earlier code page explains
     for encoding in SPACED_ENCODINGS:
         char_re, span_re, _ = _spaced_res(encoding)
-        claims = []
-        for match in span_re.finditer(text):
+        decoded = []
+        split = False
+        for match in span_re.finditer(line):
             start, end = match.span()
             if any(start < b and a < end for a, b in taken):
                 continue  # an earlier code page already reads these characters
-            repaired = _repair_span(text, start, end, encoding)
-            if repaired is None:
+            result = _decode_span(line, start, end, encoding)
+            if result is None:
                 continue
-            claims.append((start, end))
-            # Only a span whose characters are split needs us; the rest is ftfy's.
-            if any(" " in m.group() for m in char_re.finditer(match.group())):
-                left, right, replacement = repaired
-                found.append((left, right, encoding, replacement))
-        taken.extend(claims)
+            decoded.append(result)
+            taken.append((start, end))
+            split = split or any(" " in m.group() for m in char_re.finditer(match.group()))
+        if split:
+            found += [(a, b, encoding, restore_word_boundaries(ws)) for a, b, ws in decoded]
     found.sort()
     return found
 
@@ -355,17 +402,22 @@ def fix_spaced_mojibake(text: str) -> str:
     >>> fix_spaced_mojibake("«Ёлка» — 25 °C, Ã in a name")
     '«Ёлка» — 25 °C, Ã in a name'
     """
-    spans = find_spaced_spans(text)
-    if not spans:
+    if not may_have_mojibake(text):
         return text
-    pieces = []
-    pos = 0
-    for start, end, _, replacement in spans:
-        pieces.append(text[pos:start])
-        pieces.append(replacement)
-        pos = end
-    pieces.append(text[pos:])
-    return "".join(pieces)
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        spans = find_spaced_spans(line)
+        if not spans:
+            continue
+        pieces = []
+        pos = 0
+        for start, end, _, replacement in spans:
+            pieces.append(line[pos:start])
+            pieces.append(replacement)
+            pos = end
+        pieces.append(line[pos:])
+        lines[i] = "".join(pieces)
+    return "\n".join(lines)
 
 
 def fix_mojibake(text: str) -> str:
