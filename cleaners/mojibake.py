@@ -18,6 +18,7 @@ import functools
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import ftfy
 import ftfy.bad_codecs
@@ -245,7 +246,7 @@ def _split_edges(word: str) -> tuple[str, str, str]:
     return word[:start], word[start:end], word[end:]
 
 
-def restore_word_boundaries(words: list[str]) -> str:
+def restore_word_boundaries(words: list[str], moved: list[bool] | None = None) -> str:
     """Re-insert the spaces a typographic pass moved or dropped inside decoded words.
 
     All words of a span are segmented in the one language that explains them best
@@ -259,7 +260,8 @@ def restore_word_boundaries(words: list[str]) -> str:
     >>> restore_word_boundaries(["Noël"])
     'Noël'
     """
-    parts = [_split_edges(w) for w in words]
+    moved = moved if moved is not None else [True] * len(words)
+    parts = [_split_edges(w) if m else ("", "", "") for w, m in zip(words, moved, strict=True)]
     scripts = {_script(c) for _, core, _ in parts for c in core}
     langs = SEGMENT_LANGUAGES.get(scripts.pop()) if len(scripts) == 1 else None
     if not langs:
@@ -272,7 +274,8 @@ def restore_word_boundaries(words: list[str]) -> str:
             best = (total, [ws for ws, _ in segs])
     assert best is not None
     return " ".join(
-        pre + " ".join(ws) + post for (pre, _, post), ws in zip(parts, best[1], strict=True)
+        pre + " ".join(ws) + post if m else w
+        for w, m, (pre, _, post), ws in zip(words, moved, parts, best[1], strict=True)
     )
 
 
@@ -305,54 +308,121 @@ def _decode_utf8(chars: str, encoding: str) -> str | None:
     return decoded if _plausible(decoded) else None
 
 
-def _decode_span(
-    text: str, start: int, end: int, encoding: str
-) -> tuple[int, int, list[str]] | None:
-    """Decode one span (and the letters glued to it): (start, end, words) or None."""
+@dataclass(frozen=True)
+class _Span:
+    left: int  # start of the letters glued before it
+    start: int
+    end: int
+    right: int  # end of what is glued after it
+    words: list[str]  # decoded, without the glue
+    # Per word: did the typographic pass move a space in it (so boundaries are unknown)?
+    moved: list[bool]
+    blocked_left: bool = False  # the glue stopped at more mojibake of this code page
+    blocked_right: bool = False
+
+
+_DEFER = _Span(0, 0, 0, 0, [], [])  # a span this code page explains; ftfy is to fix it
+
+
+def _join_spans(line: str, spans: list[_Span]) -> list[tuple[int, int, list[str], list[bool]]]:
+    """Merge spans whose glued letters overlap (d√©clar√© is one word, two spans); drop
+    a span whose glue ran into mojibake that no neighbouring span explains."""
+    merged: list[list] = []
+    prev: _Span | None = None
+    for span in spans:
+        if prev is not None and span.left < prev.right:
+            group = merged[-1]
+            group[2][-1] += line[prev.end : span.start] + span.words[0]
+            group[3][-1] = group[3][-1] or span.moved[0]
+            group[2].extend(span.words[1:])
+            group[3].extend(span.moved[1:])
+            group[1] = span.right
+            group[5] = span.blocked_right
+        else:
+            if prev is not None:
+                merged[-1][2][-1] += line[prev.end : prev.right].replace(" ", "")
+            words = list(span.words)
+            words[0] = line[span.left : span.start] + words[0]
+            merged.append(
+                [
+                    span.left,
+                    span.right,
+                    words,
+                    list(span.moved),
+                    span.blocked_left,
+                    span.blocked_right,
+                ]
+            )
+        prev = span
+    if prev is not None:
+        merged[-1][2][-1] += line[prev.end : prev.right].replace(" ", "")
+    return [(g[0], g[1], g[2], g[3]) for g in merged if not (g[4] or g[5])]
+
+
+def _decode_span(text: str, start: int, end: int, encoding: str) -> _Span | None:
+    """Decode one span and find the letters glued to it; _DEFER, or None if it is not
+    mojibake in this code page."""
     char_re, _, mojibake_chars = _spaced_res(encoding)
     span = text[start:end]
     chars = list(char_re.finditer(span))
+    for m in chars:
+        if " " in m.group() and encoding != "macroman":
+            try:  # a space that was byte 0xA0 (NBSP): ftfy's restore_byte_a0 owns it
+                _encode(m.group().replace(" ", "\xa0"), encoding).decode("utf-8")
+                return _DEFER
+            except UnicodeError:
+                pass
     # Group characters into words: a space between two characters is a real word
-    # boundary unless it touches a typographic character.
+    # boundary unless it touches a typographic character. A word where such a space
+    # was dropped, or with a » (whose following space the pass removes), has lost
+    # its real boundaries.
     words: list[list[str]] = [[]]
+    moved = [False]
     for prev, m in zip([None, *chars], chars, strict=False):
         if prev is not None and prev.end() < m.start():
-            gap_ok = prev.group()[-1] not in TYPOGRAPHIC and m.group()[0] not in TYPOGRAPHIC
-            if gap_ok:
+            if prev.group()[-1] in TYPOGRAPHIC or m.group()[0] in TYPOGRAPHIC:
+                moved[-1] = True
+            else:
                 words.append([])
+                moved.append(False)
         words[-1].append(m.group().replace(" ", ""))
+        moved[-1] = moved[-1] or "»" in m.group()
     decoded_words = [_decode_utf8("".join(w), encoding) for w in words]
-    if any(d is None for d in decoded_words):
+    out = [d for d in decoded_words if d is not None]
+    if len(out) < len(decoded_words):
         return None
     # Letters glued to the span belong to its first and last words (cafÃ ©s -> cafés);
     # so does what follows a space the typographic pass put after the span: a word of
     # the same script, or closing punctuation.
     left = start
-    while left > 0 and text[left - 1].isalpha():
+    while left > 0 and text[left - 1].isalpha() and text[left - 1] not in mojibake_chars:
         left -= 1
-        if text[left] in mojibake_chars:
-            return None  # glued to more mojibake this reading does not explain
+    blocked_left = left > 0 and text[left - 1] in mojibake_chars
     right = end
-    out = [d for d in decoded_words if d is not None]
     after = text[right + 1 : right + 2]
     if span[-1] in TYPOGRAPHIC and text[right : right + 1] == " " and after:
         last_core = _split_edges(out[-1])[1]
         same_script = after.isalpha() and last_core and _script(after) == _script(last_core[-1])
         if same_script or after in CLOSING_PUNCTUATION:
             right += 1
-    while right < len(text) and (text[right].isalpha() or text[right] in CLOSING_PUNCTUATION):
-        if text[right] in mojibake_chars:
-            return None
+            moved[-1] = moved[-1] or bool(same_script)
+    while (
+        right < len(text)
+        and (text[right].isalpha() or text[right] in CLOSING_PUNCTUATION)
+        and text[right] not in mojibake_chars
+    ):
         right += 1
+    blocked_right = right < len(text) and text[right] in mojibake_chars
     if (
         left == start
         and right == end
         and (sum(map(len, out)) < 2 or not any(c.isalpha() for w in out for c in w))
     ):
         return None  # a lone letter or symbols, glued to nothing: too little evidence
-    out[0] = text[left:start] + out[0]
-    out[-1] = out[-1] + text[end:right].replace(" ", "")
-    return left, right, out
+    glued = text[left:start] + "".join(out) + text[end:right]
+    if len({_script(c) for c in glued if c.isalpha()}) > 1:
+        return None  # glued to letters of another script: not one word
+    return _Span(left, start, end, right, out, moved, blocked_left, blocked_right)
 
 
 def find_spaced_spans(line: str) -> list[tuple[int, int, str, str]]:
@@ -378,11 +448,16 @@ def find_spaced_spans(line: str) -> list[tuple[int, int, str, str]]:
             result = _decode_span(line, start, end, encoding)
             if result is None:
                 continue
-            decoded.append(result)
             taken.append((start, end))
+            if result is _DEFER:
+                continue
+            decoded.append(result)
             split = split or any(" " in m.group() for m in char_re.finditer(match.group()))
         if split:
-            found += [(a, b, encoding, restore_word_boundaries(ws)) for a, b, ws in decoded]
+            found += [
+                (a, b, encoding, restore_word_boundaries(ws, moved))
+                for a, b, ws, moved in _join_spans(line, decoded)
+            ]
     found.sort()
     return found
 

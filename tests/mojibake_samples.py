@@ -57,11 +57,24 @@ def ftfy_case_texts(path: Path | None) -> list[str]:
     return [c["fixed"] for c in cases if c.get("expect") == "pass"]
 
 
-def sample_texts(truths: list[str], ftfy_cases: Path | None = None,
-                 per_language: int = 300) -> list[str]:
-    texts: list[str] = []
-    for lang in LANGUAGES:
-        texts += word_sequences(lang, per_language)
-    texts += devset_lines(truths, per_language)
-    texts += ftfy_case_texts(ftfy_cases)
+def sample_texts(
+    truths: list[str], ftfy_cases: Path | None = None, per_language: int = 300
+) -> dict[str, list[str]]:
+    """Texts by source: a language code, "devset" or "ftfy"."""
+    texts = {lang: word_sequences(lang, per_language) for lang in LANGUAGES}
+    texts["devset"] = devset_lines(truths, per_language)
+    texts["ftfy"] = ftfy_case_texts(ftfy_cases)
     return texts
+
+
+# Which texts each code page is realistically misread on: cp1251 where Cyrillic is
+# written, MacRoman in Western Europe, windows-1252/latin-1 everywhere.
+REALISTIC = {
+    "cp1251": ("ru", "uk"),
+    "mac_roman": ("fr", "de", "es", "pt", "devset"),
+}
+
+
+def texts_for(encoding: str, texts: dict[str, list[str]]) -> list[str]:
+    sources = REALISTIC.get(encoding, tuple(texts))
+    return [t for source in sources for t in texts.get(source, [])]
