@@ -402,7 +402,10 @@ def _decode_span(text: str, start: int, end: int, encoding: str) -> _Span | None
     after = text[right + 1 : right + 2]
     if span[-1] in TYPOGRAPHIC and text[right : right + 1] == " " and after:
         last_core = _split_edges(out[-1])[1]
-        same_script = after.isalpha() and last_core and _script(after) == _script(last_core[-1])
+        # After a lone « or °, any word; after letters, a word of their script.
+        same_script = after.isalpha() and (
+            not last_core or _script(after) == _script(last_core[-1])
+        )
         if same_script or after in CLOSING_PUNCTUATION:
             right += 1
             moved[-1] = moved[-1] or bool(same_script)
