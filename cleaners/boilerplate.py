@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from . import signals as sg
+from .linemodel import TreeModel, line_features
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,14 @@ def classify_lines(
     repeated_min_docs: int = 3,
     repeated_min_words: int = 4,
     source_lines: frozenset[str] = frozenset(),
+    model: TreeModel | None = None,
 ) -> list[Verdict]:
     """Verdicts for all lines of a document, using their neighbours.
 
     ``repeated`` maps a line index to the number of documents of the same source that
     contain the line (cross-document repetition, counted by the flow).
     ``source_lines`` are ``line_key`` forms configured as a source's own boilerplate.
+    ``model`` judges the lines the rules keep (see linemodel.py).
     """
     verdicts: list[Verdict] = []
     in_related_list = 0  # > 0 while under a "Read also" header: items left
@@ -132,4 +135,9 @@ def classify_lines(
         else:
             in_related_list = 0
         verdicts.append(verdict)
+    if model is not None:
+        hits = [not v.keep for v in verdicts]
+        for i, x in enumerate(line_features(lines, hits)):
+            if verdicts[i].keep and lines[i].strip() and model.is_boilerplate(x):
+                verdicts[i] = _remove("site_chrome", "line_model")
     return verdicts

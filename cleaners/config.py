@@ -28,6 +28,8 @@ class CleanConfig:
     title_max_words: int = 30
     # --- boilerplate ---
     strip_boilerplate: bool = True
+    # The learned line classifier (cleaners/data/line_model.json) after the rules.
+    use_line_model: bool = True
     drop_captions: bool = False  # captions are content to some readers; opt in
     # A line seen in at least this many documents of one source is boilerplate.
     repeated_line_min_docs: int = 3

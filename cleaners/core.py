@@ -13,6 +13,7 @@ from . import boilerplate, normalize
 from .config import CleanConfig
 from .decode import decode_bytes
 from .extract import extract_html
+from .linemodel import TreeModel, default_model
 from .mojibake import fix_mojibake_and_explain
 from .signals import line_hash, line_key, title_key
 
@@ -133,6 +134,7 @@ def segment_and_classify(
     title: str | None = None,
     line_stats: LineStats | None = None,
     source: str | None = None,
+    model: TreeModel | None = None,
 ) -> tuple[str | None, list[str], list[Removal]]:
     """Split into lines, find the title, and drop boilerplate lines with an audit row each."""
     lines = text.split("\n")
@@ -143,6 +145,7 @@ def segment_and_classify(
             repeated_min_docs=config.repeated_line_min_docs,
             repeated_min_words=config.repeated_line_min_words,
             source_lines=_source_lines(config, source),
+            model=(model or default_model()) if config.use_line_model else None,
         )
     else:
         verdicts = [boilerplate.KEEP] * len(lines)
@@ -181,8 +184,10 @@ def clean_text(
     *,
     line_stats: LineStats | None = None,
     source: str | None = None,
+    line_model: TreeModel | None = None,
 ) -> CleanResult:
-    """Clean one plain-text document.
+    """Clean one plain-text document (``line_model``: another classifier than the shipped
+    one, e.g. in cross-validation).
 
     >>> r = clean_text("Big news today\\nADVERTISEMENT\\nIt didn’t rain.")
     >>> r.title, r.text, [(x.line_no, x.category) for x in r.removed]
@@ -196,7 +201,7 @@ def clean_text(
     n_in = len(text)
     text = repair_and_normalize(text, config, fixes)
     title, paragraphs, removed = segment_and_classify(
-        text, config, line_stats=line_stats, source=source
+        text, config, line_stats=line_stats, source=source, model=line_model
     )
     out = "\n".join(paragraphs)
     return CleanResult(
@@ -217,6 +222,7 @@ def clean_html(
     *,
     line_stats: LineStats | None = None,
     source: str | None = None,
+    line_model: TreeModel | None = None,
 ) -> CleanResult:
     """Clean one HTML page: trafilatura's main text, then the same steps as plain text.
 
@@ -241,7 +247,7 @@ def clean_html(
     if page.title:
         meta_title = repair_and_normalize(page.title, config, []).strip() or None
     title, paragraphs, removed = segment_and_classify(
-        text, config, title=meta_title, line_stats=line_stats, source=source
+        text, config, title=meta_title, line_stats=line_stats, source=source, model=line_model
     )
     out = "\n".join(paragraphs)
     return CleanResult(

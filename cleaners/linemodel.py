@@ -1,0 +1,184 @@
+"""A small learned line classifier: shallow text features (Kohlschütter et al. 2010,
+jusText) of a line and its neighbours, scored by gradient-boosted trees.
+
+The features are measured here; the trees are a JSON file in ``cleaners/data``
+trained by ``bench/train_line_model.py`` on the devset (labels from aligning each
+scraped line to the page's true text). Inference is pure Python.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+from . import signals as sg
+
+# Frequent function words of the devset's languages: their density tells prose from
+# menus (jusText's stopword density). Lowercased; compared to whole tokens.
+STOPWORDS = frozenset(
+    """a about after all also an and any are as at be because been but by can could did
+    do does for from had has have he her his how i if in into is it its just more most
+    my no not of on one only or other our out over said she so some such than that the
+    their them then there these they this to up was we were what when which who will
+    with would you your le la les de des du un une et est en que qui dans pour pas sur
+    au aux il elle ne se ce sont par plus der die das und ist nicht ein eine zu den mit
+    von sich des auf für im dem auch es el los las del y en que un una por con para es
+    se lo como más o e do da dos das um uma não com na no os il di che è per non una
+    и в не на что с по как это он она но из за к у от то же так""".split()
+)
+
+_WORD_RE = re.compile(r"\w+(?:['’-]\w+)*")
+_LINKISH_RE = re.compile(r"https?://|www\.|\.(?:com|org|net|html?)\b|@\w|[|»›>]|\s/\s", re.I)
+_BULLET_RE = re.compile(r"^\s*(?:[-•*·▪►]|\d{1,3}[.)])\s")
+_TERMINAL = ".!?…\"'”»)"
+
+FEATURES = (
+    "log_words",
+    "log_chars",
+    "ends_sentence",
+    "title_case",
+    "stopwords",
+    "digits",
+    "punct",
+    "linkish",
+    "all_caps",
+    "bullet",
+    "position",
+    "near_start",
+    "near_end",
+    "prev_log_words",
+    "next_log_words",
+    "prev_ends",
+    "next_ends",
+    "window_max_words",
+    "window_stopwords",
+    "short_run",
+    "dup_in_doc",
+    "rule_hit",
+    "prev_rule_hit",
+    "next_rule_hit",
+    "mean_word_len",
+    "has_colon_end",
+    "doc_prose_share",
+    "doc_log_lines",
+    "words_before_share",
+)
+
+
+def _line_stats(line: str) -> dict[str, float]:
+    words = _WORD_RE.findall(line)
+    n = len(words)
+    stripped = line.strip()
+    n_chars = len(stripped)
+    letters = sum(c.isalpha() for c in stripped)
+    return {
+        "n_words": n,
+        "log_words": math.log1p(n),
+        "log_chars": math.log1p(n_chars),
+        "ends_sentence": float(bool(stripped) and stripped[-1] in _TERMINAL),
+        "title_case": sum(w[0].isupper() for w in words) / n if n else 0.0,
+        "stopwords": sum(w.lower() in STOPWORDS for w in words) / n if n else 0.0,
+        "digits": sum(c.isdigit() for c in stripped) / n_chars if n_chars else 0.0,
+        "punct": (n_chars - letters - stripped.count(" ")) / n_chars if n_chars else 0.0,
+        "linkish": float(len(_LINKISH_RE.findall(line))),
+        "all_caps": float(letters > 3 and stripped.upper() == stripped),
+        "bullet": float(bool(_BULLET_RE.match(line))),
+        "mean_word_len": sum(map(len, words)) / n if n else 0.0,
+        "has_colon_end": float(stripped.endswith(":")),
+    }
+
+
+def line_features(lines: Sequence[str], rule_hits: Sequence[bool]) -> list[list[float]]:
+    """One feature vector (in FEATURES order) per line; blank lines are skipped by the
+    neighbour features and get a vector like any other (callers ignore them)."""
+    idx = [i for i, line in enumerate(lines) if line.strip()]
+    stats = {i: _line_stats(lines[i]) for i in idx}
+    keys = Counter(lines[i].strip().lower() for i in idx)
+    n = len(idx)
+    out: list[list[float]] = [[0.0] * len(FEATURES) for _ in lines]
+    # runs of short lines (menus): length of the run each line belongs to
+    run_len = {}
+    j = 0
+    while j < n:
+        k = j
+        while k < n and stats[idx[k]]["n_words"] <= 3:
+            k += 1
+        for m in range(j, max(k, j + 1)):
+            run_len[idx[m]] = k - j
+        j = max(k, j + 1)
+    # The document as a whole: mostly prose (already extracted) or mostly chrome?
+    prose = [stats[i]["n_words"] >= 10 and stats[i]["ends_sentence"] for i in idx]
+    doc_prose_share = sum(prose) / n if n else 0.0
+    total_words = sum(stats[i]["n_words"] for i in idx) or 1
+    words_before = 0
+    for pos, i in enumerate(idx):
+        s = stats[i]
+        prev_i = idx[pos - 1] if pos > 0 else None
+        next_i = idx[pos + 1] if pos + 1 < n else None
+        window = [stats[idx[p]] for p in range(max(0, pos - 2), min(n, pos + 3))]
+        feats = {
+            **s,
+            "position": pos / max(1, n - 1),
+            "near_start": float(pos < 0.1 * n),
+            "near_end": float(pos > 0.8 * n),
+            "prev_log_words": stats[prev_i]["log_words"] if prev_i is not None else 0.0,
+            "next_log_words": stats[next_i]["log_words"] if next_i is not None else 0.0,
+            "prev_ends": stats[prev_i]["ends_sentence"] if prev_i is not None else 0.0,
+            "next_ends": stats[next_i]["ends_sentence"] if next_i is not None else 0.0,
+            "window_max_words": max(w["log_words"] for w in window),
+            "window_stopwords": sum(w["stopwords"] for w in window) / len(window),
+            "short_run": math.log1p(run_len.get(i, 0)),
+            "dup_in_doc": float(keys[lines[i].strip().lower()] > 1),
+            "rule_hit": float(rule_hits[i]),
+            "prev_rule_hit": float(rule_hits[prev_i]) if prev_i is not None else 0.0,
+            "next_rule_hit": float(rule_hits[next_i]) if next_i is not None else 0.0,
+            "doc_prose_share": doc_prose_share,
+            "doc_log_lines": math.log1p(n),
+            "words_before_share": words_before / total_words,
+        }
+        words_before += s["n_words"]
+        out[i] = [float(feats[f]) for f in FEATURES]
+    return out
+
+
+class TreeModel:
+    """Gradient-boosted regression trees with a logistic link, from a JSON dict:
+    ``{"features": [...], "init": f0, "rate": lr, "threshold": t,
+    "trees": [[feature, threshold, left, right, value], ...]}`` (a leaf has feature -1)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError("line model was trained on other features; retrain it")
+        self.init = float(data["init"])
+        self.rate = float(data["rate"])
+        self.threshold = float(data["threshold"])
+        self.trees = [[tuple(node) for node in tree] for tree in data["trees"]]
+
+    def score(self, x: Sequence[float]) -> float:
+        """Probability that the line is content."""
+        total = self.init
+        for tree in self.trees:
+            node = tree[0]
+            while node[0] >= 0:
+                node = tree[node[2] if x[node[0]] <= node[1] else node[3]]
+            total += self.rate * node[4]
+        return 1.0 / (1.0 + math.exp(-total))
+
+    def is_boilerplate(self, x: Sequence[float]) -> bool:
+        return self.score(x) < self.threshold
+
+
+@functools.lru_cache(maxsize=1)
+def default_model() -> TreeModel | None:
+    """The shipped model, or None when the package has none (rules alone then)."""
+    try:
+        text = resources.files("cleaners").joinpath("data/line_model.json").read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    return TreeModel(json.loads(text))
