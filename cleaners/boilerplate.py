@@ -136,8 +136,25 @@ def classify_lines(
             in_related_list = 0
         verdicts.append(verdict)
     if model is not None:
-        hits = [not v.keep for v in verdicts]
-        for i, x in enumerate(line_features(lines, hits)):
-            if verdicts[i].keep and lines[i].strip() and model.is_boilerplate(x):
-                verdicts[i] = _remove("site_chrome", "line_model")
+        apply_line_model(lines, verdicts, model)
     return verdicts
+
+
+# The model learned from whole web pages; a short text is not one, so it is left to
+# the rules. Nor may the model take (nearly) everything: then it is the one mistaken.
+MIN_LINES_FOR_MODEL = 8
+MAX_MODEL_REMOVED_SHARE = 0.9
+
+
+def apply_line_model(lines: Sequence[str], verdicts: list[Verdict], model: TreeModel) -> None:
+    kept = [i for i, line in enumerate(lines) if line.strip() and verdicts[i].keep]
+    if len([line for line in lines if line.strip()]) < MIN_LINES_FOR_MODEL:
+        return
+    feats = line_features(lines, [not v.keep for v in verdicts])
+    drop = [i for i in kept if model.is_boilerplate(feats[i])]
+    kept_words = sum(len(lines[i].split()) for i in kept)
+    dropped_words = sum(len(lines[i].split()) for i in drop)
+    if dropped_words > MAX_MODEL_REMOVED_SHARE * kept_words:
+        return
+    for i in drop:
+        verdicts[i] = _remove("site_chrome", "line_model")

@@ -17,8 +17,6 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
-from . import signals as sg
-
 # Frequent function words of the devset's languages: their density tells prose from
 # menus (jusText's stopword density). Lowercased; compared to whole tokens.
 STOPWORDS = frozenset(
@@ -30,7 +28,7 @@ STOPWORDS = frozenset(
     au aux il elle ne se ce sont par plus der die das und ist nicht ein eine zu den mit
     von sich des auf für im dem auch es el los las del y en que un una por con para es
     se lo como más o e do da dos das um uma não com na no os il di che è per non una
-    и в не на что с по как это он она но из за к у от то же так""".split()
+    и в не на что с по как это он она но из за к у от то же так""".split()  # noqa: SIM905
 )
 
 _WORD_RE = re.compile(r"\w+(?:['’-]\w+)*")
