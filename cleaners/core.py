@@ -290,3 +290,37 @@ def warm_up() -> None:
 
     _freqs(SEGMENT_LANGUAGES["CYRILLIC"][0])
     clean_text("Warm up\nA line of text.")
+
+
+def line_keys(raw: str | bytes, config: CleanConfig | None = None) -> set[str]:
+    """The ``line_hash`` of every line of a plain-text document that is long enough to
+    count as repeated boilerplate (the flow's counting pass; no classification).
+
+    >>> len(line_keys("Follow our live coverage of the results\\nOk\\n"))
+    1
+    """
+    config = config or CleanConfig()
+    text = decode_bytes(raw)[0] if isinstance(raw, bytes) else raw
+    text = repair_and_normalize(text, config, [])
+    return {
+        line_hash(line)
+        for line in text.split("\n")
+        if len(line.split()) >= config.repeated_line_min_words
+    }
+
+
+def source_of(url: str | None) -> str | None:
+    """The source key of a document for cross-document counts: its site.
+
+    >>> source_of("https://www.example.com/news/1"), source_of(None)
+    ('example.com', None)
+    """
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+    return host.removeprefix("www.") or None

@@ -21,10 +21,22 @@ from cleaners import CleanConfig
 
 from . import __version__
 from .dataset import read_marker, remove_stale, write_manifest
+from .linestats import frequent, load_state, merge, save_state
 from .readers import ReadOptions, discover
-from .shards import Shard, merge_counts, plan_shards, process_shard
+from .shards import Shard, count_shard, merge_counts, plan_shards, process_shard
 
 RUNNERS = ("thread", "process", "dask")
+
+
+@task(name="count_lines", cache_policy=NO_CACHE, persist_result=False)
+def count_lines(
+    shard: dict[str, Any], output: str, config: dict[str, Any], read_opts: dict[str, Any]
+) -> tuple[dict, list[str]]:
+    """The counting pass over one shard; documents counted in earlier runs are skipped."""
+    _, counted = load_state(Path(output))
+    return count_shard(
+        Shard.from_dict(shard), CleanConfig.from_dict(config), ReadOptions(**read_opts), counted
+    )
 
 
 @task(name="clean_shard", cache_policy=NO_CACHE, persist_result=False)
@@ -34,6 +46,7 @@ def clean_shard(
     config: dict[str, Any],
     read_opts: dict[str, Any],
     run_started: str,
+    repeated: dict[str, dict[str, int]],
 ) -> dict[str, Any]:
     """Read, clean and write one shard (arguments are plain dicts: they cross processes)."""
     return process_shard(
@@ -42,6 +55,7 @@ def clean_shard(
         CleanConfig.from_dict(config),
         ReadOptions(**read_opts),
         datetime.fromisoformat(run_started),
+        repeated,
     )
 
 
@@ -101,6 +115,20 @@ def clean_corpus(
         marker = None if force else read_marker(out, shard.index)
         (done if _is_done(marker, shard, cfg_fp) else todo).append((shard, marker))
 
+    # Counting pass over every shard (documents counted before are skipped), so each
+    # document is judged against the same counts whatever the shard it lands in.
+    counts, counted = load_state(out)
+    if cfg.strip_boilerplate:
+        count_futures = [
+            count_lines.submit(s.to_dict(), str(out), cfg.to_dict(), dataclasses.asdict(opts))
+            for s in plan
+        ]
+        for fut in count_futures:
+            shard_counts, shard_docs = fut.result()
+            merge(counts, shard_counts)
+            counted.update(shard_docs)
+    repeated = frequent(counts, cfg.repeated_line_min_docs)
+
     futures = [
         clean_shard.submit(
             shard.to_dict(),
@@ -108,6 +136,7 @@ def clean_corpus(
             cfg.to_dict(),
             dataclasses.asdict(opts),
             run_started.isoformat(),
+            repeated,
         )
         for shard, _ in todo
     ]
@@ -115,6 +144,7 @@ def clean_corpus(
     markers = [m for _, m in done] + [f.result() for f in futures]
     markers.sort(key=lambda m: m["index"])
     remove_stale(out, {s.index for s in plan})
+    save_state(out, counts, counted)
 
     summary = {
         "input": os.fspath(input),

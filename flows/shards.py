@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cleaners import CleanConfig, ExtractionError, clean_document
+from cleaners import CleanConfig, ExtractionError, LineStats, clean_document
+from cleaners.core import line_keys, source_of
 
 from . import __version__
 from .dataset import write_shard
@@ -81,10 +82,41 @@ def _raw_bytes(doc: RawDocument) -> bytes:
     return doc.content.encode("utf-8", "surrogatepass")
 
 
+def count_shard(
+    shard: Shard, config: CleanConfig, read_opts: ReadOptions, skip: set[str]
+) -> tuple[dict[str, Counter[str]], list[str]]:
+    """The counting pass: for each text document with a source (its site) and not in
+    ``skip``, one per distinct line. Returns (counts per source, doc_ids counted)."""
+    counts: dict[str, Counter[str]] = {}
+    counted: list[str] = []
+    for f in shard.files:
+        for item in read_file(f, read_opts):
+            if isinstance(item, Reject) or item.is_html:
+                continue  # HTML lines exist only after extraction: trafilatura's job
+            source = source_of(item.url)
+            if source is None or item.doc_id in skip:
+                continue
+            try:
+                keys = line_keys(item.content, config)
+            except Exception:  # the cleaning pass will reject it with the reason
+                continue
+            counts.setdefault(source, Counter()).update(keys)
+            counted.append(item.doc_id)
+    return counts, counted
+
+
 def process_shard(
-    shard: Shard, output: Path, config: CleanConfig, read_opts: ReadOptions, run_started: datetime
+    shard: Shard,
+    output: Path,
+    config: CleanConfig,
+    read_opts: ReadOptions,
+    run_started: datetime,
+    repeated: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """Read, clean and write one shard; return its marker (counts included)."""
+    """Read, clean and write one shard; return its marker (counts included).
+
+    ``repeated``: per source, the lines seen in enough documents (the counting pass).
+    """
     rows: dict[str, list[dict]] = {"documents": [], "removals": [], "rejects": []}
     removed: Counter[str] = Counter()
     rejected: Counter[str] = Counter()
@@ -97,7 +129,16 @@ def process_shard(
                 rejected[item.error] += 1
                 continue
             try:
-                result = clean_document(item.content, config, is_html=item.is_html, url=item.url)
+                source = source_of(item.url)
+                stats = LineStats(repeated[source]) if repeated and source in repeated else None
+                result = clean_document(
+                    item.content,
+                    config,
+                    is_html=item.is_html,
+                    url=item.url,
+                    line_stats=stats,
+                    source=source,
+                )
             except ExtractionError as exc:
                 reject = Reject(
                     item.source,

@@ -182,3 +182,74 @@ def test_console_script_runs(tmp_path: Path, prefect_server: str) -> None:
     assert "documents" in proc.stdout
     assert "Traceback" not in proc.stderr
     assert pl.read_parquet(out / "documents" / "*.parquet").height == 5
+
+
+TOPICS = [
+    "harbour",
+    "bridge",
+    "library",
+    "market",
+    "stadium",
+    "school",
+    "river",
+    "museum",
+    "station",
+    "hospital",
+    "park",
+]
+FOOTER = "Follow Example News on WhatsApp for breaking stories every day"
+SHARED_QUOTE = "The minister said the budget would be balanced by the end of 2027."
+
+
+def _site_docs(n: int, start: int = 0, quote_in: tuple[int, ...] = ()) -> str:
+    lines = []
+    for i in range(start, start + n):
+        # Lines that differ only in digits count as one (cc_net's normalization), so
+        # each article differs in words.
+        topic = TOPICS[i % len(TOPICS)]
+        body = [
+            f"A story about the {topic}",
+            f"Reporters covered the {topic} in detail, with interviews and photos.",
+            f"Residents said the {topic} had never been discussed so widely.",
+        ]
+        if i in quote_in:
+            body.append(SHARED_QUOTE)
+        body.append(FOOTER)
+        lines.append(
+            json.dumps(
+                {"id": i, "url": f"https://www.example.com/news/{i}", "text": "\n".join(body)}
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_lines_repeated_across_a_site_are_removed_and_learned(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "site.jsonl").write_text(_site_docs(4, quote_in=(0, 1)), encoding="utf-8")
+    out = tmp_path / "out"
+    run_cli("run", str(src), "-o", str(out))
+    removals = pl.read_parquet(out / "removals" / "*.parquet")
+    repeated = removals.filter(pl.col("category") == "repeated_line")
+    assert repeated["text"].to_list() == [FOOTER] * 4
+    # A quote two articles share is below the threshold of 3 documents.
+    assert all(
+        SHARED_QUOTE in t
+        for t in pl.read_parquet(out / "documents" / "*.parquet").filter(
+            pl.col("source_id").is_in(["0", "1"])
+        )["text"]
+    )
+    stats = pl.read_parquet(out / "_state" / "line_stats.parquet")
+    assert stats.filter(pl.col("source") == "example.com")["n_docs"].max() == 4
+
+    # A later run with one new article of the site: the footer is known from the state.
+    (src / "site.jsonl").write_text(_site_docs(1, start=10), encoding="utf-8")
+    run_cli("run", str(src), "-o", str(out))
+    docs = pl.read_parquet(out / "documents" / "*.parquet")
+    assert docs.height == 1 and FOOTER not in docs["text"][0]
+    stats = pl.read_parquet(out / "_state" / "line_stats.parquet")
+    assert stats.filter(pl.col("source") == "example.com")["n_docs"].max() == 5
+    # Re-running the same input counts nothing twice.
+    run_cli("run", str(src), "-o", str(out), "--force")
+    stats = pl.read_parquet(out / "_state" / "line_stats.parquet")
+    assert stats.filter(pl.col("source") == "example.com")["n_docs"].max() == 5
