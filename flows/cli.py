@@ -197,3 +197,59 @@ def explain(
 
 def main() -> None:  # pragma: no cover - console script entry
     app()
+
+
+@app.command()
+def inspect(
+    output: Annotated[Path, typer.Argument(help="A dataset folder written by textwash.")] = Path(
+        "output"
+    ),
+) -> None:
+    """Summarize a dataset: rows and parts, removals by category, rejects, versions."""
+    from collections import Counter
+
+    import pyarrow.parquet as pq
+
+    from .dataset import read_manifest
+    from .schema import TABLES
+
+    if not output.is_dir():
+        err.print(f"[red]error:[/red] not a folder: {output}")
+        raise typer.Exit(2)
+    table = Table(title=f"textwash dataset {output}", header_style="bold")
+    table.add_column("table")
+    table.add_column("parts", justify="right")
+    table.add_column("rows", justify="right")
+    table.add_column("schema version")
+    counts: dict[str, Counter[str]] = {"removals": Counter(), "rejects": Counter()}
+    for name in TABLES:
+        parts = sorted((output / name).glob("part-*.parquet"))
+        rows = 0
+        versions = set()
+        for part in parts:
+            meta = pq.read_metadata(part)
+            rows += meta.num_rows
+            schema_meta = meta.schema.to_arrow_schema().metadata or {}
+            versions.add(schema_meta.get(b"textwash.schema_version", b"?").decode())
+            column = {"removals": "category", "rejects": "error"}.get(name)
+            if column:
+                counts[name].update(pq.read_table(part, columns=[column])[column].to_pylist())
+        table.add_row(name, str(len(parts)), f"{rows:,}", ", ".join(sorted(versions)) or "-")
+    console.print(table)
+    for name, title in (("removals", "removed lines by category"), ("rejects", "rejects")):
+        if counts[name]:
+            t = Table(title=title, header_style="bold")
+            t.add_column("name")
+            t.add_column("count", justify="right")
+            for key, n in counts[name].most_common():
+                t.add_row(key, f"{n:,}")
+            console.print(t)
+    manifest = read_manifest(output)
+    if manifest:
+        console.print(
+            f"textwash {manifest.get('textwash_version')}, run started "
+            f"{manifest.get('run_started')}, config {manifest.get('config_fingerprint')}, "
+            f"{manifest.get('summary', {}).get('shards')} shard(s)"
+        )
+    else:
+        console.print("[yellow]no _manifest.json: not a finished textwash run[/yellow]")

@@ -253,3 +253,14 @@ def test_lines_repeated_across_a_site_are_removed_and_learned(tmp_path: Path) ->
     run_cli("run", str(src), "-o", str(out), "--force")
     stats = pl.read_parquet(out / "_state" / "line_stats.parquet")
     assert stats.filter(pl.col("source") == "example.com")["n_docs"].max() == 5
+
+
+def test_inspect_summarizes_a_dataset(seeds_output: Path) -> None:
+    output = run_cli("inspect", str(seeds_output))
+    assert "documents" in output and "removals" in output
+    assert "advertisement" in output and "1.0" in output
+
+
+def test_inspect_rejects_a_missing_folder(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["inspect", str(tmp_path / "nope")])
+    assert result.exit_code == 2
