@@ -157,9 +157,37 @@ class TreeModel:
         self.rate = float(data["rate"])
         self.threshold = float(data["threshold"])
         self.trees = [[tuple(node) for node in tree] for tree in data["trees"]]
+        self._raw = self._compile()
+
+    def _compile(self):  # type: ignore[no-untyped-def]
+        """The trees as one generated Python function of nested ifs: ~10x faster than
+        walking node lists. Only numbers from the model file go into the source."""
+        lines = ["def raw(x):", f"    t = {float(self.init)!r}"]
+
+        def emit(tree: list[tuple], i: int, depth: int) -> None:
+            feature, threshold, left, right, value = tree[i]
+            pad = "    " * depth
+            if int(feature) < 0:
+                lines.append(f"{pad}t += {float(self.rate * value)!r}")
+                return
+            lines.append(f"{pad}if x[{int(feature)}] <= {float(threshold)!r}:")
+            emit(tree, int(left), depth + 1)
+            lines.append(f"{pad}else:")
+            emit(tree, int(right), depth + 1)
+
+        for tree in self.trees:
+            emit(tree, 0, 1)
+        lines.append("    return t")
+        namespace: dict[str, Any] = {}
+        exec(compile("\n".join(lines), "<line_model>", "exec"), namespace)
+        return namespace["raw"]
 
     def score(self, x: Sequence[float]) -> float:
         """Probability that the line is content."""
+        return 1.0 / (1.0 + math.exp(-self._raw(x)))
+
+    def score_by_walking(self, x: Sequence[float]) -> float:
+        """The same probability by walking the node lists (the reference)."""
         total = self.init
         for tree in self.trees:
             node = tree[0]
