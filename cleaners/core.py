@@ -200,8 +200,23 @@ def clean_text(
         text, encoding = decode_bytes(text)
     n_in = len(text)
     text = repair_and_normalize(text, config, fixes)
+    return _assemble(text, config, fixes, encoding, n_in, None, line_stats, source, line_model)
+
+
+def _assemble(
+    text: str,
+    config: CleanConfig,
+    fixes: list[str],
+    encoding: str | None,
+    n_in: int,
+    title: str | None,
+    line_stats: LineStats | None,
+    source: str | None,
+    model: TreeModel | None,
+) -> CleanResult:
+    """Segment, classify and build the result of repaired, normalized text."""
     title, paragraphs, removed = segment_and_classify(
-        text, config, line_stats=line_stats, source=source, model=line_model
+        text, config, title=title, line_stats=line_stats, source=source, model=model
     )
     out = "\n".join(paragraphs)
     return CleanResult(
@@ -246,23 +261,16 @@ def clean_html(
     meta_title = None
     if page.title:
         meta_title = repair_and_normalize(page.title, config, []).strip() or None
-    title, paragraphs, removed = segment_and_classify(
-        text, config, title=meta_title, line_stats=line_stats, source=source, model=line_model
+    result = _assemble(
+        text, config, fixes, encoding, n_in, meta_title, line_stats, source, line_model
     )
-    out = "\n".join(paragraphs)
-    return CleanResult(
-        title=title,
-        text=out,
-        removed=removed,
-        fixes=fixes,
-        encoding=encoding,
-        n_chars_in=n_in,
-        n_chars_out=len(out),
-        author=page.author,
-        date=page.date,
-        url=page.url,
-        sitename=page.sitename,
+    result.author, result.date, result.url, result.sitename = (
+        page.author,
+        page.date,
+        page.url,
+        page.sitename,
     )
+    return result
 
 
 def clean_document(

@@ -18,6 +18,7 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ftfy
@@ -140,12 +141,17 @@ def fix_encoding_mojibake(text: str) -> str:
     >>> fix_encoding_mojibake("РєР°РЅР°Р» РІ Telegram")
     'канал в Telegram'
     """
+    return _fix_lines(text, lambda line: ftfy.fix_text(line, FTFY_CONFIG))
+
+
+def _fix_lines(text: str, fix_line: Callable[[str], str]) -> str:
+    """Apply ``fix_line`` to the lines that may hold mojibake, leave the rest alone."""
     if not may_have_mojibake(text):
         return text
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if may_have_mojibake(line):
-            lines[i] = ftfy.fix_text(line, FTFY_CONFIG)
+            lines[i] = fix_line(line)
     return "\n".join(lines)
 
 
@@ -480,22 +486,18 @@ def fix_spaced_mojibake(text: str) -> str:
     >>> fix_spaced_mojibake("«Ёлка» — 25 °C, Ã in a name")
     '«Ёлка» — 25 °C, Ã in a name'
     """
-    if not may_have_mojibake(text):
-        return text
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        spans = find_spaced_spans(line)
-        if not spans:
-            continue
-        pieces = []
-        pos = 0
-        for start, end, _, replacement in spans:
-            pieces.append(line[pos:start])
-            pieces.append(replacement)
-            pos = end
-        pieces.append(line[pos:])
-        lines[i] = "".join(pieces)
-    return "\n".join(lines)
+    return _fix_lines(text, _fix_spaced_line)
+
+
+def _fix_spaced_line(line: str) -> str:
+    pieces = []
+    pos = 0
+    for start, end, _, replacement in find_spaced_spans(line):
+        pieces.append(line[pos:start])
+        pieces.append(replacement)
+        pos = end
+    pieces.append(line[pos:])
+    return "".join(pieces)
 
 
 def fix_mojibake(text: str) -> str:
