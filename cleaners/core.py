@@ -14,7 +14,7 @@ from .config import CleanConfig
 from .decode import decode_bytes
 from .extract import extract_html
 from .linemodel import TreeModel, default_model
-from .mojibake import fix_mojibake_and_explain
+from .mojibake import fix_mojibake_and_explain, may_have_mojibake
 from .signals import line_hash, line_key, title_key
 
 
@@ -89,7 +89,17 @@ def repair_and_normalize(text: str, config: CleanConfig, fixes: list[str]) -> st
         steps.append(("normalize_whitespace", normalize.normalize_whitespace))
     if config.normalize_unicode:
         steps.append(("normalize_unicode", normalize.normalize_unicode))
-    return _apply(steps, text, fixes)
+    before = len(fixes)
+    text = _apply(steps, text, fixes)
+    # Deleting a control or invisible character can join the two halves of a mojibake
+    # sequence ("Â\x1f\x95" -> "Â•"): repair once more so that cleaning is idempotent.
+    deleted = {"remove_control_chars", "normalize_whitespace"} & set(fixes[before:])
+    if config.fix_mojibake and deleted and may_have_mojibake(text):
+        fixed, again = fix_mojibake_and_explain(text)
+        if fixed != text:
+            fixes.extend(f for f in again if f not in fixes)
+            text = _apply(steps, fixed, [])
+    return text
 
 
 def looks_like_title(line: str, max_words: int) -> bool:

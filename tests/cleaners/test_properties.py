@@ -1,0 +1,78 @@
+"""Properties of clean_text on generated text: never raises, idempotent, no control
+characters out, every removed line came from the input."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaners import CleanConfig, clean_text
+from cleaners.normalize import normalize_line_breaks, normalize_quotes, normalize_whitespace
+
+PHRASES = [
+    "ADVERTISEMENT",
+    "Sign up for our newsletter",
+    "Read also:",
+    "Photo: AP",
+    "Exit mobile version",
+    "© 2025 Example. All rights reserved.",
+    "Share",
+    "РєР ° РЅР ° Р »РІ",
+    "donâ€™t",
+    "“quoted”",
+    "\u00a0",
+    "\t",
+    "\x00",
+    "\x1b[0m",
+    "[link]x[/link]",
+    "The minister said the plan would work.",
+]
+lines = st.one_of(st.text(max_size=80), st.sampled_from(PHRASES))
+documents = st.lists(lines, max_size=25).map("\n".join)
+PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _controls(text: str) -> list[str]:
+    return [c for c in text if unicodedata.category(c) == "Cc" and c != "\n"]
+
+
+@PROPS
+@given(documents)
+def test_never_raises_and_no_control_characters(text: str) -> None:
+    result = clean_text(text)
+    assert not _controls(result.text)
+    assert result.title is None or not _controls(result.title)
+
+
+@PROPS
+@given(documents)
+def test_idempotent_without_stripping(text: str) -> None:
+    config = CleanConfig(strip_boilerplate=False, detect_title=False)
+    once = clean_text(text, config).text
+    assert clean_text(once, config).text == once
+
+
+@PROPS
+@given(documents)
+def test_stable_with_stripping(text: str) -> None:
+    once = clean_text(text, CleanConfig(detect_title=False)).text
+    twice = clean_text(once, CleanConfig(detect_title=False)).text
+    assert clean_text(twice, CleanConfig(detect_title=False)).text == twice
+
+
+@PROPS
+@given(documents)
+def test_removed_lines_come_from_the_input(text: str) -> None:
+    result = clean_text(text)
+    # A removal keeps the line after repair and normalization: compare on that form.
+    normalized = normalize_whitespace(normalize_quotes(text))
+    for removal in result.removed:
+        assert removal.text.strip()
+        assert 1 <= removal.line_no <= normalize_line_breaks(text).count("\n") + 1
+        assert (
+            removal.text
+            in clean_text(text, CleanConfig(strip_boilerplate=False, detect_title=False)).text
+            or removal.text in normalized
+        )
