@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cleaners.decode import looks_binary
+
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html"}
 RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 SUPPORTED = {**TEXT_SUFFIXES, **RECORD_SUFFIXES}
@@ -128,15 +130,16 @@ def discover(spec: str | os.PathLike[str]) -> list[InputFile]:
     return files
 
 
-def _read_bytes(f: InputFile, gz: bool, opts: ReadOptions) -> bytes:
+def _read_bytes(f: InputFile, gz: bool, limit: int) -> bytes:
+    """At most ``limit`` bytes (decompressed), so a gzip bomb costs no more memory."""
     with open(f.path, "rb") as fh:
         if not gz:
-            data = fh.read(opts.max_file_bytes + 1)
+            data = fh.read(limit + 1)
         else:
             with gzip.GzipFile(fileobj=fh) as gzf:
-                data = gzf.read(opts.max_file_bytes + 1)
-    if len(data) > opts.max_file_bytes:
-        raise _TooLarge(f"over the {opts.max_file_bytes:,} byte limit (decompressed)")
+                data = gzf.read(limit + 1)
+    if len(data) > limit:
+        raise _TooLarge(f"over the {limit:,} byte limit (decompressed)")
     return data
 
 
@@ -152,6 +155,9 @@ def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocu
     """Raw documents of one input file; every failure is a Reject with a reason."""
     opts = opts or ReadOptions()
     fmt, gz = _format_of(f.rel)
+    if not os.path.exists(f.path):  # a dangling link or a link loop
+        yield Reject(f.rel, "unreadable", "a broken or looping link", raw_size=0)
+        return
     if fmt is None:
         yield Reject(
             f.rel,
@@ -160,8 +166,10 @@ def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocu
             raw_size=f.size,
         )
         return
+    # One .txt/.html file is one document: read no more than a document may hold.
+    limit = opts.max_document_bytes if fmt in ("txt", "html") else opts.max_file_bytes
     try:
-        data = _read_bytes(f, gz, opts)
+        data = _read_bytes(f, gz, limit)
     except _TooLarge as exc:
         yield Reject(f.rel, "too_large", str(exc), raw_size=f.size)
         return
@@ -183,11 +191,12 @@ def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocu
                 raw_size=len(data),
             )
             return
-        if len(data) > opts.max_document_bytes:
+        if looks_binary(data):
             yield Reject(
                 f.rel,
-                "too_large",
-                f"document over the {opts.max_document_bytes:,} byte limit",
+                "binary",
+                "binary content, not text",
+                raw=_keep(data, opts),
                 raw_size=len(data),
             )
             return

@@ -93,3 +93,32 @@ def test_doc_id_is_stable_and_content_sensitive() -> None:
     assert a.doc_id == RawDocument("s.txt", None, b"abc", False, "txt").doc_id
     assert a.doc_id != RawDocument("s.txt", None, b"abd", False, "txt").doc_id
     assert a.doc_id != RawDocument("t.txt", None, b"abc", False, "txt").doc_id
+
+
+def test_hostile_files_are_rejected_or_decoded(tmp_path: Path) -> None:
+    import os
+    import random
+
+    rng = random.Random(0)
+    (tmp_path / "binary.txt").write_bytes(bytes(rng.randrange(256) for _ in range(4000)))
+    (tmp_path / "utf16.txt").write_bytes("Title\nUTF-16 text without a BOM.".encode("utf-16-le"))
+    with gzip.open(tmp_path / "bomb.txt.gz", "wb") as fh:
+        fh.write(b"a" * (3 << 20))
+    os.symlink("loop-b", tmp_path / "loop-a")
+    os.symlink("loop-a", tmp_path / "loop-b")
+    (tmp_path / "name with spaces 'quotes' ünï.txt").write_text("Title\nBody.", encoding="utf-8")
+    from flows.readers import ReadOptions
+
+    opts = ReadOptions(max_document_bytes=1 << 20)
+    items = {i.source: i for f in discover(tmp_path) for i in read_file(f, opts)}
+    errors = {s: i.error for s, i in items.items() if isinstance(i, Reject)}
+    assert errors == {
+        "binary.txt": "binary",
+        "bomb.txt.gz": "too_large",
+        "loop-a": "unreadable",
+        "loop-b": "unreadable",
+    }
+    from cleaners import clean_text
+
+    assert "UTF-16 text without a BOM." in clean_text(items["utf16.txt"].content).text.split("\n")
+    assert isinstance(items["name with spaces 'quotes' ünï.txt"], RawDocument)
