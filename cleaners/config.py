@@ -42,6 +42,7 @@ class CleanConfig:
     # the process saw before, so it stays off.
     html_deduplicate: bool = False
     html_favor_precision: bool = False
+    html_favor_recall: bool = False
     html_include_tables: bool = True
     html_timeout_s: float = 30.0
     # --- limits ---

@@ -263,6 +263,7 @@ def clean_html(
         html,
         url,
         favor_precision=config.html_favor_precision,
+        favor_recall=config.html_favor_recall,
         include_tables=config.html_include_tables,
         deduplicate=config.html_deduplicate,
         timeout_s=config.html_timeout_s,

@@ -39,12 +39,13 @@ class Extracted:
 
 
 @functools.lru_cache(maxsize=8)
-def _options(favor_precision: bool, include_tables: bool, deduplicate: bool):  # type: ignore[no-untyped-def]
+def _options(favor_precision: bool, favor_recall: bool, include_tables: bool, deduplicate: bool):  # type: ignore[no-untyped-def]
     from trafilatura.settings import Extractor
 
     return Extractor(
         output_format="python",
         precision=favor_precision,
+        recall=favor_recall,
         tables=include_tables,
         comments=False,  # reader comments are not the article
         dedup=deduplicate,
@@ -90,6 +91,7 @@ def extract_html(
     url: str | None = None,
     *,
     favor_precision: bool = False,
+    favor_recall: bool = False,
     include_tables: bool = True,
     deduplicate: bool = False,
     timeout_s: float = 30.0,
@@ -99,7 +101,7 @@ def extract_html(
 
     if not html or not html.strip():
         raise ExtractionError("empty_html", "the HTML is empty")
-    options = copy.copy(_options(favor_precision, include_tables, deduplicate))
+    options = copy.copy(_options(favor_precision, favor_recall, include_tables, deduplicate))
     options.url = url
     try:
         with _time_limit(timeout_s):
