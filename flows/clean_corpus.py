@@ -22,6 +22,7 @@ from cleaners import CleanConfig
 from . import __version__
 from .dataset import read_marker, remove_stale, write_manifest
 from .linestats import frequent, load_state, merge, save_state
+from .partitions import partition_output
 from .readers import ReadOptions, discover
 from .shards import Shard, count_shard, merge_counts, plan_shards, process_shard
 
@@ -216,18 +217,94 @@ def run_clean_corpus(
     shard_files: int = 2000,
     force: bool = False,
 ) -> dict[str, Any]:
-    """Run the flow on the chosen task runner, without the per-flow heartbeat thread."""
+    """Run clean_corpus on the chosen task runner, without the per-flow heartbeat thread."""
+    return _run(
+        clean_corpus,
+        runner,
+        workers,
+        address,
+        input=os.fspath(input),
+        output=os.fspath(output),
+        config=(config or CleanConfig()).to_dict(),
+        read_options=dataclasses.asdict(read_options or ReadOptions()),
+        shard_bytes=shard_bytes,
+        shard_files=shard_files,
+        force=force,
+    )
+
+
+def run_backfill(
+    partitions: list[str],
+    output: str,
+    *,
+    config: CleanConfig | None = None,
+    read_options: ReadOptions | None = None,
+    runner: str = "thread",
+    workers: int | None = None,
+    address: str | None = None,
+    shard_bytes: int = 64 << 20,
+    shard_files: int = 2000,
+    force: bool = False,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Run the backfill flow (its subflows share the task runner)."""
+    return _run(
+        backfill,
+        runner,
+        workers,
+        address,
+        partitions=partitions,
+        output=os.fspath(output),
+        config=(config or CleanConfig()).to_dict(),
+        read_options=dataclasses.asdict(read_options or ReadOptions()),
+        shard_bytes=shard_bytes,
+        shard_files=shard_files,
+        force=force,
+        progress=progress,
+    )
+
+
+def _run(flow_fn, runner: str, workers: int | None, address: str | None, **params: Any):  # type: ignore[no-untyped-def]
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    configured = clean_corpus.with_options(task_runner=task_runner(runner, workers, address))
+    configured = flow_fn.with_options(task_runner=task_runner(runner, workers, address))
     # The heartbeat thread is joined at flow end (~1 s each); runs are short-lived.
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return configured(
-            input=os.fspath(input),
-            output=os.fspath(output),
-            config=(config or CleanConfig()).to_dict(),
-            read_options=dataclasses.asdict(read_options or ReadOptions()),
-            shard_bytes=shard_bytes,
-            shard_files=shard_files,
-            force=force,
-        )
+        return configured(**params)
+
+
+@flow(name="backfill", persist_result=False, validate_parameters=False)
+def backfill(
+    partitions: list[str],
+    output: str = "output",
+    config: dict[str, Any] | None = None,
+    read_options: dict[str, Any] | None = None,
+    shard_bytes: int = 64 << 20,
+    shard_files: int = 2000,
+    force: bool = False,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
+    """Clean each partition into its own dataset, one clean_corpus subflow each.
+
+    Resumable like ``run``: a partition whose shards are done is skipped shard by shard.
+    """
+    from rich.progress import Progress
+
+    summaries = []
+    with Progress(disable=not progress, redirect_stdout=False, redirect_stderr=False) as bar:
+        job = bar.add_task("backfill", total=len(partitions))
+        for partition in partitions:
+            bar.update(job, description=f"backfill {Path(partition).name}")
+            summaries.append(
+                clean_corpus(
+                    input=partition,
+                    output=partition_output(output, partition),
+                    config=config,
+                    read_options=read_options,
+                    shard_bytes=shard_bytes,
+                    shard_files=shard_files,
+                    force=force,
+                )
+            )
+            bar.advance(job)
+    return summaries

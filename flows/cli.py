@@ -74,27 +74,59 @@ def _summary_table(summary: dict[str, Any], startup_s: float) -> Table:
     return table
 
 
+OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Dataset folder.")]
+RunnerOpt = Annotated[str, typer.Option(help="thread | process | dask")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Parallel shards (default: 1 thread, or all cores for process/dask)."),
+]
+AddressOpt = Annotated[str | None, typer.Option(help="Existing Dask scheduler address.")]
+ShardMbOpt = Annotated[float, typer.Option(help="Target shard size in MB.")]
+ShardFilesOpt = Annotated[int, typer.Option(help="Most files per shard.")]
+ForceOpt = Annotated[bool, typer.Option(help="Redo shards that are already done.")]
+StrictOpt = Annotated[bool, typer.Option(help="Exit non-zero if any input was rejected.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs.")]
+
+
+def _with_prefect(verbose: bool, work):  # type: ignore[no-untyped-def]
+    """Start the run's Prefect API (unless one is configured), overlapping its boot with
+    Prefect's import and the engines' warm-up; run ``work(startup_seconds)``."""
+    t0 = time.perf_counter()
+    configure_prefect(verbose)
+    with prefect_api():
+        from . import clean_corpus  # noqa: F401  (imports prefect while the server boots)
+
+        warm_up()  # free while the server boots: the first shard would pay for it
+        wait_for_api()
+        return work(time.perf_counter() - t0)
+
+
+def _report_rejects(n: int, where: str, strict: bool) -> None:
+    if n:
+        console.print(
+            f"[yellow]{n} input(s) rejected[/yellow]: see {where} for the source, reason "
+            "and raw bytes."
+        )
+        if strict:
+            raise typer.Exit(1)
+
+
 @app.command()
 def run(
     input: Annotated[
         str,
         typer.Argument(help="Folder, file or glob of .txt/.html/.jsonl/.parquet (optionally .gz)."),
     ] = "seeds",
-    output: Annotated[Path, typer.Option("--output", "-o", help="Dataset folder.")] = Path(
-        "output"
-    ),
+    output: OutputOpt = Path("output"),
     config: ConfigOpt = None,
-    runner: Annotated[str, typer.Option(help="thread | process | dask")] = "thread",
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Parallel shards (default: 1 thread, or all cores for process/dask)."),
-    ] = None,
-    address: Annotated[str | None, typer.Option(help="Existing Dask scheduler address.")] = None,
-    shard_mb: Annotated[float, typer.Option(help="Target shard size in MB.")] = 64.0,
-    shard_files: Annotated[int, typer.Option(help="Most files per shard.")] = 2000,
-    force: Annotated[bool, typer.Option(help="Redo shards that are already done.")] = False,
-    strict: Annotated[bool, typer.Option(help="Exit non-zero if any input was rejected.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs.")] = False,
+    runner: RunnerOpt = "thread",
+    workers: WorkersOpt = None,
+    address: AddressOpt = None,
+    shard_mb: ShardMbOpt = 64.0,
+    shard_files: ShardFilesOpt = 2000,
+    force: ForceOpt = False,
+    strict: StrictOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Clean INPUT into the Parquet dataset OUTPUT (documents, removals, rejects, manifest)."""
     t0 = time.perf_counter()
@@ -104,13 +136,10 @@ def run(
     except InputError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    configure_prefect(verbose)
-    with prefect_api():
-        from .clean_corpus import run_clean_corpus  # imports prefect while the server boots
 
-        warm_up()  # free while the server boots: the first shard would pay for it
-        wait_for_api()
-        startup = time.perf_counter() - t0
+    def work(startup: float) -> tuple[dict, float]:
+        from .clean_corpus import run_clean_corpus
+
         summary = run_clean_corpus(
             input,
             str(output),
@@ -123,15 +152,84 @@ def run(
             shard_files=shard_files,
             force=force,
         )
+        return summary, startup
+
+    summary, startup = _with_prefect(verbose, work)
     console.print(_summary_table(summary, startup))
     console.print(f"dataset: {output}/  (total {time.perf_counter() - t0:.1f} s)")
-    if summary["rejects"]:
-        console.print(
-            f"[yellow]{summary['rejects']} input(s) rejected[/yellow]: see "
-            f"{output}/rejects/ for the source, reason and raw bytes."
+    _report_rejects(summary["rejects"], f"{output}/rejects/", strict)
+
+
+@app.command()
+def backfill(
+    partitions: Annotated[
+        str | None, typer.Option(help="Glob of partition folders, e.g. 'raw/date=*'.")
+    ] = None,
+    template: Annotated[
+        str | None, typer.Option(help="Partition path with {date}, e.g. 'raw/date={date}'.")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First date (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date, inclusive.")] = None,
+    output: OutputOpt = Path("output"),
+    config: ConfigOpt = None,
+    runner: RunnerOpt = "thread",
+    workers: WorkersOpt = None,
+    address: AddressOpt = None,
+    shard_mb: ShardMbOpt = 64.0,
+    shard_files: ShardFilesOpt = 2000,
+    force: ForceOpt = False,
+    strict: StrictOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Clean many partitions, each into OUTPUT/<partition name>/, one subflow each;
+    resumable like run."""
+    from .partitions import partition_paths  # no prefect import before configure_prefect
+
+    t0 = time.perf_counter()
+    clean_cfg, read_opts = load_config(config, {})
+    try:
+        paths = partition_paths(partitions, template, start, end)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if not paths:
+        err.print("[red]error:[/red] no partition matches")
+        raise typer.Exit(2)
+
+    def work(startup: float) -> list[dict]:
+        from .clean_corpus import run_backfill
+
+        return run_backfill(
+            paths,
+            str(output),
+            config=clean_cfg,
+            read_options=read_opts,
+            runner=runner,
+            workers=workers,
+            address=address,
+            shard_bytes=int(shard_mb * (1 << 20)),
+            shard_files=shard_files,
+            force=force,
+            progress=True,
         )
-        if strict:
-            raise typer.Exit(1)
+
+    summaries = _with_prefect(verbose, work)
+    table = Table(title="textwash backfill", header_style="bold")
+    for col in ("partition", "documents", "rejects", "lines removed", "shards run/skipped"):
+        table.add_column(col, justify="left" if col == "partition" else "right")
+    for path, s in zip(paths, summaries, strict=True):
+        table.add_row(
+            Path(path).name,
+            f"{s['documents']:,}",
+            f"{s['rejects']:,}",
+            f"{s['removed_lines']:,}",
+            f"{s['shards_run']}/{s['shards_skipped']}",
+        )
+    console.print(table)
+    console.print(
+        f"{len(paths)} partition(s) into {output}/  (total {time.perf_counter() - t0:.1f} s)"
+    )
+    _report_rejects(sum(s["rejects"] for s in summaries), f"{output}/*/rejects/", strict)
 
 
 def _explain_one(doc: RawDocument, cfg: CleanConfig) -> None:

@@ -143,12 +143,24 @@ def prefect_api() -> Iterator[str | None]:
     try:
         yield server.api_url
     finally:
+        _flush_api_logs()  # before the server goes: else "Error logging to API"
         os.environ.pop("PREFECT_API_URL", None)
         _pending.remove(server)
         server.stop()
 
 
 _pending: list[TemporaryServer] = []
+
+
+def _flush_api_logs() -> None:
+    if "prefect" not in sys.modules:
+        return
+    try:
+        from prefect.logging.handlers import APILogHandler
+
+        APILogHandler.flush()
+    except Exception:  # logs are a convenience; never fail a finished run on them
+        pass
 
 
 def wait_for_api(timeout: float = 90.0) -> None:

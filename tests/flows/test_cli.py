@@ -264,3 +264,40 @@ def test_inspect_summarizes_a_dataset(seeds_output: Path) -> None:
 def test_inspect_rejects_a_missing_folder(tmp_path: Path) -> None:
     result = runner.invoke(app, ["inspect", str(tmp_path / "nope")])
     assert result.exit_code == 2
+
+
+def test_backfill_partitions_resume_and_read_as_hive(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for day, files in (("2025-01-01", seeds[:2]), ("2025-01-02", seeds[2:3])):
+        (raw / f"date={day}").mkdir(parents=True)
+        for f in files:
+            shutil.copy(f, raw / f"date={day}" / f.name)
+    out = tmp_path / "out"
+    output = run_cli(
+        "backfill",
+        "--template",
+        f"{raw}/date={{date}}",
+        "--start",
+        "2025-01-01",
+        "--end",
+        "2025-01-03",
+        "-o",
+        str(out),
+    )
+    assert "date=2025-01-01" in output and "date=2025-01-02" in output
+    counts = duckdb.sql(
+        f"select date::varchar, count(*) from read_parquet('{out}/*/documents/*.parquet', "
+        "hive_partitioning = true) group by 1 order by 1"
+    ).fetchall()
+    assert counts == [("2025-01-01", 2), ("2025-01-02", 1)]
+    # Resumable: the same partitions again run no shard.
+    run_cli("backfill", "--partitions", f"{raw}/date=*", "-o", str(out))
+    for day in ("2025-01-01", "2025-01-02"):
+        manifest = json.loads((out / f"date={day}" / "_manifest.json").read_text())
+        assert manifest["summary"]["shards_run"] == 0
+
+
+def test_backfill_without_partitions_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["backfill", "--partitions", str(tmp_path / "none-*")])
+    assert result.exit_code == 2

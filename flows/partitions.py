@@ -1,0 +1,45 @@
+"""Partitions of a backfill (no orchestrator here: the CLI plans before Prefect loads)."""
+
+from __future__ import annotations
+
+import glob
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+
+def partition_paths(
+    partitions: str | None = None,
+    template: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> list[str]:
+    """The partitions of a backfill: folders matching a glob, or a date range over a
+    path template (``raw/date={date}``), existing ones only, in order.
+
+    >>> partition_paths(template="raw/date={date}", start="2025-01-30", end="2025-02-01")
+    []
+    """
+    if partitions:
+        return sorted(p for p in glob.glob(partitions) if os.path.isdir(p) or os.path.isfile(p))
+    if not (template and start and end):
+        raise ValueError("give --partitions GLOB, or --template with --start and --end")
+    day, last = date.fromisoformat(start), date.fromisoformat(end)
+    if last < day:
+        raise ValueError(f"--end {end} is before --start {start}")
+    out = []
+    while day <= last:
+        path = template.format(date=day.isoformat())
+        if os.path.exists(path):
+            out.append(path)
+        day += timedelta(days=1)
+    return out
+
+
+def partition_output(output: str, partition: str) -> str:
+    """Where a partition's dataset goes: OUTPUT/<the partition's last path component>
+    (``date=2025-01-01`` stays a Hive-style partition for DuckDB and Spark)."""
+    name = Path(partition.rstrip("/")).name
+    if name in ("", ".", ".."):
+        raise ValueError(f"cannot name a partition after {partition!r}")
+    return str(Path(output) / name)
