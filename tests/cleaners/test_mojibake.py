@@ -115,7 +115,7 @@ texts = st.lists(
 ).map(" ".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 @given(texts)
 def test_same_as_pinned_ftfy_outside_the_spaced_case(text: str) -> None:
     expected = ftfy.fix_text(text, FTFY_CONFIG)
@@ -124,7 +124,7 @@ def test_same_as_pinned_ftfy_outside_the_spaced_case(text: str) -> None:
         assert fix_mojibake(text) == expected
 
 
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 @given(texts)
 def test_fast_path_never_skips_a_line_ftfy_would_change(text: str) -> None:
     for line in text.split("\n"):
