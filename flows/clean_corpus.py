@@ -224,12 +224,7 @@ def run_clean_corpus(
         workers,
         address,
         input=os.fspath(input),
-        output=os.fspath(output),
-        config=(config or CleanConfig()).to_dict(),
-        read_options=dataclasses.asdict(read_options or ReadOptions()),
-        shard_bytes=shard_bytes,
-        shard_files=shard_files,
-        force=force,
+        **_flow_params(output, config, read_options, shard_bytes, shard_files, force),
     )
 
 
@@ -254,14 +249,28 @@ def run_backfill(
         workers,
         address,
         partitions=partitions,
-        output=os.fspath(output),
-        config=(config or CleanConfig()).to_dict(),
-        read_options=dataclasses.asdict(read_options or ReadOptions()),
-        shard_bytes=shard_bytes,
-        shard_files=shard_files,
-        force=force,
         progress=progress,
+        **_flow_params(output, config, read_options, shard_bytes, shard_files, force),
     )
+
+
+def _flow_params(
+    output: str,
+    config: CleanConfig | None,
+    read_options: ReadOptions | None,
+    shard_bytes: int,
+    shard_files: int,
+    force: bool,
+) -> dict[str, Any]:
+    """The parameters both flows share, as plain values (they cross processes)."""
+    return {
+        "output": os.fspath(output),
+        "config": (config or CleanConfig()).to_dict(),
+        "read_options": dataclasses.asdict(read_options or ReadOptions()),
+        "shard_bytes": shard_bytes,
+        "shard_files": shard_files,
+        "force": force,
+    }
 
 
 def _run(flow_fn, runner: str, workers: int | None, address: str | None, **params: Any):  # type: ignore[no-untyped-def]

@@ -101,6 +101,29 @@ def _with_prefect(verbose: bool, work):  # type: ignore[no-untyped-def]
         return work(time.perf_counter() - t0)
 
 
+def _run_options(
+    clean_cfg: CleanConfig,
+    read_opts: ReadOptions,
+    runner: str,
+    workers: int | None,
+    address: str | None,
+    shard_mb: float,
+    shard_files: int,
+    force: bool,
+) -> dict[str, Any]:
+    """The keyword arguments run and backfill pass alike to their flow."""
+    return {
+        "config": clean_cfg,
+        "read_options": read_opts,
+        "runner": runner,
+        "workers": workers,
+        "address": address,
+        "shard_bytes": int(shard_mb * (1 << 20)),
+        "shard_files": shard_files,
+        "force": force,
+    }
+
+
 def _report_rejects(n: int, where: str, strict: bool) -> None:
     if n:
         console.print(
@@ -137,22 +160,14 @@ def run(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
 
+    options = _run_options(
+        clean_cfg, read_opts, runner, workers, address, shard_mb, shard_files, force
+    )
+
     def work(startup: float) -> tuple[dict, float]:
         from .clean_corpus import run_clean_corpus
 
-        summary = run_clean_corpus(
-            input,
-            str(output),
-            config=clean_cfg,
-            read_options=read_opts,
-            runner=runner,
-            workers=workers,
-            address=address,
-            shard_bytes=int(shard_mb * (1 << 20)),
-            shard_files=shard_files,
-            force=force,
-        )
-        return summary, startup
+        return run_clean_corpus(input, str(output), **options), startup
 
     summary, startup = _with_prefect(verbose, work)
     console.print(_summary_table(summary, startup))
@@ -196,22 +211,14 @@ def backfill(
         err.print("[red]error:[/red] no partition matches")
         raise typer.Exit(2)
 
+    options = _run_options(
+        clean_cfg, read_opts, runner, workers, address, shard_mb, shard_files, force
+    )
+
     def work(startup: float) -> list[dict]:
         from .clean_corpus import run_backfill
 
-        return run_backfill(
-            paths,
-            str(output),
-            config=clean_cfg,
-            read_options=read_opts,
-            runner=runner,
-            workers=workers,
-            address=address,
-            shard_bytes=int(shard_mb * (1 << 20)),
-            shard_files=shard_files,
-            force=force,
-            progress=True,
-        )
+        return run_backfill(paths, str(output), progress=True, **options)
 
     summaries = _with_prefect(verbose, work)
     table = Table(title="textwash backfill", header_style="bold")
@@ -232,7 +239,7 @@ def backfill(
     _report_rejects(sum(s["rejects"] for s in summaries), f"{output}/*/rejects/", strict)
 
 
-def _explain_one(doc: RawDocument, cfg: CleanConfig) -> None:
+def _explain_one(doc: RawDocument, cfg: CleanConfig, show_text: bool) -> None:
     console.rule(f"[bold]{doc.source}")
     try:
         result = clean_document(doc.content, cfg, is_html=doc.is_html, url=doc.url)
@@ -261,6 +268,8 @@ def _explain_one(doc: RawDocument, cfg: CleanConfig) -> None:
         console.print(table)
     else:
         console.print("removed: (nothing)")
+    if show_text:
+        console.print(result.text)
 
 
 @app.command()
@@ -287,10 +296,7 @@ def explain(
                 console.rule(f"[bold]{item.source}")
                 console.print(f"[red]rejected[/red] ({item.error}): {item.message}")
                 continue
-            _explain_one(item, cfg)
-            if show_text:
-                result = clean_document(item.content, cfg, is_html=item.is_html, url=item.url)
-                console.print(result.text)
+            _explain_one(item, cfg, show_text)
 
 
 def main() -> None:  # pragma: no cover - console script entry

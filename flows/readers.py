@@ -6,6 +6,7 @@ out of ``read_file``: a bad file, line or row becomes a ``Reject``.
 
 from __future__ import annotations
 
+import functools
 import glob
 import gzip
 import hashlib
@@ -56,16 +57,19 @@ class RawDocument:
     source_id: str | None = None
     url: str | None = None
 
-    @property
-    def sha256(self) -> str:
-        data = (
-            self.content.encode("utf-8", "surrogatepass")
-            if isinstance(self.content, str)
-            else self.content
-        )
-        return hashlib.sha256(data).hexdigest()
+    # Cached: the counting and cleaning passes and the rejects all ask; hashing a
+    # 50 MB document once is enough.
+    @functools.cached_property
+    def raw_bytes(self) -> bytes:
+        if isinstance(self.content, bytes):
+            return self.content
+        return self.content.encode("utf-8", "surrogatepass")
 
-    @property
+    @functools.cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw_bytes).hexdigest()
+
+    @functools.cached_property
     def doc_id(self) -> str:
         """Stable across runs, runners and shard sizes: source and content decide it."""
         return hashlib.sha256(f"{self.source}\0{self.sha256}".encode()).hexdigest()[:24]

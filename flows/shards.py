@@ -21,7 +21,7 @@ from cleaners.core import line_keys, source_of
 
 from . import __version__
 from .dataset import write_shard
-from .readers import InputFile, RawDocument, ReadOptions, Reject, read_file
+from .readers import InputFile, ReadOptions, Reject, read_file
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,6 @@ def _reject_row(r: Reject, run_started: datetime) -> dict[str, Any]:
         "rejected_at": run_started,
         "textwash_version": __version__,
     }
-
-
-def _raw_bytes(doc: RawDocument) -> bytes:
-    if isinstance(doc.content, bytes):
-        return doc.content
-    return doc.content.encode("utf-8", "surrogatepass")
 
 
 def count_shard(
@@ -145,8 +139,8 @@ def process_shard(
                     exc.reason,
                     str(exc),
                     item.position,
-                    _raw_bytes(item)[: read_opts.keep_raw_bytes],
-                    len(_raw_bytes(item)),
+                    item.raw_bytes[: read_opts.keep_raw_bytes],
+                    len(item.raw_bytes),
                 )
             except Exception as exc:  # a bug must cost one document, never the shard
                 last = traceback.extract_tb(exc.__traceback__)[-1]
@@ -156,7 +150,7 @@ def process_shard(
                     f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
                     item.position,
                     None,
-                    len(_raw_bytes(item)),
+                    len(item.raw_bytes),
                 )
             else:
                 doc_id = item.doc_id
