@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import ctypes
 import functools
 import logging
 import signal
@@ -59,14 +60,25 @@ class _Timeout(Exception):
 
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block after ``seconds`` (main thread only: signals need it).
+    """Raise ``_Timeout`` in the block after ``seconds``, in any thread.
 
-    In worker threads this is a no-op; the flow's per-shard limits still apply.
+    The main thread uses SIGALRM. Elsewhere (thread and Dask runners) a timer thread
+    raises ``_Timeout`` asynchronously in the worker thread; it lands at the next
+    Python bytecode, so a single long C call (one lxml parse) finishes first, but
+    trafilatura's pure-Python tree walks, where hostile pages spend their time, stop.
     """
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+    if seconds <= 0:
         yield
-        return
+    elif threading.current_thread() is threading.main_thread():
+        with _alarm(seconds):
+            yield
+    else:
+        with _async_timeout(seconds):
+            yield
 
+
+@contextlib.contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
     def _raise(signum: int, frame: object) -> None:
         raise _Timeout
 
@@ -77,6 +89,33 @@ def _time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _async_timeout(seconds: float) -> Iterator[None]:
+    target = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    state = {"done": False, "fired": False}
+
+    def _fire() -> None:
+        with lock:
+            if not state["done"]:
+                state["fired"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(_Timeout))
+
+    timer = threading.Timer(seconds, _fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with lock:
+            state["done"] = True
+        if state["fired"]:
+            # Not delivered yet? Withdraw it, so it cannot land after this block.
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)
+            raise _Timeout
 
 
 def _clean_meta(value: object) -> str | None:

@@ -21,6 +21,16 @@ from cleaners import CleanConfig
 
 from . import __version__
 from .dataset import read_marker, remove_stale, write_manifest
+from .incremental import (
+    clear_pending,
+    dataset_lock,
+    load_pending,
+    load_seen,
+    new_inputs,
+    next_index,
+    save_pending,
+    save_seen,
+)
 from .linestats import frequent, load_state, merge, save_state
 from .partitions import partition_output
 from .readers import ReadOptions, discover
@@ -100,16 +110,59 @@ def clean_corpus(
     shard_bytes: int = 64 << 20,
     shard_files: int = 2000,
     force: bool = False,
+    incremental: bool = False,
 ) -> dict[str, Any]:
-    """Clean every document under ``input`` into the Parquet dataset at ``output``."""
+    """Clean every document under ``input`` into the Parquet dataset at ``output``.
+
+    By default the dataset mirrors the input: shards follow the sorted inputs, finished
+    ones are skipped, parts of shards no longer planned are removed. ``incremental``
+    (scheduled runs) cleans only inputs the dataset has not seen and appends parts.
+    """
     t0 = time.perf_counter()
     run_started = datetime.now(UTC).replace(microsecond=0)
     cfg = CleanConfig.from_dict(config or {})
     opts = ReadOptions(**(read_options or {}))
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
+    with dataset_lock(out):
+        return _clean_locked(
+            input, out, cfg, opts, shard_bytes, shard_files, force, incremental, run_started, t0
+        )
 
-    plan = plan_shards(discover(input), shard_bytes, shard_files)
+
+def _plan(
+    input: str, out: Path, shard_bytes: int, shard_files: int, incremental: bool
+) -> tuple[list[Shard], dict[str, tuple[str, str]]]:
+    """The shards to run and the identity (fingerprint, sha256) of every input."""
+    seen = load_seen(out)
+    files = discover(input)
+    if not incremental:
+        _, changed = new_inputs(files, seen)
+        identities = {f.rel: changed.get(f.rel) or seen[f.rel] for f in files}
+        return plan_shards(files, shard_bytes, shard_files), identities
+    pending = load_pending(out)
+    shards, identities = pending if pending else ([], {})
+    new, looked_at = new_inputs(files, {**seen, **identities})
+    first = max([next_index(out), *(s.index + 1 for s in shards)])
+    shards = shards + plan_shards(new, shard_bytes, shard_files, first_index=first)
+    identities = {**identities, **looked_at}
+    save_pending(out, shards, identities)  # before any shard runs: a crash resumes it
+    return shards, {**seen, **identities}
+
+
+def _clean_locked(
+    input: str,
+    out: Path,
+    cfg: CleanConfig,
+    opts: ReadOptions,
+    shard_bytes: int,
+    shard_files: int,
+    force: bool,
+    incremental: bool,
+    run_started: datetime,
+    t0: float,
+) -> dict[str, Any]:
+    plan, identities = _plan(input, out, shard_bytes, shard_files, incremental)
     cfg_fp = cfg.fingerprint()
     done, todo = [], []
     for shard in plan:
@@ -144,18 +197,26 @@ def clean_corpus(
     # Resolve every future: an unresolved failure would let the flow end "Completed".
     markers = [m for _, m in done] + [f.result() for f in futures]
     markers.sort(key=lambda m: m["index"])
-    remove_stale(out, {s.index for s in plan})
+    if incremental:
+        remove_stale(out, set(range(next_index(out))))  # temporary files only
+    else:
+        remove_stale(out, {s.index for s in plan})
     save_state(out, counts, counted)
+    save_seen(out, identities)
+    clear_pending(out)
 
     summary = {
         "input": os.fspath(input),
-        "output": os.fspath(output),
+        "output": os.fspath(out),
         **merge_counts(markers),
         "shards": len(plan),
         "shards_run": len(todo),
         "shards_skipped": len(done),
         "seconds": round(time.perf_counter() - t0, 3),
     }
+    all_markers = markers
+    if incremental:
+        all_markers = [m for i in range(next_index(out)) if (m := read_marker(out, i))]
     write_manifest(
         out,
         {
@@ -164,8 +225,10 @@ def clean_corpus(
             "config_fingerprint": cfg_fp,
             "read_options": dataclasses.asdict(opts),
             "run_started": run_started.isoformat(),
+            "mode": "incremental" if incremental else "mirror",
             "summary": summary,
-            "shards": markers,
+            "dataset": merge_counts(all_markers),
+            "shards": all_markers,
         },
     )
     try:
@@ -216,6 +279,7 @@ def run_clean_corpus(
     shard_bytes: int = 64 << 20,
     shard_files: int = 2000,
     force: bool = False,
+    incremental: bool = False,
 ) -> dict[str, Any]:
     """Run clean_corpus on the chosen task runner, without the per-flow heartbeat thread."""
     return _run(
@@ -224,6 +288,7 @@ def run_clean_corpus(
         workers,
         address,
         input=os.fspath(input),
+        incremental=incremental,
         **_flow_params(output, config, read_options, shard_bytes, shard_files, force),
     )
 
@@ -317,3 +382,69 @@ def backfill(
             )
             bar.advance(job)
     return summaries
+
+
+@flow(name="scheduled_clean", persist_result=False, validate_parameters=False)
+def scheduled_clean(
+    input: str,
+    output: str,
+    config: dict[str, Any] | None = None,
+    read_options: dict[str, Any] | None = None,
+    shard_bytes: int = 64 << 20,
+    shard_files: int = 2000,
+    runner: str = "thread",
+    workers: int | None = None,
+    address: str | None = None,
+) -> dict[str, Any]:
+    """One scheduled run: the inputs not seen yet, appended to the dataset (a
+    clean_corpus subflow on the chosen task runner)."""
+    return clean_corpus.with_options(task_runner=task_runner(runner, workers, address))(
+        input=input,
+        output=output,
+        config=config,
+        read_options=read_options,
+        shard_bytes=shard_bytes,
+        shard_files=shard_files,
+        incremental=True,
+    )
+
+
+def serve(
+    input: str,
+    output: str,
+    *,
+    cron: str,
+    name: str = "textwash",
+    config: CleanConfig | None = None,
+    read_options: ReadOptions | None = None,
+    runner: str = "thread",
+    workers: int | None = None,
+    address: str | None = None,
+    shard_bytes: int = 64 << 20,
+    shard_files: int = 2000,
+) -> None:
+    """Serve scheduled_clean as a deployment on ``cron`` until interrupted.
+
+    Needs a Prefect server (``PREFECT_API_URL``). One run at a time: each appends to
+    the same dataset. Runs execute in subprocesses that import this module by name.
+    """
+    from prefect.deployments.runner import EntrypointType
+
+    params = _flow_params(output, config, read_options, shard_bytes, shard_files, False)
+    params.pop("force")
+    scheduled_clean.serve(
+        name=name,
+        cron=cron,
+        parameters={
+            "input": os.path.abspath(input),
+            **params,
+            "output": os.path.abspath(output),
+            "runner": runner,
+            "workers": workers,
+            "address": address,
+        },
+        description=f"textwash: clean new inputs of {input} into {output}",
+        limit=1,
+        enforce_parameter_schema=False,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )

@@ -148,6 +148,10 @@ def run(
     shard_mb: ShardMbOpt = 64.0,
     shard_files: ShardFilesOpt = 2000,
     force: ForceOpt = False,
+    incremental: Annotated[
+        bool,
+        typer.Option(help="Clean only inputs the dataset has not seen; append parts (as serve)."),
+    ] = False,
     strict: StrictOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -167,7 +171,7 @@ def run(
     def work(startup: float) -> tuple[dict, float]:
         from .clean_corpus import run_clean_corpus
 
-        return run_clean_corpus(input, str(output), **options), startup
+        return run_clean_corpus(input, str(output), incremental=incremental, **options), startup
 
     summary, startup = _with_prefect(verbose, work)
     console.print(_summary_table(summary, startup))
@@ -297,6 +301,51 @@ def explain(
                 console.print(f"[red]rejected[/red] ({item.error}): {item.message}")
                 continue
             _explain_one(item, cfg, show_text)
+
+
+@app.command()
+def serve(
+    input: Annotated[str, typer.Argument(help="Folder or glob the scraper writes into.")],
+    cron: Annotated[str, typer.Option(help='When to run, e.g. "*/15 * * * *".')],
+    output: OutputOpt = Path("output"),
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "textwash",
+    config: ConfigOpt = None,
+    runner: RunnerOpt = "thread",
+    workers: WorkersOpt = None,
+    address: AddressOpt = None,
+    shard_mb: ShardMbOpt = 64.0,
+    shard_files: ShardFilesOpt = 2000,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve a scheduled deployment: each run cleans only the inputs the dataset has not
+    seen and appends new parts. Needs a Prefect server (PREFECT_API_URL)."""
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print(
+            "[red]error:[/red] serve needs a Prefect server: start one with "
+            "`prefect server start`, then set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api (a temporary server cannot "
+            "schedule runs)."
+        )
+        raise typer.Exit(2)
+    clean_cfg, read_opts = load_config(config, {})
+    configure_prefect(verbose)
+    from .clean_corpus import serve as serve_flow
+
+    serve_flow(
+        input,
+        str(output),
+        cron=cron,
+        name=name,
+        config=clean_cfg,
+        read_options=read_opts,
+        runner=runner,
+        workers=workers,
+        address=address,
+        shard_bytes=int(shard_mb * (1 << 20)),
+        shard_files=shard_files,
+    )
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ class ReadOptions:
     html_field: str = "html"
     id_field: str = "id"
     url_field: str = "url"
-    max_file_bytes: int = 2_000_000_000  # decompressed
+    max_file_bytes: int = 100_000_000_000  # on disk
+    max_decompressed_bytes: int = 100_000_000_000  # what a .gz input may expand to
+    max_gzip_ratio: int = 200  # text compresses ~3-10x; a bomb, ~1000x
     max_document_bytes: int = 50_000_000
     keep_raw_bytes: int = 1_000_000  # rejects keep raw input up to this size
 
@@ -134,6 +137,11 @@ def discover(spec: str | os.PathLike[str]) -> list[InputFile]:
     return files
 
 
+def _open(f: InputFile, gz: bool):  # type: ignore[no-untyped-def]
+    fh = open(f.path, "rb")  # noqa: SIM115 - closed by the caller's ``with``
+    return gzip.GzipFile(fileobj=fh, mode="rb") if gz else fh
+
+
 def _read_bytes(f: InputFile, gz: bool, limit: int) -> bytes:
     """At most ``limit`` bytes (decompressed), so a gzip bomb costs no more memory."""
     with open(f.path, "rb") as fh:
@@ -155,12 +163,102 @@ def _keep(data: bytes, opts: ReadOptions) -> bytes | None:
     return data if len(data) <= opts.keep_raw_bytes else None
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A file, or a part of a large one: the unit shards are made of.
+
+    For plain JSONL, ``start``/``stop`` are byte offsets at line starts; for Parquet,
+    row-group indexes. ``first`` is the position (line or row) the piece starts at, so
+    positions and doc_ids do not depend on how a file was split.
+    """
+
+    file: InputFile
+    start: int = 0
+    stop: int | None = None
+    first: int = 0
+
+    @property
+    def size(self) -> int:
+        if self.stop is None or self.file.rel.lower().endswith(".parquet"):
+            return self.file.size if self.stop is None else self.stop - self.start
+        return self.stop - self.start
+
+    @property
+    def label(self) -> str:
+        return self.file.rel if self.stop is None else f"{self.file.rel}[{self.start}:{self.stop}]"
+
+
+def split_file(f: InputFile, max_bytes: int) -> list[Piece]:
+    """Pieces of at most about ``max_bytes``: plain JSONL at line boundaries (one
+    streaming pass counts the lines), Parquet by row groups (metadata only). Other
+    files, gzip included (no random access), are one piece."""
+    fmt, gz = _format_of(f.rel)
+    if gz or f.size <= max_bytes or fmt not in ("jsonl", "parquet"):
+        return [Piece(f)]
+    try:
+        if fmt == "jsonl":
+            return _split_jsonl(f, max_bytes)
+        return _split_parquet(f, max_bytes)
+    except Exception:  # unreadable here means rejected when read: one piece says why
+        return [Piece(f)]
+
+
+def _split_jsonl(f: InputFile, max_bytes: int) -> list[Piece]:
+    pieces: list[Piece] = []
+    start = first = 0
+    base = lines_before = 0  # bytes and newlines before the current chunk
+    with open(f.path, "rb") as fh:
+        while chunk := fh.read(8 << 20):
+            pos = start + max_bytes - base
+            while pos < len(chunk):
+                cut = chunk.find(b"\n", max(pos, 0))
+                end = base + cut + 1
+                if cut < 0 or end >= f.size:
+                    break
+                pieces.append(Piece(f, start, end, first))
+                start, first = end, lines_before + chunk.count(b"\n", 0, cut + 1)
+                pos = start + max_bytes - base
+            base += len(chunk)
+            lines_before += chunk.count(b"\n")
+    pieces.append(Piece(f, start, None, first))
+    return pieces
+
+
+def _split_parquet(f: InputFile, max_bytes: int) -> list[Piece]:
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(f.path).metadata
+    pieces: list[Piece] = []
+    start = first = rows = size = 0
+    for i in range(meta.num_row_groups):
+        rg = meta.row_group(i)
+        if i > start and size + rg.total_byte_size > max_bytes:
+            pieces.append(Piece(f, start, i, first))
+            start, first, size = i, rows, 0
+        size += rg.total_byte_size
+        rows += rg.num_rows
+    pieces.append(Piece(f, start, meta.num_row_groups, first))
+    return pieces if len(pieces) > 1 else [Piece(f)]
+
+
 def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocument | Reject]:
     """Raw documents of one input file; every failure is a Reject with a reason."""
+    return read_piece(Piece(f), opts)
+
+
+def read_piece(piece: Piece, opts: ReadOptions | None = None) -> Iterator[RawDocument | Reject]:
+    """Raw documents of one piece of a file, streamed: memory is bounded by one
+    document, not by the file. Every failure is a Reject with a reason."""
     opts = opts or ReadOptions()
+    f = piece.file
     fmt, gz = _format_of(f.rel)
-    if not os.path.exists(f.path):  # a dangling link or a link loop
+    try:
+        st = os.stat(f.path)
+    except OSError:  # a dangling link or a link loop
         yield Reject(f.rel, "unreadable", "a broken or looping link", raw_size=0)
+        return
+    if not stat.S_ISREG(st.st_mode):  # opening a FIFO would wait forever
+        yield Reject(f.rel, "not_a_file", "a pipe, socket or device, not a regular file")
         return
     if fmt is None:
         yield Reject(
@@ -170,45 +268,50 @@ def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocu
             raw_size=f.size,
         )
         return
-    # One .txt/.html file is one document: read no more than a document may hold.
-    limit = opts.max_document_bytes if fmt in ("txt", "html") else opts.max_file_bytes
+    if st.st_size > opts.max_file_bytes:
+        yield Reject(
+            f.rel,
+            "too_large",
+            f"the file is over the {opts.max_file_bytes:,} byte limit",
+            raw_size=st.st_size,
+        )
+        return
     try:
-        data = _read_bytes(f, gz, limit)
+        if fmt in ("txt", "html"):
+            yield from _read_document_file(f, fmt, gz, opts)
+        elif fmt == "jsonl":
+            yield from _read_jsonl(piece, gz, opts)
+        else:
+            yield from _read_parquet(piece, gz, opts)
+    except OSError as exc:  # opening failed (permissions, I/O) before any record
+        yield Reject(
+            f.rel, "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}", raw_size=f.size
+        )
+
+
+def _read_document_file(
+    f: InputFile, fmt: str, gz: bool, opts: ReadOptions
+) -> Iterator[RawDocument | Reject]:
+    """One .txt/.html file is one document: read no more than a document may hold."""
+    try:
+        data = _read_bytes(f, gz, opts.max_document_bytes)
     except _TooLarge as exc:
         yield Reject(f.rel, "too_large", str(exc), raw_size=f.size)
         return
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         yield Reject(f.rel, "bad_gzip", f"cannot decompress: {exc}", raw_size=f.size)
         return
-    except OSError as exc:
+    if not data.strip():
         yield Reject(
-            f.rel, "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}", raw_size=f.size
+            f.rel, "empty", "the file is empty or only white space", raw=data, raw_size=len(data)
         )
         return
-    if fmt in ("txt", "html"):
-        if not data.strip():
-            yield Reject(
-                f.rel,
-                "empty",
-                "the file is empty or only white space",
-                raw=data,
-                raw_size=len(data),
-            )
-            return
-        if looks_binary(data):
-            yield Reject(
-                f.rel,
-                "binary",
-                "binary content, not text",
-                raw=_keep(data, opts),
-                raw_size=len(data),
-            )
-            return
-        yield RawDocument(f.rel, None, data, fmt == "html", fmt)
-    elif fmt == "jsonl":
-        yield from _read_jsonl(f.rel, data, opts)
-    else:
-        yield from _read_parquet(f.rel, data, opts)
+    if looks_binary(data):
+        yield Reject(
+            f.rel, "binary", "binary content, not text", raw=_keep(data, opts), raw_size=len(data)
+        )
+        return
+    yield RawDocument(f.rel, None, data, fmt == "html", fmt)
 
 
 def _record(
@@ -259,44 +362,106 @@ def _record(
     )
 
 
-def _read_jsonl(source: str, data: bytes, opts: ReadOptions) -> Iterator[RawDocument | Reject]:
-    for pos, line in enumerate(data.split(b"\n")):
-        if not line.strip():
-            continue
+def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocument | Reject]:
+    """Line by line: a line over the document limit is rejected and skipped in bounded
+    chunks; a gzip stream that expands like a bomb, or ends early, rejects the rest."""
+    source, limit = piece.file.rel, opts.max_document_bytes
+    pos = piece.first - 1
+    offset = piece.start
+    with _open(piece.file, gz) as fh:
+        if piece.start:
+            fh.seek(piece.start)
         try:
-            rec = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            while piece.stop is None or offset < piece.stop:
+                line = fh.readline(limit + 1)
+                if not line:
+                    return
+                pos += 1
+                offset += len(line)
+                if gz:
+                    _check_expansion(offset, piece.file.size, opts)
+                if len(line) > limit and not line.endswith(b"\n"):
+                    size = len(line)
+                    while rest := fh.readline(1 << 20):
+                        size += len(rest)
+                        offset += len(rest)
+                        if gz:
+                            _check_expansion(offset, piece.file.size, opts)
+                        if rest.endswith(b"\n"):
+                            break
+                    yield Reject(
+                        f"{source}#L{pos + 1}",
+                        "too_large",
+                        f"a line over the {limit:,} byte document limit",
+                        pos,
+                        None,
+                        size,
+                    )
+                    continue
+                if line.strip():
+                    yield _json_line(source, pos, line.rstrip(b"\r\n"), opts)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
             yield Reject(
-                f"{source}#L{pos + 1}",
-                "bad_json",
-                f"not valid JSON: {exc}",
-                pos,
-                _keep(line, opts),
-                len(line),
+                f"{source}#L{pos + 2}",
+                "bad_gzip",
+                f"the compressed stream is broken after line {pos + 1}: {exc}",
+                pos + 1,
+                raw_size=piece.file.size,
             )
-            continue
-        if not isinstance(rec, dict):
-            yield Reject(
-                f"{source}#L{pos + 1}",
-                "bad_json",
-                f"a JSON {type(rec).__name__}, not an object",
-                pos,
-                _keep(line, opts),
-                len(line),
-            )
-            continue
-        yield _record(source, pos, rec, "jsonl", opts, line)
+        except _TooLarge as exc:
+            yield Reject(f"{source}#L{pos + 1}", "too_large", str(exc), pos, raw_size=offset)
 
 
-def _read_parquet(source: str, data: bytes, opts: ReadOptions) -> Iterator[RawDocument | Reject]:
+def _check_expansion(decompressed: int, compressed: int, opts: ReadOptions) -> None:
+    if decompressed > opts.max_decompressed_bytes:
+        raise _TooLarge(
+            f"over the {opts.max_decompressed_bytes:,} byte decompressed limit: the rest of "
+            "the file is not read"
+        )
+    if decompressed > 16 << 20 and decompressed > opts.max_gzip_ratio * max(compressed, 1):
+        raise _TooLarge(
+            f"expands over {opts.max_gzip_ratio}x (a gzip bomb?): the rest of the file is not read"
+        )
+
+
+def _json_line(source: str, pos: int, line: bytes, opts: ReadOptions) -> RawDocument | Reject:
+    where = f"{source}#L{pos + 1}"
+    try:
+        rec = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return Reject(
+            where, "bad_json", f"not valid JSON: {exc}", pos, _keep(line, opts), len(line)
+        )
+    if not isinstance(rec, dict):
+        return Reject(
+            where,
+            "bad_json",
+            f"a JSON {type(rec).__name__}, not an object",
+            pos,
+            _keep(line, opts),
+            len(line),
+        )
+    return _record(source, pos, rec, "jsonl", opts, line)
+
+
+def _read_parquet(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocument | Reject]:
+    """In record batches of the piece's row groups, only the needed columns."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    source = piece.file.rel
     try:
-        pf = pq.ParquetFile(pa.BufferReader(data))
+        if gz:  # no random access into gzip: decompress (bounded) into memory
+            data = _read_bytes(piece.file, True, opts.max_document_bytes * 20)
+            pf = pq.ParquetFile(pa.BufferReader(data))
+        else:
+            pf = pq.ParquetFile(piece.file.path)
         names = set(pf.schema_arrow.names)
-    except (pa.ArrowException, OSError) as exc:
-        yield Reject(source, "bad_parquet", f"cannot read Parquet: {exc}", raw_size=len(data))
+    except _TooLarge as exc:
+        yield Reject(source, "too_large", str(exc), raw_size=piece.file.size)
+        return
+    except (pa.ArrowException, OSError, EOFError, zlib.error) as exc:
+        yield Reject(source, "bad_parquet", f"cannot read Parquet: {exc}", raw_size=piece.file.size)
         return
     if opts.text_field not in names and opts.html_field not in names:
         yield Reject(
@@ -304,24 +469,25 @@ def _read_parquet(source: str, data: bytes, opts: ReadOptions) -> Iterator[RawDo
             "missing_column",
             f"no {opts.text_field!r} or {opts.html_field!r} column "
             f"(columns: {', '.join(sorted(names))})",
-            raw_size=len(data),
+            raw_size=piece.file.size,
         )
         return
     wanted = [
         c for c in (opts.text_field, opts.html_field, opts.id_field, opts.url_field) if c in names
     ]
-    pos = 0
+    groups = None if piece.stop is None else list(range(piece.start, piece.stop))
+    pos = piece.first
     try:
-        for batch in pf.iter_batches(batch_size=1024, columns=wanted):
+        for batch in pf.iter_batches(batch_size=1024, columns=wanted, row_groups=groups):
             for rec in batch.to_pylist():
-                raw = json.dumps(rec, default=str).encode()
+                raw = json.dumps(rec, default=str).encode("utf-8", "surrogatepass")
                 yield _record(source, pos, rec, "parquet", opts, raw)
                 pos += 1
     except (pa.ArrowException, OSError) as exc:
         yield Reject(
-            source,
+            f"{source}#R{pos + 1}",
             "bad_parquet",
             f"cannot read Parquet after row {pos}: {exc}",
             pos,
-            raw_size=len(data),
+            raw_size=piece.file.size,
         )

@@ -21,54 +21,83 @@ from cleaners.core import line_keys, source_of
 
 from . import __version__
 from .dataset import write_shard
-from .readers import InputFile, ReadOptions, Reject, read_file
+from .readers import InputFile, Piece, ReadOptions, Reject, read_piece, split_file
 
 
 @dataclass(frozen=True)
 class Shard:
     index: int
-    files: tuple[InputFile, ...]
+    pieces: tuple[Piece, ...]
+
+    @property
+    def files(self) -> tuple[InputFile, ...]:
+        return tuple(dict.fromkeys(p.file for p in self.pieces))
 
     @property
     def key(self) -> str:
-        """What the shard's output depends on: its files and their fingerprints."""
+        """What the shard's output depends on: its pieces and their files' fingerprints."""
         h = hashlib.sha256()
-        for f in self.files:
-            h.update(f"{f.rel}\0{f.fingerprint}\n".encode())
+        for p in self.pieces:
+            h.update(f"{p.file.rel}\0{p.file.fingerprint}\0{p.start}:{p.stop}\n".encode())
         return h.hexdigest()[:32]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "files": [dataclasses.asdict(f) for f in self.files]}
+        return {
+            "index": self.index,
+            "pieces": [
+                {**dataclasses.asdict(p.file), "start": p.start, "stop": p.stop, "first": p.first}
+                for p in self.pieces
+            ],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Shard:
-        return cls(data["index"], tuple(InputFile(**f) for f in data["files"]))
+        pieces = []
+        for d in data["pieces"]:
+            d = dict(d)
+            start, stop, first = d.pop("start"), d.pop("stop"), d.pop("first")
+            pieces.append(Piece(InputFile(**d), start, stop, first))
+        return cls(data["index"], tuple(pieces))
 
 
 def plan_shards(
-    files: list[InputFile], max_bytes: int = 64 << 20, max_files: int = 2000
+    files: list[InputFile], max_bytes: int = 64 << 20, max_files: int = 2000, first_index: int = 0
 ) -> list[Shard]:
-    """Group files, in order, into shards of at most ``max_bytes`` / ``max_files``."""
+    """Group files, in order, into shards of at most ``max_bytes`` / ``max_files``;
+    a file larger than a shard (plain JSONL, Parquet) is split into pieces first."""
     shards: list[Shard] = []
-    current: list[InputFile] = []
+    current: list[Piece] = []
     size = 0
     for f in files:
-        if current and (size + f.size > max_bytes or len(current) >= max_files):
-            shards.append(Shard(len(shards), tuple(current)))
-            current, size = [], 0
-        current.append(f)
-        size += f.size
+        for piece in split_file(f, max_bytes):
+            if current and (size + piece.size > max_bytes or len(current) >= max_files):
+                shards.append(Shard(first_index + len(shards), tuple(current)))
+                current, size = [], 0
+            current.append(piece)
+            size += piece.size
     if current:
-        shards.append(Shard(len(shards), tuple(current)))
+        shards.append(Shard(first_index + len(shards), tuple(current)))
     return shards
+
+
+def _utf8(value: str | None) -> str | None:
+    """Strings Parquet can hold: lone surrogates (from JSON escapes or file names that
+    are not UTF-8) become visible escapes rather than failing the shard."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
 
 
 def _reject_row(r: Reject, run_started: datetime) -> dict[str, Any]:
     return {
-        "source": r.source,
+        "source": _utf8(r.source),
         "position": r.position,
         "error": r.error,
-        "message": r.message,
+        "message": _utf8(r.message),
         "raw": r.raw,
         "raw_size": r.raw_size,
         "rejected_at": run_started,
@@ -83,8 +112,8 @@ def count_shard(
     ``skip``, one per distinct line. Returns (counts per source, doc_ids counted)."""
     counts: dict[str, Counter[str]] = {}
     counted: list[str] = []
-    for f in shard.files:
-        for item in read_file(f, read_opts):
+    for piece in shard.pieces:
+        for item in read_piece(piece, read_opts):
             if isinstance(item, Reject) or item.is_html:
                 continue  # HTML lines exist only after extraction: trafilatura's job
             source = source_of(item.url)
@@ -116,8 +145,8 @@ def process_shard(
     rejected: Counter[str] = Counter()
     fixes: Counter[str] = Counter()
     chars_in = chars_out = 0
-    for f in shard.files:
-        for item in read_file(f, read_opts):
+    for piece in shard.pieces:
+        for item in read_piece(piece, read_opts):
             if isinstance(item, Reject):
                 rows["rejects"].append(_reject_row(item, run_started))
                 rejected[item.error] += 1
@@ -157,14 +186,14 @@ def process_shard(
                 rows["documents"].append(
                     {
                         "doc_id": doc_id,
-                        "source": item.source,
-                        "source_id": item.source_id,
-                        "url": item.url or result.url,
-                        "title": result.title,
-                        "text": result.text,
-                        "author": result.author,
+                        "source": _utf8(item.source),
+                        "source_id": _utf8(item.source_id),
+                        "url": _utf8(item.url or result.url),
+                        "title": _utf8(result.title),
+                        "text": _utf8(result.text),
+                        "author": _utf8(result.author),
                         "published": result.date,
-                        "sitename": result.sitename,
+                        "sitename": _utf8(result.sitename),
                         "input_format": item.input_format,
                         "input_sha256": item.sha256,
                         "encoding": result.encoding,
@@ -183,7 +212,7 @@ def process_shard(
                             "line_no": r.line_no,
                             "category": r.category,
                             "rule": r.rule,
-                            "text": r.text,
+                            "text": _utf8(r.text),
                         }
                     )
                     removed[r.category] += 1
@@ -198,7 +227,10 @@ def process_shard(
         "key": shard.key,
         "config": config.fingerprint(),
         "textwash_version": __version__,
-        "inputs": [{"source": f.rel, "fingerprint": f.fingerprint} for f in shard.files],
+        "inputs": [
+            {"source": p.file.rel, "fingerprint": p.file.fingerprint, "piece": [p.start, p.stop]}
+            for p in shard.pieces
+        ],
         "counts": {
             "documents": len(rows["documents"]),
             "rejects": len(rows["rejects"]),

@@ -1,0 +1,151 @@
+"""Append-only runs for schedules: clean only the inputs a dataset has not seen.
+
+The dataset remembers every input it has cleaned in ``_state/inputs.parquet`` (path,
+size:mtime fingerprint, SHA-256 of the bytes). A scheduled run plans shards for the
+new inputs only, numbered after the existing ones, so it adds parts and never
+rewrites them. A file whose mtime changed but whose bytes did not is not new.
+
+The plan of a run is written to ``_state/pending.json`` before any shard runs, so a
+run killed half-way is finished, shard for shard, by the next one before it looks
+for new inputs. A lock file keeps two runs off one dataset at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .dataset import SHARDS_DIR, write_json_atomic, write_parquet_atomic
+from .readers import InputFile
+from .shards import Shard
+
+STATE_DIR = "_state"
+INPUTS = "inputs.parquet"
+PENDING = "pending.json"
+INPUTS_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("fingerprint", pa.string(), nullable=False),
+        pa.field("sha256", pa.string(), nullable=False),
+    ]
+)
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_seen(output: Path) -> dict[str, tuple[str, str]]:
+    """source -> (fingerprint, sha256) of every input the dataset has cleaned."""
+    path = output / STATE_DIR / INPUTS
+    if not path.exists():
+        return {}
+    t = pq.read_table(path)
+    return {
+        s: (fp, sha)
+        for s, fp, sha in zip(
+            t["source"].to_pylist(),
+            t["fingerprint"].to_pylist(),
+            t["sha256"].to_pylist(),
+            strict=True,
+        )
+    }
+
+
+def save_seen(output: Path, seen: dict[str, tuple[str, str]]) -> None:
+    rows = sorted(seen.items())
+    table = pa.table(
+        [[s for s, _ in rows], [fp for _, (fp, _) in rows], [sha for _, (_, sha) in rows]],
+        schema=INPUTS_SCHEMA,
+    )
+    write_parquet_atomic(table, output / STATE_DIR / INPUTS)
+
+
+def new_inputs(
+    files: list[InputFile], seen: dict[str, tuple[str, str]]
+) -> tuple[list[InputFile], dict[str, tuple[str, str]]]:
+    """The files not seen before, and the (fingerprint, sha256) of every file looked at.
+
+    Only a file whose fingerprint is new is hashed, so a scheduled run over a large,
+    slowly growing folder reads the new files, not the whole folder.
+    """
+    new: list[InputFile] = []
+    identities: dict[str, tuple[str, str]] = {}
+    for f in files:
+        known = seen.get(f.rel)
+        if known and known[0] == f.fingerprint:
+            continue
+        try:
+            sha = file_sha256(f.path)
+        except OSError:
+            sha = ""  # unreadable: cleaned (and rejected, with the reason) as new
+        if known and sha and known[1] == sha:
+            identities[f.rel] = (f.fingerprint, sha)  # touched, not changed
+            continue
+        new.append(f)
+        identities[f.rel] = (f.fingerprint, sha)
+    return new, identities
+
+
+def next_index(output: Path) -> int:
+    """One past the highest shard index in the dataset."""
+    indexes = [
+        int(m.group(1))
+        for p in (output / SHARDS_DIR).glob("shard-*.json")
+        if (m := re.search(r"shard-(\d+)\.json$", p.name))
+    ]
+    return max(indexes, default=-1) + 1
+
+
+def load_pending(output: Path) -> tuple[list[Shard], dict[str, tuple[str, str]]] | None:
+    path = output / STATE_DIR / PENDING
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    shards = [Shard.from_dict(s) for s in data["shards"]]
+    return shards, {k: tuple(v) for k, v in data["inputs"].items()}  # type: ignore[misc]
+
+
+def save_pending(output: Path, shards: list[Shard], identities: dict[str, tuple[str, str]]) -> None:
+    write_json_atomic(
+        {"shards": [s.to_dict() for s in shards], "inputs": identities},
+        output / STATE_DIR / PENDING,
+    )
+
+
+def clear_pending(output: Path) -> None:
+    (output / STATE_DIR / PENDING).unlink(missing_ok=True)
+
+
+class DatasetBusy(RuntimeError):
+    """Another run holds the dataset's lock."""
+
+
+@contextlib.contextmanager
+def dataset_lock(output: Path) -> Iterator[None]:
+    """An exclusive lock on the dataset for one run (released if the process dies)."""
+    path = output / STATE_DIR / "lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatasetBusy(f"another textwash run is writing {output}") from None
+        yield
+    finally:
+        os.close(fd)
