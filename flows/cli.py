@@ -406,3 +406,7 @@ def inspect(
         )
     else:
         console.print("[yellow]no _manifest.json: not a finished textwash run[/yellow]")
+
+
+if __name__ == "__main__":  # python -m flows.cli
+    main()
