@@ -90,15 +90,27 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs.
 
 def _with_prefect(verbose: bool, work):  # type: ignore[no-untyped-def]
     """Start the run's Prefect API (unless one is configured), overlapping its boot with
-    Prefect's import and the engines' warm-up; run ``work(startup_seconds)``."""
+    Prefect's import and the engines' warm-up; run ``work(startup_seconds)``.
+
+    A failure of the run itself (not of a document: those are rejects) is one clear
+    line and exit code 1; ``--verbose`` shows the traceback too. Finished shards are
+    kept, so the same command resumes.
+    """
     t0 = time.perf_counter()
     configure_prefect(verbose)
-    with prefect_api():
-        from . import clean_corpus  # noqa: F401  (imports prefect while the server boots)
+    try:
+        with prefect_api():
+            from . import clean_corpus  # noqa: F401  (imports prefect while the server boots)
 
-        warm_up()  # free while the server boots: the first shard would pay for it
-        wait_for_api()
-        return work(time.perf_counter() - t0)
+            warm_up()  # free while the server boots: the first shard would pay for it
+            wait_for_api()
+            return work(time.perf_counter() - t0)
+    except Exception as exc:
+        if verbose:
+            err.print_exception()
+        err.print(f"[red]error:[/red] the run failed: {type(exc).__name__}: {exc}")
+        err.print("Finished shards are kept: run the same command again to resume.")
+        raise typer.Exit(1) from None
 
 
 def _run_options(

@@ -56,7 +56,8 @@ def write_json_atomic(obj: Any, path: Path) -> None:
     fd, tmp = _atomic_target(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True, ensure_ascii=False)
+            # ASCII escapes: paths that are not UTF-8 (surrogates) survive the round trip.
+            json.dump(obj, fh, indent=2, sort_keys=True, ensure_ascii=True)
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,9 @@ INPUTS_SCHEMA = pa.schema(
 
 
 def file_sha256(path: str) -> str:
+    """SHA-256 of a regular file's bytes; "" for anything else (a FIFO would block)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return ""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):

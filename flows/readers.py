@@ -75,7 +75,8 @@ class RawDocument:
     @functools.cached_property
     def doc_id(self) -> str:
         """Stable across runs, runners and shard sizes: source and content decide it."""
-        return hashlib.sha256(f"{self.source}\0{self.sha256}".encode()).hexdigest()[:24]
+        key = f"{self.source}\0{self.sha256}".encode("utf-8", "surrogatepass")
+        return hashlib.sha256(key).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
@@ -130,16 +131,13 @@ def discover(spec: str | os.PathLike[str]) -> list[InputFile]:
         except OSError:
             st = None  # a dangling link: read_file will reject it with the reason
         rel = os.path.relpath(p, root).replace(os.sep, "/")
+        # A name that is not UTF-8 is shown with escapes; ``path`` still opens it.
+        rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         files.append(
             InputFile(os.path.abspath(p), rel, st.st_size if st else 0, st.st_mtime_ns if st else 0)
         )
     files.sort(key=lambda f: f.rel)
     return files
-
-
-def _open(f: InputFile, gz: bool):  # type: ignore[no-untyped-def]
-    fh = open(f.path, "rb")  # noqa: SIM115 - closed by the caller's ``with``
-    return gzip.GzipFile(fileobj=fh, mode="rb") if gz else fh
 
 
 def _read_bytes(f: InputFile, gz: bool, limit: int) -> bytes:
@@ -258,7 +256,9 @@ def read_piece(piece: Piece, opts: ReadOptions | None = None) -> Iterator[RawDoc
         yield Reject(f.rel, "unreadable", "a broken or looping link", raw_size=0)
         return
     if not stat.S_ISREG(st.st_mode):  # opening a FIFO would wait forever
-        yield Reject(f.rel, "not_a_file", "a pipe, socket or device, not a regular file")
+        yield Reject(
+            f.rel, "not_a_file", "a pipe, socket or device, not a regular file", raw_size=0
+        )
         return
     if fmt is None:
         yield Reject(
@@ -362,33 +362,83 @@ def _record(
     )
 
 
+def _file_chunks(fh, start: int, stop: int | None, size: int = 1 << 20) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    if start:
+        fh.seek(start)
+    left = None if stop is None else stop - start
+    while left is None or left > 0:
+        chunk = fh.read(size if left is None else min(size, left))
+        if not chunk:
+            return
+        if left is not None:
+            left -= len(chunk)
+        yield chunk
+
+
+def _gzip_chunks(fh, compressed: int, opts: ReadOptions) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    """Decompressed chunks of a gzip stream (several members allowed). A stream that
+    ends early raises EOFError only after everything before the break was yielded;
+    one that expands like a bomb raises _TooLarge."""
+    total = 0
+    d = zlib.decompressobj(31)
+    started = False  # has the current member consumed any input?
+    while data := fh.read(1 << 16):
+        while data:
+            started = True
+            out = d.decompress(data, 1 << 20)
+            total += len(out)
+            _check_expansion(total, compressed, opts)
+            if out:
+                yield out
+            if d.eof:  # the next member, if any
+                data, d, started = d.unused_data, zlib.decompressobj(31), False
+            else:
+                data = d.unconsumed_tail
+    if started and not d.eof:
+        raise EOFError("the compressed stream ended early (truncated file?)")
+
+
+def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[bytes | None, int]]:
+    """(line, size) per line; ``line`` is None for one over ``limit`` bytes, whose
+    bytes are counted and dropped as they stream by (memory stays bounded)."""
+    parts: list[bytes] = []
+    held = 0  # bytes in parts, or of the long line being skipped
+    over = False
+    for chunk in chunks:
+        pos = 0
+        while True:
+            nl = chunk.find(b"\n", pos)
+            end = len(chunk) if nl < 0 else nl + 1
+            piece = chunk[pos:end]
+            held += len(piece)
+            if not over:
+                parts.append(piece)
+                if held > limit:
+                    over, parts = True, []
+            if nl < 0:
+                break
+            yield (None if over else b"".join(parts)), held
+            parts, held, over = [], 0, False
+            pos = end
+    if held:
+        yield (None if over else b"".join(parts)), held
+
+
 def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocument | Reject]:
-    """Line by line: a line over the document limit is rejected and skipped in bounded
-    chunks; a gzip stream that expands like a bomb, or ends early, rejects the rest."""
+    """Streamed line by line: a line over the document limit is rejected, a gzip
+    stream that ends early or expands like a bomb rejects the rest of the file."""
     source, limit = piece.file.rel, opts.max_document_bytes
     pos = piece.first - 1
-    offset = piece.start
-    with _open(piece.file, gz) as fh:
-        if piece.start:
-            fh.seek(piece.start)
+    with open(piece.file.path, "rb") as fh:
+        chunks = (
+            _gzip_chunks(fh, piece.file.size, opts)
+            if gz
+            else _file_chunks(fh, piece.start, piece.stop)
+        )
         try:
-            while piece.stop is None or offset < piece.stop:
-                line = fh.readline(limit + 1)
-                if not line:
-                    return
+            for line, size in _lines(chunks, limit):
                 pos += 1
-                offset += len(line)
-                if gz:
-                    _check_expansion(offset, piece.file.size, opts)
-                if len(line) > limit and not line.endswith(b"\n"):
-                    size = len(line)
-                    while rest := fh.readline(1 << 20):
-                        size += len(rest)
-                        offset += len(rest)
-                        if gz:
-                            _check_expansion(offset, piece.file.size, opts)
-                        if rest.endswith(b"\n"):
-                            break
+                if line is None:
                     yield Reject(
                         f"{source}#L{pos + 1}",
                         "too_large",
@@ -397,19 +447,20 @@ def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocume
                         None,
                         size,
                     )
-                    continue
-                if line.strip():
+                elif line.strip():
                     yield _json_line(source, pos, line.rstrip(b"\r\n"), opts)
-        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        except (EOFError, zlib.error) as exc:
             yield Reject(
                 f"{source}#L{pos + 2}",
                 "bad_gzip",
-                f"the compressed stream is broken after line {pos + 1}: {exc}",
+                f"cannot decompress after line {pos + 1}: {exc}",
                 pos + 1,
                 raw_size=piece.file.size,
             )
         except _TooLarge as exc:
-            yield Reject(f"{source}#L{pos + 1}", "too_large", str(exc), pos, raw_size=offset)
+            yield Reject(
+                f"{source}#L{pos + 2}", "too_large", str(exc), pos + 1, raw_size=piece.file.size
+            )
 
 
 def _check_expansion(decompressed: int, compressed: int, opts: ReadOptions) -> None:

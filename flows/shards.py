@@ -16,12 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cleaners import CleanConfig, ExtractionError, LineStats, clean_document
+from cleaners import CleanConfig, CleanResult, ExtractionError, LineStats, clean_document
 from cleaners.core import line_keys, source_of
 
 from . import __version__
 from .dataset import write_shard
-from .readers import InputFile, Piece, ReadOptions, Reject, read_piece, split_file
+from .readers import InputFile, Piece, RawDocument, ReadOptions, Reject, read_piece, split_file
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class Shard:
         """What the shard's output depends on: its pieces and their files' fingerprints."""
         h = hashlib.sha256()
         for p in self.pieces:
-            h.update(f"{p.file.rel}\0{p.file.fingerprint}\0{p.start}:{p.stop}\n".encode())
+            line = f"{p.file.rel}\0{p.file.fingerprint}\0{p.start}:{p.stop}\n"
+            h.update(line.encode("utf-8", "surrogatepass"))
         return h.hexdigest()[:32]
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +129,58 @@ def count_shard(
     return counts, counted
 
 
+def _clean_item(
+    item: RawDocument,
+    config: CleanConfig,
+    repeated: dict[str, dict[str, int]] | None,
+    run_started: datetime,
+) -> tuple[dict[str, Any], list[dict[str, Any]], CleanResult]:
+    """One document's rows; built whole before anything is appended, so a failure
+    half-way leaves no stray row."""
+    source = source_of(item.url)
+    stats = LineStats(repeated[source]) if repeated and source in repeated else None
+    result = clean_document(
+        item.content,
+        config,
+        is_html=item.is_html,
+        url=item.url,
+        line_stats=stats,
+        source=source,
+    )
+    doc_id = item.doc_id
+    doc = {
+        "doc_id": doc_id,
+        "source": _utf8(item.source),
+        "source_id": _utf8(item.source_id),
+        "url": _utf8(item.url or result.url),
+        "title": _utf8(result.title),
+        "text": _utf8(result.text),
+        "author": _utf8(result.author),
+        "published": result.date,
+        "sitename": _utf8(result.sitename),
+        "input_format": item.input_format,
+        "input_sha256": item.sha256,
+        "encoding": result.encoding,
+        "fixes": result.fixes,
+        "n_chars_in": result.n_chars_in,
+        "n_chars_out": result.n_chars_out,
+        "n_removed": len(result.removed),
+        "cleaned_at": run_started,
+        "textwash_version": __version__,
+    }
+    removals = [
+        {
+            "doc_id": doc_id,
+            "line_no": r.line_no,
+            "category": r.category,
+            "rule": r.rule,
+            "text": _utf8(r.text),
+        }
+        for r in result.removed
+    ]
+    return doc, removals, result
+
+
 def process_shard(
     shard: Shard,
     output: Path,
@@ -152,16 +205,7 @@ def process_shard(
                 rejected[item.error] += 1
                 continue
             try:
-                source = source_of(item.url)
-                stats = LineStats(repeated[source]) if repeated and source in repeated else None
-                result = clean_document(
-                    item.content,
-                    config,
-                    is_html=item.is_html,
-                    url=item.url,
-                    line_stats=stats,
-                    source=source,
-                )
+                doc_row, removal_rows, result = _clean_item(item, config, repeated, run_started)
             except ExtractionError as exc:
                 reject = Reject(
                     item.source,
@@ -173,49 +217,19 @@ def process_shard(
                 )
             except Exception as exc:  # a bug must cost one document, never the shard
                 last = traceback.extract_tb(exc.__traceback__)[-1]
+                raw = item.raw_bytes
                 reject = Reject(
                     item.source,
                     "internal_error",
                     f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
                     item.position,
-                    None,
-                    len(item.raw_bytes),
+                    raw if len(raw) <= read_opts.keep_raw_bytes else None,
+                    len(raw),
                 )
             else:
-                doc_id = item.doc_id
-                rows["documents"].append(
-                    {
-                        "doc_id": doc_id,
-                        "source": _utf8(item.source),
-                        "source_id": _utf8(item.source_id),
-                        "url": _utf8(item.url or result.url),
-                        "title": _utf8(result.title),
-                        "text": _utf8(result.text),
-                        "author": _utf8(result.author),
-                        "published": result.date,
-                        "sitename": _utf8(result.sitename),
-                        "input_format": item.input_format,
-                        "input_sha256": item.sha256,
-                        "encoding": result.encoding,
-                        "fixes": result.fixes,
-                        "n_chars_in": result.n_chars_in,
-                        "n_chars_out": result.n_chars_out,
-                        "n_removed": len(result.removed),
-                        "cleaned_at": run_started,
-                        "textwash_version": __version__,
-                    }
-                )
-                for r in result.removed:
-                    rows["removals"].append(
-                        {
-                            "doc_id": doc_id,
-                            "line_no": r.line_no,
-                            "category": r.category,
-                            "rule": r.rule,
-                            "text": _utf8(r.text),
-                        }
-                    )
-                    removed[r.category] += 1
+                rows["documents"].append(doc_row)
+                rows["removals"].extend(removal_rows)
+                removed.update(r["category"] for r in removal_rows)
                 fixes.update(result.fixes)
                 chars_in += result.n_chars_in
                 chars_out += result.n_chars_out
