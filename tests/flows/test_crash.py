@@ -1,0 +1,166 @@
+"""SIGKILL a real `textwash run` part-way; the re-run must give the dataset an
+uninterrupted run gives, with no doc_id twice and no partial file ever visible."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from ..conftest import SEEDS
+
+pytestmark = pytest.mark.timeout(600)
+
+TABLES = {
+    "documents": "doc_id",
+    "removals": "doc_id, line_no",
+    "rejects": "source",
+}
+
+
+def make_corpus(root: Path, copies: int = 6) -> Path:
+    """Seeds in varied copies (each copy a different document), a JSONL with a bad
+    line, a binary file: enough shards that a kill lands in the middle."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for i in range(copies):
+        for p in seeds:
+            text = p.read_text(encoding="utf-8")
+            (corpus / f"c{i}-{p.name}").write_text(f"{text}\nCopy {i} of this article.\n")
+    records = [{"text": s.read_text(encoding="utf-8"), "url": "https://a.example/x"} for s in seeds]
+    lines = [json.dumps(r) for r in records] + ["{broken"]
+    (corpus / "batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (corpus / "noise.txt").write_bytes(bytes(range(256)) * 8)
+    return corpus
+
+
+def textwash(corpus: Path, out: Path, api: str, *extra: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "flows.cli", "run", str(corpus), "-o", str(out)]
+    cmd += ["--shard-files", "1", *extra]
+    env = {**os.environ, "PREFECT_API_URL": api}
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def finish(corpus: Path, out: Path, api: str, *extra: str) -> None:
+    proc = textwash(corpus, out, api, *extra)
+    stdout, _ = proc.communicate(timeout=400)
+    assert proc.returncode == 0, stdout.decode()
+
+
+def snapshot(out: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, run timestamps aside, in a stable order."""
+    data = {}
+    for table, order in TABLES.items():
+        data[table] = duckdb.sql(
+            f"select * exclude (cleaned_at) from read_parquet('{out}/{table}/*.parquet') "
+            f"order by {order}"
+            if table != "rejects"
+            else f"select * exclude (rejected_at) from read_parquet('{out}/{table}/*.parquet') "
+            f"order by {order}"
+        ).fetchall()
+    return data
+
+
+def assert_no_partial_files(out: Path) -> None:
+    for table in TABLES:
+        for part in (out / table).glob("*.parquet"):
+            pq.read_table(part)  # a visible part is a whole part
+
+
+def kill_when(proc: subprocess.Popen, ready, timeout: float = 300) -> bool:  # type: ignore[no-untyped-def]
+    """SIGKILL ``proc`` once ``ready()`` holds; False if it finished first."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if ready():
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.005)
+    proc.wait()
+    return False
+
+
+@pytest.fixture(scope="module")
+def reference(prefect_server: str, tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("crash")
+    corpus = make_corpus(root)
+    out = root / "reference"
+    finish(corpus, out, prefect_server)
+    return corpus, snapshot(out), root
+
+
+def _markers(out: Path) -> int:
+    return len(list((out / "_shards").glob("shard-*.json")))
+
+
+@pytest.mark.parametrize(
+    "point",
+    ["planning", "after-1-shard", "after-12-shards", "random-time"],
+)
+def test_killed_run_resumes_to_the_same_dataset(
+    point: str, reference: tuple, prefect_server: str
+) -> None:
+    corpus, expected, root = reference
+    out = root / f"killed-{point}"
+    proc = textwash(corpus, out, prefect_server)
+    if point == "planning":
+        ready = lambda: (out / "_state" / "lock").exists()  # noqa: E731
+    elif point == "random-time":
+        start, delay = time.monotonic(), random.Random(7).uniform(4.0, 12.0)
+        ready = lambda: time.monotonic() - start > delay  # noqa: E731
+    else:
+        n = int(point.split("-")[1])
+        ready = lambda: _markers(out) >= n  # noqa: E731
+    killed = kill_when(proc, ready)
+    assert killed, "the run finished before the kill point: make the corpus larger"
+    assert_no_partial_files(out)
+
+    finish(corpus, out, prefect_server)
+    got = snapshot(out)
+    assert got == expected
+    doc_ids = [row[0] for row in got["documents"]]
+    assert len(doc_ids) == len(set(doc_ids))
+    assert not [p for p in out.rglob("*.tmp")]
+
+
+def _two_steps(root: Path, corpus: Path, name: str) -> tuple[Path, Path, list[Path]]:
+    inbox, out = root / f"{name}-inbox", root / name
+    inbox.mkdir()
+    files = sorted(corpus.iterdir())
+    for p in files[: len(files) // 2]:
+        shutil.copy(p, inbox / p.name)
+    return inbox, out, files[len(files) // 2 :]
+
+
+def test_killed_incremental_run_resumes(reference: tuple, prefect_server: str) -> None:
+    """The append-only mode: a killed run's pending plan is finished by the next one,
+    and the dataset equals the one the same two runs give uninterrupted."""
+    corpus, _, root = reference
+    datasets = []
+    for name in ("incremental-clean", "incremental-killed"):
+        inbox, out, rest = _two_steps(root, corpus, name)
+        finish(inbox, out, prefect_server, "--incremental")
+        for p in rest:
+            shutil.copy(p, inbox / p.name)
+        if name.endswith("killed"):
+            before = _markers(out)
+            proc = textwash(inbox, out, prefect_server, "--incremental")
+            assert kill_when(proc, lambda out=out, before=before: _markers(out) >= before + 3)
+            assert_no_partial_files(out)
+        finish(inbox, out, prefect_server, "--incremental")
+        datasets.append(snapshot(out))
+    clean, killed = datasets
+    assert killed == clean
+    doc_ids = [r[0] for r in killed["documents"]]
+    assert len(doc_ids) == len(set(doc_ids))
