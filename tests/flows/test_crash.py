@@ -62,12 +62,11 @@ def snapshot(out: Path) -> dict[str, list[tuple]]:
     """Every table's rows, run timestamps aside, in a stable order."""
     data = {}
     for table, order in TABLES.items():
+        columns = "* exclude (cleaned_at)" if table == "documents" else "*"
+        if table == "rejects":
+            columns = "* exclude (rejected_at)"
         data[table] = duckdb.sql(
-            f"select * exclude (cleaned_at) from read_parquet('{out}/{table}/*.parquet') "
-            f"order by {order}"
-            if table != "rejects"
-            else f"select * exclude (rejected_at) from read_parquet('{out}/{table}/*.parquet') "
-            f"order by {order}"
+            f"select {columns} from read_parquet('{out}/{table}/*.parquet') order by {order}"
         ).fetchall()
     return data
 
