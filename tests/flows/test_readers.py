@@ -122,3 +122,20 @@ def test_hostile_files_are_rejected_or_decoded(tmp_path: Path) -> None:
 
     assert "UTF-16 text without a BOM." in clean_text(items["utf16.txt"].content).text.split("\n")
     assert isinstance(items["name with spaces 'quotes' ünï.txt"], RawDocument)
+
+
+def test_large_files_split_into_pieces_that_read_as_the_whole(tmp_path: Path) -> None:
+    from flows.readers import read_piece, split_file
+
+    lines = [json.dumps({"text": f"Record number {i} " + "word " * (i % 37)}) for i in range(500)]
+    lines[100] = ""  # a blank line keeps its place in the numbering
+    (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = [{"text": f"Row {i} " + "x" * (i % 50)} for i in range(300)]
+    pq.write_table(pa.Table.from_pylist(records), tmp_path / "big.parquet", row_group_size=20)
+    for f in discover(tmp_path):
+        whole = [(i.source, i.content) for i in read_file(f)]
+        for max_bytes in (300, 1000, 4096):
+            pieces = split_file(f, max_bytes)
+            assert len(pieces) > 1
+            parts = [(i.source, i.content) for p in pieces for i in read_piece(p)]
+            assert parts == whole, (f.rel, max_bytes)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -26,20 +29,52 @@ def dataset(out: Path) -> tuple[list, list]:
     return docs, removals
 
 
+def corpus(root: Path) -> Path:
+    """The seeds, plus a JSONL and a Parquet file large enough to be split into
+    pieces at small shard sizes (varied records, some with a site URL)."""
+    src = root / "corpus"
+    src.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    texts = [p.read_text(encoding="utf-8") for p in seeds]
+    for p, text in zip(seeds, texts, strict=True):
+        (src / p.name).write_text(text, encoding="utf-8")
+    records = [
+        {"id": i, "text": f"{texts[i % 5]}\nRecord {i}.", "url": f"https://s{i % 3}.example/{i}"}
+        for i in range(60)
+    ]
+    (src / "batch.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8"
+    )
+    pq.write_table(
+        pa.Table.from_pylist(records[:40]),
+        src / "batch.parquet",
+        row_group_size=8,
+        use_dictionary=False,
+    )
+    return src
+
+
 def test_same_output_on_every_runner_and_shard_size(tmp_path: Path) -> None:
+    src = corpus(tmp_path)
+    small = ["--shard-mb", "0.05"]  # splits the JSONL and the Parquet into pieces
     runs = {
         "thread-one-shard": ["--runner", "thread"],
         "thread-small-shards": ["--runner", "thread", "--workers", "2", "--shard-files", "1"],
-        "process": ["--runner", "process", "--workers", "2", "--shard-files", "2"],
-        "dask": ["--runner", "dask", "--workers", "2", "--shard-files", "3"],
+        "thread-pieces": ["--runner", "thread", "--workers", "2", *small],
+        "process": ["--runner", "process", "--workers", "2", "--shard-files", "2", *small],
+        "dask": ["--runner", "dask", "--workers", "2", "--shard-files", "3", *small],
     }
     results = {}
     for name, flags in runs.items():
         out = tmp_path / name
-        result = CliRunner().invoke(app, ["run", str(SEEDS), "-o", str(out), *flags])
+        result = CliRunner().invoke(app, ["run", str(src), "-o", str(out), *flags])
         assert result.exit_code == 0, result.output + repr(result.exception)
         results[name] = dataset(out)
+        if name == "thread-pieces":  # both record files were read in several pieces
+            manifest = json.loads((out / "_manifest.json").read_text())
+            inputs = [i["source"] for m in manifest["shards"] for i in m["inputs"]]
+            assert inputs.count("batch.jsonl") > 2 and inputs.count("batch.parquet") > 2
     reference = results.pop("thread-one-shard")
-    assert len(reference[0]) == 5
+    assert len(reference[0]) == 5 + 60 + 40
     for name, data in results.items():
         assert data == reference, name
