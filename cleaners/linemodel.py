@@ -74,7 +74,7 @@ def _line_stats(line: str) -> dict[str, float]:
     n = len(words)
     stripped = line.strip()
     n_chars = len(stripped)
-    letters = sum(c.isalpha() for c in stripped)
+    letters = sum(map(str.isalpha, stripped))
     return {
         "n_words": n,
         "log_words": math.log1p(n),
@@ -82,7 +82,7 @@ def _line_stats(line: str) -> dict[str, float]:
         "ends_sentence": float(bool(stripped) and stripped[-1] in _TERMINAL),
         "title_case": sum(w[0].isupper() for w in words) / n if n else 0.0,
         "stopwords": sum(w.lower() in STOPWORDS for w in words) / n if n else 0.0,
-        "digits": sum(c.isdigit() for c in stripped) / n_chars if n_chars else 0.0,
+        "digits": sum(map(str.isdigit, stripped)) / n_chars if n_chars else 0.0,
         "punct": (n_chars - letters - stripped.count(" ")) / n_chars if n_chars else 0.0,
         "linkish": float(len(_LINKISH_RE.findall(line))),
         "all_caps": float(letters > 3 and stripped.upper() == stripped),

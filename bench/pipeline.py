@@ -1,0 +1,222 @@
+"""The pipeline's own cost: Prefect overhead, scaling over processes, memory growth.
+
+    uv run python bench/pipeline.py [--corpus-mb 512] [--slice-mb 48] [--rss-mb 16]
+
+1. Builds a corpus of ``--corpus-mb`` MB of JSONL from the devset's ``noisy`` pages
+   and the seeds, in varied copies: copy k of a page has its digits rotated, one more
+   line, and the URL host ``k.<site>`` (each copy is its own site, so cross-document
+   counts behave as on the devset rather than seeing one page a thousand times).
+2. Overhead: the same shards of a ``--slice-mb`` slice cleaned by a plain Python loop
+   (the counting pass then ``process_shard``, as the flow does) and by the Prefect
+   flow on one thread (its API server started beforehand and reported apart).
+3. Scaling: the flow with the process runner, 1 and then 2 workers, on that slice.
+4. Memory: peak RSS of ``textwash run`` (one thread) on ``--rss-mb`` and on ten
+   times that, with the same shard size.
+
+Cleaning is pure Python at about 0.7 MB/s per core on noisy pages, so a full pass
+over 512 MB is about 12 core-minutes; the measures run on slices of the corpus
+whose sizes are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEVSET = ROOT.parent / "shared" / "devset" / "wcxb-dev-articles.jsonl.gz"
+
+SHARD_MB = 4
+
+
+def _rotate_digits(text: str, k: int) -> str:
+    return re.sub(r"\d", lambda m: str((int(m.group()) + k) % 10), text)
+
+
+def build_corpus(dest: Path, size_mb: int, devset: Path) -> tuple[int, int]:
+    """JSONL files of about 16 MB; returns (bytes, records)."""
+    with gzip.open(devset) as fh:
+        pages = [json.loads(line) for line in fh]
+    base = [(p["noisy"], p["domain"], p["id"]) for p in pages if p.get("noisy")]
+    for seed in sorted((ROOT / "seeds").glob("*.txt")):
+        base.append((seed.read_text(encoding="utf-8"), "seeds.example", seed.stem))
+    dest.mkdir(parents=True, exist_ok=True)
+    target = size_mb << 20
+    written = records = k = 0
+    fh = None
+    part = 0
+    while written < target:
+        for text, domain, pid in base:
+            if fh is None or fh.tell() > 16 << 20:
+                if fh:
+                    fh.close()
+                fh = open(dest / f"part-{part:04d}.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+                part += 1
+            rec = {
+                "id": f"{pid}-{k}",
+                "url": f"https://{k}.{domain}/{pid}",
+                "text": f"{_rotate_digits(text, k)}\nCopy {k} of this page.",
+            }
+            line = json.dumps(rec, ensure_ascii=False) + "\n"
+            fh.write(line)
+            written += len(line.encode())
+            records += 1
+            if written >= target:
+                break
+        k += 1
+    if fh:
+        fh.close()
+    return written, records
+
+
+def take_slice(corpus: Path, dest: Path, size_mb: float) -> int:
+    """The first ``size_mb`` MB of the corpus, whole records, as one folder."""
+    dest.mkdir(parents=True, exist_ok=True)
+    target, written = int(size_mb * (1 << 20)), 0
+    with open(dest / "slice.jsonl", "w", encoding="utf-8") as out:
+        for part in sorted(corpus.glob("*.jsonl")):
+            with open(part, encoding="utf-8") as fh:
+                for line in fh:
+                    out.write(line)
+                    written += len(line.encode())
+                    if written >= target:
+                        return written
+    return written
+
+
+def plain_loop(src: Path, out: Path) -> float:
+    """The flow's work without Prefect: plan, count, clean each shard in turn."""
+    from cleaners import CleanConfig
+    from flows.linestats import frequent, merge
+    from flows.readers import ReadOptions, discover
+    from flows.shards import count_shard, plan_shards, process_shard
+
+    t0 = time.perf_counter()
+    cfg, opts = CleanConfig(), ReadOptions()
+    plan = plan_shards(discover(src), SHARD_MB << 20)
+    counts: dict = {}
+    for shard in plan:
+        shard_counts, _ = count_shard(shard, cfg, opts, set())
+        merge(counts, shard_counts)
+    repeated = frequent(counts, cfg.repeated_line_min_docs)
+    started = datetime.now(UTC)
+    for shard in plan:
+        process_shard(shard, out, cfg, opts, started, repeated)
+    return time.perf_counter() - t0
+
+
+def flow_run(src: Path, out: Path, runner: str, workers: int) -> float:
+    from flows.clean_corpus import run_clean_corpus
+
+    t0 = time.perf_counter()
+    run_clean_corpus(str(src), str(out), runner=runner, workers=workers, shard_bytes=SHARD_MB << 20)
+    return time.perf_counter() - t0
+
+
+def peak_rss_mb(src: Path, out: Path, api: str) -> tuple[float, float]:
+    """(peak RSS in MB, seconds) of one `textwash run` process on one thread."""
+    code = (
+        "import resource, sys, time\n"
+        "from flows.cli import app\n"
+        "t0 = time.perf_counter()\n"
+        "try:\n"
+        "    app(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
+        " time.perf_counter() - t0)\n"
+    )
+    cmd = [sys.executable, "-c", code, "run", str(src), "-o", str(out)]
+    cmd += ["--shard-mb", str(SHARD_MB)]
+    env = {**os.environ, "PREFECT_API_URL": api}
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    line = [x for x in res.stdout.splitlines() if x.startswith("RSS")][-1]
+    _, rss, secs = line.split()
+    return float(rss), float(secs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--corpus-mb", type=int, default=512)
+    ap.add_argument("--slice-mb", type=float, default=48)
+    ap.add_argument("--rss-mb", type=float, default=16)
+    ap.add_argument("--devset", type=Path, default=DEVSET)
+    ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
+    args = ap.parse_args()
+
+    from flows.runtime import TemporaryServer, configure_prefect
+
+    configure_prefect()
+    work = args.work or Path(tempfile.mkdtemp(prefix="textwash-bench-"))
+    t0 = time.perf_counter()
+    server = TemporaryServer(extra_env={"PREFECT_HOME": str(work / "prefect-home")})
+    corpus = work / "corpus"
+    size, n = build_corpus(corpus, args.corpus_mb, args.devset)
+    print(
+        f"corpus: {size / 1e6:,.0f} MB, {n:,} documents in {len(list(corpus.glob('*')))} "
+        f"JSONL files ({time.perf_counter() - t0:.0f} s to build)"
+    )
+    server.wait_ready(180)
+    os.environ["PREFECT_API_URL"] = server.api_url
+    print(f"Prefect API server ready after {time.perf_counter() - t0:.0f} s (not counted below)")
+    try:
+        from cleaners.core import warm_up
+
+        warm_up()
+        sl = work / "slice"
+        sl_bytes = take_slice(corpus, sl, args.slice_mb)
+        mb = sl_bytes / 1e6
+        print(f"\nslice: {mb:.1f} MB, shards of {SHARD_MB} MB")
+
+        tiny = work / "tiny"
+        take_slice(corpus, tiny, 0.05)
+        t_first = flow_run(tiny, work / "out-tiny", "thread", 1)
+        print(f"first flow of the process (50 KB, imports and client set-up): {t_first:.1f} s")
+        t_loop = plain_loop(sl, work / "out-loop")
+        t_flow = flow_run(sl, work / "out-flow", "thread", 1)
+        print(f"plain loop        {t_loop:7.1f} s  {mb / t_loop:5.2f} MB/s")
+        print(
+            f"Prefect flow (1)  {t_flow:7.1f} s  {mb / t_flow:5.2f} MB/s"
+            f"  -> flow / loop = {t_flow / t_loop:.3f}x"
+        )
+
+        t1 = flow_run(sl, work / "out-p1", "process", 1)
+        t2 = flow_run(sl, work / "out-p2", "process", 2)
+        print(f"process x1        {t1:7.1f} s  {mb / t1:5.2f} MB/s")
+        print(
+            f"process x2        {t2:7.1f} s  {mb / t2:5.2f} MB/s"
+            f"  -> speed-up {t1 / t2:.2f}x on {os.cpu_count()} cores"
+        )
+
+        small, big = work / "rss-1x", work / "rss-10x"
+        b1 = take_slice(corpus, small, args.rss_mb)
+        b10 = take_slice(corpus, big, args.rss_mb * 10)
+        r1, s1 = peak_rss_mb(small, work / "out-rss-1x", server.api_url)
+        r10, s10 = peak_rss_mb(big, work / "out-rss-10x", server.api_url)
+        print(f"\npeak RSS, 1x  ({b1 / 1e6:6.1f} MB input): {r1:7.1f} MB  ({s1:.0f} s)")
+        print(
+            f"peak RSS, 10x ({b10 / 1e6:6.1f} MB input): {r10:7.1f} MB  ({s10:.0f} s)"
+            f"  -> {r10 / r1:.2f}x"
+        )
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    random.seed(0)
+    main()
