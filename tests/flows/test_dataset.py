@@ -28,3 +28,19 @@ def test_remove_stale_keeps_planned_parts(tmp_path: Path) -> None:
         "part-00000.parquet",
         "part-00001.parquet",
     ]
+
+
+def test_partition_names_never_leave_the_output_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    import pytest
+
+    from flows.partitions import partition_output
+
+    out = tmp_path / "clean"
+    for hostile in ("raw/..", "..", ".", "/", "raw/../"):
+        with pytest.raises(ValueError):
+            partition_output(str(out), hostile)
+    for name in ("raw/date=2025-01-01", "raw/with space", "raw/ünï", "raw/..hidden", "a/date=.."):
+        target = os.path.realpath(partition_output(str(out), name))
+        assert os.path.dirname(target) == os.path.realpath(out)

@@ -1,0 +1,75 @@
+"""SIGKILL `textwash run` at random moments, many times; every re-run must give the
+dataset of an uninterrupted run, with no doc_id twice and no partial part visible.
+
+    uv run python bench/crash.py [--kills 12] [--seed 0]
+
+Uses the corpus and checks of tests/flows/test_crash.py (which kills at a few fixed
+points in the suite) and prints, per kill, when it landed and what it left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flows.runtime import TemporaryServer, configure_prefect
+from tests.flows.test_crash import (
+    _markers,
+    assert_no_partial_files,
+    finish,
+    kill_when,
+    make_corpus,
+    snapshot,
+    textwash,
+)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--kills", type=int, default=12)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    configure_prefect()
+    root = Path(tempfile.mkdtemp(prefix="textwash-crash-"))
+    server = TemporaryServer(extra_env={"PREFECT_HOME": str(root / "prefect-home")})
+    server.wait_ready(180)
+    try:
+        corpus = make_corpus(root, copies=8)
+        t0 = time.perf_counter()
+        finish(corpus, root / "reference", server.api_url)
+        full = time.perf_counter() - t0
+        expected = snapshot(root / "reference")
+        print(f"uninterrupted run: {full:.1f} s, {len(expected['documents'])} documents")
+        ok = 0
+        for k in range(args.kills):
+            out = root / f"killed-{k}"
+            delay = rng.uniform(0.5, full)
+            start = time.monotonic()
+            proc = textwash(corpus, out, server.api_url)
+            killed = kill_when(proc, lambda s=start, d=delay: time.monotonic() - s > d)
+            shards = _markers(out) if out.exists() else 0
+            assert_no_partial_files(out)
+            finish(corpus, out, server.api_url)
+            got = snapshot(out)
+            ids = [r[0] for r in got["documents"]]
+            same = got == expected and len(ids) == len(set(ids))
+            ok += same
+            print(
+                f"kill {k + 1:2d} at {delay:5.1f} s: {'killed' if killed else 'finished first'}, "
+                f"{shards:2d} shards done before; resumed dataset "
+                f"{'equal' if same else 'DIFFERENT'}"
+            )
+        print(f"{ok}/{args.kills} resumed datasets equal the uninterrupted one")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
