@@ -1,5 +1,5 @@
-"""Properties of clean_text on generated text: never raises, idempotent, no control
-characters out, every removed line came from the input."""
+"""Properties of clean_text and clean_html on generated text and pages: never raises,
+idempotent, no control characters out, every removed line came from the input."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cleaners import CleanConfig, clean_text
+from cleaners import CleanConfig, ExtractionError, clean_html, clean_text
 from cleaners.normalize import normalize_line_breaks, normalize_quotes, normalize_whitespace
 
 PHRASES = [
@@ -78,3 +78,38 @@ def test_removed_lines_come_from_the_input(text: str) -> None:
             in clean_text(text, CleanConfig(strip_boilerplate=False, detect_title=False)).text
             or removal.text in normalized
         )
+
+
+TAGS = ["p", "div", "span", "li", "h2", "td", "article", "footer", "nav", "a", "script"]
+
+
+@st.composite
+def html_pages(draw: st.DrawFn) -> str:
+    """Pages of generated lines in random (sometimes unclosed) tags."""
+    parts = []
+    for line in draw(st.lists(lines, max_size=20)):
+        tag = draw(st.sampled_from(TAGS))
+        close = draw(st.booleans())
+        parts.append(f"<{tag}>{line}" + (f"</{tag}>" if close else ""))
+    head = draw(st.sampled_from(["", "<head><title>A title</title></head>"]))
+    return f"<html>{head}<body>{''.join(parts)}</body></html>"
+
+
+@PROPS
+@given(html_pages())
+def test_clean_html_never_raises_but_extraction_errors(page: str) -> None:
+    try:
+        result = clean_html(page)
+    except ExtractionError as exc:
+        assert exc.reason  # a stable reason for the reject row
+        return
+    assert not _controls(result.text)
+    assert result.title is None or not _controls(result.title)
+    # The output is a fixed point of repair and normalization...
+    config = CleanConfig(strip_boilerplate=False, detect_title=False)
+    assert clean_text(result.text, config).text == result.text
+    # ...and every removed line came from the extracted text, before stripping.
+    reference = CleanConfig(strip_boilerplate=False, detect_title=False)
+    kept_and_removed = clean_html(page, reference).text
+    for removal in result.removed:
+        assert removal.text in kept_and_removed
