@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import socket
+import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +196,7 @@ def process_shard(
 
     ``repeated``: per source, the lines seen in enough documents (the counting pass).
     """
+    t0, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     rows: dict[str, list[dict]] = {"documents": [], "removals": [], "rejects": []}
     removed: Counter[str] = Counter()
     rejected: Counter[str] = Counter()
@@ -245,6 +249,9 @@ def process_shard(
             {"source": p.file.rel, "fingerprint": p.file.fingerprint, "piece": [p.start, p.stop]}
             for p in shard.pieces
         ],
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+        "started": started,
+        "seconds": round(time.perf_counter() - t0, 3),
         "counts": {
             "documents": len(rows["documents"]),
             "rejects": len(rows["rejects"]),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaners.boilerplate import classify_lines
 
@@ -76,3 +78,20 @@ def test_repetition_needs_enough_documents_and_words() -> None:
     ]
     verdicts = classify_lines(lines, repeated={1: 5, 2: 2}, repeated_min_docs=3)
     assert [v.category for v in verdicts] == ["site_chrome", "repeated_line", None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_line_key_matches_the_plain_definition(line: str) -> None:
+    """The translate table gives what the character-by-character definition gives."""
+    import unicodedata
+
+    from cleaners.signals import line_key
+
+    out = []
+    for ch in unicodedata.normalize("NFD", line.lower()):
+        cat = unicodedata.category(ch)
+        if cat[0] in "PS" or cat == "Mn":
+            continue
+        out.append("0" if ch.isdigit() else ch)
+    assert line_key(line) == " ".join("".join(out).split())
