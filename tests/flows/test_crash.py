@@ -163,3 +163,35 @@ def test_killed_incremental_run_resumes(reference: tuple, prefect_server: str) -
     assert killed == clean
     doc_ids = [r[0] for r in killed["documents"]]
     assert len(doc_ids) == len(set(doc_ids))
+
+
+def _children(pid: int) -> list[str]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):  # the field after the state is the parent's pid
+            found.append(stat.parent.name)
+    return found
+
+
+def test_killed_run_leaves_no_server_behind(tmp_path: Path) -> None:
+    """A run with its own temporary Prefect server: SIGKILL the run, the server goes
+    too (else every killed run would leave a busy orphan process)."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    cmd = [sys.executable, "-m", "flows.cli", "run", str(SEEDS), "-o", str(tmp_path / "out")]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[str] = []
+    deadline = time.monotonic() + 60
+    while not children and time.monotonic() < deadline:
+        children = _children(proc.pid)
+        time.sleep(0.1)
+    assert children, "the run started no server"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{c}").exists() for c in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{c}").exists() for c in children)
