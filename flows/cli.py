@@ -345,19 +345,11 @@ def serve(
     configure_prefect(verbose)
     from .clean_corpus import serve as serve_flow
 
-    serve_flow(
-        input,
-        str(output),
-        cron=cron,
-        name=name,
-        config=clean_cfg,
-        read_options=read_opts,
-        runner=runner,
-        workers=workers,
-        address=address,
-        shard_bytes=int(shard_mb * (1 << 20)),
-        shard_files=shard_files,
+    options = _run_options(
+        clean_cfg, read_opts, runner, workers, address, shard_mb, shard_files, False
     )
+    options.pop("force")  # scheduled runs are incremental: nothing to redo
+    serve_flow(input, str(output), cron=cron, name=name, **options)
 
 
 def main() -> None:  # pragma: no cover - console script entry
