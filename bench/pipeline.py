@@ -155,6 +155,12 @@ def main() -> None:
     ap.add_argument("--slice-mb", type=float, default=24)
     ap.add_argument("--repeat", type=int, default=2, help="runs per measure; the fastest counts")
     ap.add_argument("--rss-mb", type=float, default=16)
+    ap.add_argument(
+        "--only",
+        type=lambda v: set(v.split(",")),
+        default={"overhead", "scaling", "rss"},
+        help="some of overhead,scaling,rss",
+    )
     ap.add_argument("--devset", type=Path, default=DEVSET)
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
     args = ap.parse_args()
@@ -195,22 +201,24 @@ def main() -> None:
                 times.append(fn(sl, out, *a))
             return min(times)
 
-        t_loop = best(plain_loop)
-        t_flow = best(flow_run, "thread", 1)
-        print(f"plain loop        {t_loop:7.1f} s  {mb / t_loop:5.2f} MB/s")
-        print(
-            f"Prefect flow (1)  {t_flow:7.1f} s  {mb / t_flow:5.2f} MB/s"
-            f"  -> flow / loop = {t_flow / t_loop:.3f}x"
-        )
-
-        t1 = best(flow_run, "process", 1)
-        t2 = best(flow_run, "process", 2)
-        print(f"process x1        {t1:7.1f} s  {mb / t1:5.2f} MB/s")
-        print(
-            f"process x2        {t2:7.1f} s  {mb / t2:5.2f} MB/s"
-            f"  -> speed-up {t1 / t2:.2f}x on {os.cpu_count()} cores"
-        )
-
+        if "overhead" in args.only:
+            t_loop = best(plain_loop)
+            t_flow = best(flow_run, "thread", 1)
+            print(f"plain loop        {t_loop:7.1f} s  {mb / t_loop:5.2f} MB/s")
+            print(
+                f"Prefect flow (1)  {t_flow:7.1f} s  {mb / t_flow:5.2f} MB/s"
+                f"  -> flow / loop = {t_flow / t_loop:.3f}x"
+            )
+        if "scaling" in args.only:
+            t1 = best(flow_run, "process", 1)
+            t2 = best(flow_run, "process", 2)
+            print(f"process x1        {t1:7.1f} s  {mb / t1:5.2f} MB/s")
+            print(
+                f"process x2        {t2:7.1f} s  {mb / t2:5.2f} MB/s"
+                f"  -> speed-up {t1 / t2:.2f}x on {os.cpu_count()} cores"
+            )
+        if "rss" not in args.only:
+            return
         small, big = work / "rss-1x", work / "rss-10x"
         b1 = take_slice(corpus, small, args.rss_mb)
         b10 = take_slice(corpus, big, args.rss_mb * 10)
