@@ -91,14 +91,18 @@ def repair_and_normalize(text: str, config: CleanConfig, fixes: list[str]) -> st
         steps.append(("normalize_unicode", normalize.normalize_unicode))
     before = len(fixes)
     text = _apply(steps, text, fixes)
-    # Deleting a control or invisible character can join the two halves of a mojibake
-    # sequence ("Â\x1f\x95" -> "Â•"): repair once more so that cleaning is idempotent.
-    deleted = {"remove_control_chars", "normalize_whitespace"} & set(fixes[before:])
-    if config.fix_mojibake and deleted and may_have_mojibake(text):
+    # A normalization can change ftfy's verdict on what is left: deleting a control
+    # character joins the halves of a sequence ("Â\x1f\x95" -> "Â•"), and a C1 quote
+    # turned ASCII ("\x9b¬ß" -> "'¬ß") stops hiding MacRoman mojibake. Repair again until
+    # nothing changes (two more rounds at most), so that cleaning is idempotent.
+    rounds = 0
+    while config.fix_mojibake and fixes[before:] and rounds < 2 and may_have_mojibake(text):
         fixed, again = fix_mojibake_and_explain(text)
-        if fixed != text:
-            fixes.extend(f for f in again if f not in fixes)
-            text = _apply(steps, fixed, [])
+        if fixed == text:
+            break
+        fixes.extend(f for f in again if f not in fixes)
+        text = _apply(steps, fixed, [])
+        rounds += 1
     return text
 
 
