@@ -10,6 +10,7 @@ points in the suite) and prints, per kill, when it landed and what it left.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import tempfile
@@ -46,14 +47,28 @@ def main() -> None:
         finish(corpus, root / "reference", server.api_url)
         full = time.perf_counter() - t0
         expected = snapshot(root / "reference")
-        print(f"uninterrupted run: {full:.1f} s, {len(expected['documents'])} documents")
+        manifest = json.loads((root / "reference" / "_manifest.json").read_text())
+        flow_s = manifest["summary"]["seconds"]
+        print(
+            f"uninterrupted run: {full:.1f} s in all, the flow {flow_s:.1f} s, "
+            f"{len(expected['documents'])} documents, {manifest['summary']['shards']} shards"
+        )
         ok = 0
         for k in range(args.kills):
             out = root / f"killed-{k}"
-            delay = rng.uniform(0.5, full)
-            start = time.monotonic()
+            # A random moment of the flow itself: start-up (imports) is not where
+            # anything is written. The clock starts when the run takes the dataset lock.
+            delay = rng.uniform(0.0, flow_s)
+            lock = out / "_state" / "lock"
             proc = textwash(corpus, out, server.api_url)
-            killed = kill_when(proc, lambda s=start, d=delay: time.monotonic() - s > d)
+            started: list[float] = []
+
+            def ready(lock: Path = lock, delay: float = delay, started: list = started) -> bool:
+                if not started and lock.exists():
+                    started.append(time.monotonic())
+                return bool(started) and time.monotonic() - started[0] > delay
+
+            killed = kill_when(proc, ready)
             shards = _markers(out) if out.exists() else 0
             assert_no_partial_files(out)
             finish(corpus, out, server.api_url)
@@ -62,7 +77,8 @@ def main() -> None:
             same = got == expected and len(ids) == len(set(ids))
             ok += same
             print(
-                f"kill {k + 1:2d} at {delay:5.1f} s: {'killed' if killed else 'finished first'}, "
+                f"kill {k + 1:2d} at {delay:4.1f} s into the flow: "
+                f"{'killed' if killed else 'finished first'}, "
                 f"{shards:2d} shards done before; resumed dataset "
                 f"{'equal' if same else 'DIFFERENT'}"
             )
