@@ -95,21 +95,29 @@ def _alarm(seconds: float) -> Iterator[None]:
 def _async_timeout(seconds: float) -> Iterator[None]:
     target = ctypes.c_ulong(threading.get_ident())
     lock = threading.Lock()
+    stop = threading.Event()
     state = {"done": False, "fired": False}
 
-    def _fire() -> None:
-        with lock:
-            if not state["done"]:
+    def _watch() -> None:
+        if stop.wait(seconds):
+            return
+        # Raise, and raise again every 0.5 s: an exception that lands in a callback
+        # (a gc hook, a __del__) is swallowed there, and the block would run on.
+        while True:
+            with lock:
+                if state["done"]:
+                    return
                 state["fired"] = True
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(_Timeout))
+            if stop.wait(0.5):
+                return
 
-    timer = threading.Timer(seconds, _fire)
-    timer.daemon = True
-    timer.start()
+    watcher = threading.Thread(target=_watch, name="textwash-timeout", daemon=True)
+    watcher.start()
     try:
         yield
     finally:
-        timer.cancel()
+        stop.set()
         with lock:
             state["done"] = True
         if state["fired"]:
