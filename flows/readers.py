@@ -174,16 +174,14 @@ class Piece:
     start: int = 0
     stop: int | None = None
     first: int = 0
+    nbytes: int | None = None  # when start/stop are not byte offsets (row groups)
 
     @property
     def size(self) -> int:
-        if self.stop is None or self.file.rel.lower().endswith(".parquet"):
-            return self.file.size if self.stop is None else self.stop - self.start
-        return self.stop - self.start
-
-    @property
-    def label(self) -> str:
-        return self.file.rel if self.stop is None else f"{self.file.rel}[{self.start}:{self.stop}]"
+        """Bytes the piece holds: what shard planning bounds."""
+        if self.nbytes is not None:
+            return self.nbytes
+        return self.file.size if self.stop is None else self.stop - self.start
 
 
 def split_file(f: InputFile, max_bytes: int) -> list[Piece]:
@@ -231,11 +229,11 @@ def _split_parquet(f: InputFile, max_bytes: int) -> list[Piece]:
     for i in range(meta.num_row_groups):
         rg = meta.row_group(i)
         if i > start and size + rg.total_byte_size > max_bytes:
-            pieces.append(Piece(f, start, i, first))
+            pieces.append(Piece(f, start, i, first, size))
             start, first, size = i, rows, 0
         size += rg.total_byte_size
         rows += rg.num_rows
-    pieces.append(Piece(f, start, meta.num_row_groups, first))
+    pieces.append(Piece(f, start, meta.num_row_groups, first, size))
     return pieces if len(pieces) > 1 else [Piece(f)]
 
 

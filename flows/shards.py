@@ -49,7 +49,13 @@ class Shard:
         return {
             "index": self.index,
             "pieces": [
-                {**dataclasses.asdict(p.file), "start": p.start, "stop": p.stop, "first": p.first}
+                {
+                    **dataclasses.asdict(p.file),
+                    "start": p.start,
+                    "stop": p.stop,
+                    "first": p.first,
+                    "nbytes": p.nbytes,
+                }
                 for p in self.pieces
             ],
         }
@@ -60,7 +66,8 @@ class Shard:
         for d in data["pieces"]:
             d = dict(d)
             start, stop, first = d.pop("start"), d.pop("stop"), d.pop("first")
-            pieces.append(Piece(InputFile(**d), start, stop, first))
+            nbytes = d.pop("nbytes", None)  # absent in plans written before it existed
+            pieces.append(Piece(InputFile(**d), start, stop, first, nbytes))
         return cls(data["index"], tuple(pieces))
 
 

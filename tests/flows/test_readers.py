@@ -139,3 +139,20 @@ def test_large_files_split_into_pieces_that_read_as_the_whole(tmp_path: Path) ->
             assert len(pieces) > 1
             parts = [(i.source, i.content) for p in pieces for i in read_piece(p)]
             assert parts == whole, (f.rel, max_bytes)
+
+
+def test_parquet_pieces_are_sized_in_bytes_for_planning(tmp_path: Path) -> None:
+    from flows.readers import split_file
+    from flows.shards import plan_shards
+
+    records = [{"text": f"Row {i} " + "x" * 200} for i in range(200)]
+    pq.write_table(
+        pa.Table.from_pylist(records),
+        tmp_path / "rows.parquet",
+        row_group_size=20,
+        use_dictionary=False,
+    )
+    (f,) = discover(tmp_path)
+    pieces = split_file(f, 8000)
+    assert len(pieces) > 2 and all(p.size > 1000 for p in pieces)  # bytes, not row groups
+    assert len(plan_shards([f], max_bytes=8000)) == len(pieces)
