@@ -26,10 +26,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .dataset import SHARDS_DIR, write_json_atomic, write_parquet_atomic
+from .linestats import STATE_DIR
 from .readers import InputFile
 from .shards import Shard
 
-STATE_DIR = "_state"
 INPUTS = "inputs.parquet"
 PENDING = "pending.json"
 INPUTS_SCHEMA = pa.schema(
