@@ -1,6 +1,7 @@
 """The pipeline's own cost: Prefect overhead, scaling over processes, memory growth.
 
-    uv run python bench/pipeline.py [--corpus-mb 512] [--slice-mb 48] [--rss-mb 16]
+    uv run python bench/pipeline.py [--corpus-mb 512] [--slice-mb 24] [--scaling-mb 100]
+                                    [--rss-mb 16] [--repeat 2] [--only overhead,scaling,rss]
 
 1. Builds a corpus of ``--corpus-mb`` MB of JSONL from the devset's ``noisy`` pages
    and the seeds, in varied copies: copy k of a page has its digits rotated, one more
@@ -11,9 +12,13 @@
 2. Overhead: the same shards of a ``--slice-mb`` slice cleaned by a plain Python loop
    (the counting pass then ``process_shard``, as the flow does) and by the Prefect
    flow on one thread (its API server started beforehand and reported apart).
-3. Scaling: the flow with the process runner, 1 and then 2 workers, on that slice.
+3. Scaling: the flow with the process runner, 1 and then 2 workers, on a
+   ``--scaling-mb`` slice. Each run pays its workers' start-up (about 5 s: Prefect and
+   the cleaners imported in each), so small slices understate scaling.
 4. Memory: peak RSS of ``textwash run`` (one thread) on ``--rss-mb`` and on ten
-   times that, with the same shard size.
+   times that, with the same shard size (4 MB: memory follows the shard size).
+
+Overhead and scaling use textwash's default shard plan, as ``textwash run`` does.
 
 Cleaning is pure Python at about 0.7 MB/s per core on noisy pages, so a full pass
 over 512 MB is about 12 core-minutes; the measures run on slices of the corpus
@@ -40,7 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DEVSET = ROOT.parent / "shared" / "devset" / "wcxb-dev-articles.jsonl.gz"
 
-SHARD_MB = 4
+RSS_SHARD_MB = 4
+SHARD_BYTES = 64 << 20  # textwash's default
 
 
 def _rotate_digits(text: str, k: int) -> str:
@@ -103,15 +109,16 @@ def plain_loop(src: Path, out: Path) -> float:
     from cleaners import CleanConfig
     from flows.linestats import frequent, merge
     from flows.readers import ReadOptions, discover
-    from flows.shards import count_shard, plan_shards, process_shard
+    from flows.shards import count_groups, count_shard, plan_shards, process_shard
 
     t0 = time.perf_counter()
     cfg, opts = CleanConfig(), ReadOptions()
-    plan = plan_shards(discover(src), SHARD_MB << 20)
+    plan = plan_shards(discover(src), SHARD_BYTES)
     counts: dict = {}
-    for shard in plan:
-        shard_counts, _ = count_shard(shard, cfg, opts, set())
-        merge(counts, shard_counts)
+    for group in count_groups(plan, SHARD_BYTES):
+        for shard in group:
+            shard_counts, _ = count_shard(shard, cfg, opts, set())
+            merge(counts, shard_counts)
     repeated = frequent(counts, cfg.repeated_line_min_docs)
     started = datetime.now(UTC)
     for shard in plan:
@@ -123,7 +130,7 @@ def flow_run(src: Path, out: Path, runner: str, workers: int) -> float:
     from flows.clean_corpus import run_clean_corpus
 
     t0 = time.perf_counter()
-    run_clean_corpus(str(src), str(out), runner=runner, workers=workers, shard_bytes=SHARD_MB << 20)
+    run_clean_corpus(str(src), str(out), runner=runner, workers=workers, shard_bytes=SHARD_BYTES)
     return time.perf_counter() - t0
 
 
@@ -141,7 +148,7 @@ def peak_rss_mb(src: Path, out: Path, api: str) -> tuple[float, float]:
         " time.perf_counter() - t0)\n"
     )
     cmd = [sys.executable, "-c", code, "run", str(src), "-o", str(out)]
-    cmd += ["--shard-mb", str(SHARD_MB)]
+    cmd += ["--shard-mb", str(RSS_SHARD_MB)]
     env = {**os.environ, "PREFECT_API_URL": api}
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     line = [x for x in res.stdout.splitlines() if x.startswith("RSS")][-1]
@@ -152,7 +159,8 @@ def peak_rss_mb(src: Path, out: Path, api: str) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus-mb", type=int, default=512)
-    ap.add_argument("--slice-mb", type=float, default=24)
+    ap.add_argument("--slice-mb", type=float, default=24, help="the overhead measure's input")
+    ap.add_argument("--scaling-mb", type=float, default=100, help="the scaling measure's input")
     ap.add_argument("--repeat", type=int, default=2, help="runs per measure; the fastest counts")
     ap.add_argument("--rss-mb", type=float, default=16)
     ap.add_argument(
@@ -184,34 +192,37 @@ def main() -> None:
         from cleaners.core import warm_up
 
         warm_up()
-        sl = work / "slice"
-        sl_bytes = take_slice(corpus, sl, args.slice_mb)
-        mb = sl_bytes / 1e6
-        print(f"\nslice: {mb:.1f} MB, shards of {SHARD_MB} MB; fastest of {args.repeat} runs each")
+        print(f"\ndefault shard plan; the fastest of {args.repeat} runs each")
 
         tiny = work / "tiny"
         take_slice(corpus, tiny, 0.05)
         t_first = flow_run(tiny, work / "out-tiny", "thread", 1)
         print(f"first flow of the process (50 KB, imports and client set-up): {t_first:.1f} s")
 
-        def best(fn, *a) -> float:  # type: ignore[no-untyped-def]  (the fastest of --repeat)
-            times = []
+        def best(fn, src: Path, *a) -> float:  # type: ignore[no-untyped-def]
+            times = []  # the fastest of --repeat
             for r in range(args.repeat):
-                out = work / f"out-{fn.__name__}-{'-'.join(map(str, a))}-{r}"
-                times.append(fn(sl, out, *a))
+                out = work / f"out-{fn.__name__}-{src.name}-{'-'.join(map(str, a))}-{r}"
+                times.append(fn(src, out, *a))
             return min(times)
 
         if "overhead" in args.only:
-            t_loop = best(plain_loop)
-            t_flow = best(flow_run, "thread", 1)
+            sl = work / "slice"
+            mb = take_slice(corpus, sl, args.slice_mb) / 1e6
+            print(f"overhead, on a {mb:.1f} MB slice:")
+            t_loop = best(plain_loop, sl)
+            t_flow = best(flow_run, sl, "thread", 1)
             print(f"plain loop        {t_loop:7.1f} s  {mb / t_loop:5.2f} MB/s")
             print(
                 f"Prefect flow (1)  {t_flow:7.1f} s  {mb / t_flow:5.2f} MB/s"
                 f"  -> flow / loop = {t_flow / t_loop:.3f}x"
             )
         if "scaling" in args.only:
-            t1 = best(flow_run, "process", 1)
-            t2 = best(flow_run, "process", 2)
+            sl = work / "scaling"
+            mb = take_slice(corpus, sl, args.scaling_mb) / 1e6
+            print(f"scaling, on a {mb:.1f} MB slice:")
+            t1 = best(flow_run, sl, "process", 1)
+            t2 = best(flow_run, sl, "process", 2)
             print(f"process x1        {t1:7.1f} s  {mb / t1:5.2f} MB/s")
             print(
                 f"process x2        {t2:7.1f} s  {mb / t2:5.2f} MB/s"
@@ -224,7 +235,8 @@ def main() -> None:
         b10 = take_slice(corpus, big, args.rss_mb * 10)
         r1, s1 = peak_rss_mb(small, work / "out-rss-1x", server.api_url)
         r10, s10 = peak_rss_mb(big, work / "out-rss-10x", server.api_url)
-        print(f"\npeak RSS, 1x  ({b1 / 1e6:6.1f} MB input): {r1:7.1f} MB  ({s1:.0f} s)")
+        print(f"\nmemory, shards of {RSS_SHARD_MB} MB")
+        print(f"peak RSS, 1x  ({b1 / 1e6:6.1f} MB input): {r1:7.1f} MB  ({s1:.0f} s)")
         print(
             f"peak RSS, 10x ({b10 / 1e6:6.1f} MB input): {r10:7.1f} MB  ({s10:.0f} s)"
             f"  -> {r10 / r1:.2f}x"

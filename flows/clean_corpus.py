@@ -34,20 +34,33 @@ from .incremental import (
 from .linestats import frequent, load_state, merge, save_state
 from .partitions import partition_output
 from .readers import ReadOptions, discover
-from .shards import Shard, count_shard, merge_counts, plan_shards, process_shard
+from .shards import (
+    Shard,
+    count_groups,
+    count_shard,
+    merge_counts,
+    plan_shards,
+    process_shard,
+)
 
 RUNNERS = ("thread", "process", "dask")
 
 
 @task(name="count_lines", cache_policy=NO_CACHE, persist_result=False)
 def count_lines(
-    shard: dict[str, Any], output: str, config: dict[str, Any], read_opts: dict[str, Any]
+    shards: list[dict[str, Any]], output: str, config: dict[str, Any], read_opts: dict[str, Any]
 ) -> tuple[dict, list[str]]:
-    """The counting pass over one shard; documents counted in earlier runs are skipped."""
-    _, counted = load_state(Path(output))
-    return count_shard(
-        Shard.from_dict(shard), CleanConfig.from_dict(config), ReadOptions(**read_opts), counted
-    )
+    """The counting pass over a group of shards; documents counted in earlier runs are
+    skipped."""
+    _, skip = load_state(Path(output))
+    cfg, opts = CleanConfig.from_dict(config), ReadOptions(**read_opts)
+    counts: dict = {}
+    counted: list[str] = []
+    for shard in shards:
+        shard_counts, shard_docs = count_shard(Shard.from_dict(shard), cfg, opts, skip)
+        merge(counts, shard_counts)
+        counted += shard_docs
+    return counts, counted
 
 
 @task(name="clean_shard", cache_policy=NO_CACHE, persist_result=False)
@@ -174,8 +187,10 @@ def _clean_locked(
     counts, counted = load_state(out)
     if cfg.strip_boilerplate:
         count_futures = [
-            count_lines.submit(s.to_dict(), str(out), cfg.to_dict(), dataclasses.asdict(opts))
-            for s in plan
+            count_lines.submit(
+                [s.to_dict() for s in group], str(out), cfg.to_dict(), dataclasses.asdict(opts)
+            )
+            for group in count_groups(plan, shard_bytes)
         ]
         for fut in count_futures:
             shard_counts, shard_docs = fut.result()

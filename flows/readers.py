@@ -14,7 +14,7 @@ import json
 import os
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,31 +181,35 @@ class Piece:
         """Bytes the piece holds: what shard planning bounds."""
         if self.nbytes is not None:
             return self.nbytes
-        return self.file.size if self.stop is None else self.stop - self.start
+        return (self.file.size if self.stop is None else self.stop) - self.start
 
 
-def split_file(f: InputFile, max_bytes: int) -> list[Piece]:
+def split_file(f: InputFile, max_bytes: int | Callable[[int], int]) -> list[Piece]:
     """Pieces of at most about ``max_bytes``: plain JSONL at line boundaries (one
     streaming pass counts the lines), Parquet by row groups (metadata only). Other
-    files, gzip included (no random access), are one piece."""
+    files, gzip included (no random access), are one piece.
+
+    ``max_bytes`` may be a function of the byte offset where a piece starts, so that
+    a plan can make its last pieces smaller (see shards.plan_shards)."""
+    size_at = max_bytes if callable(max_bytes) else lambda _offset: max_bytes
     fmt, gz = _format_of(f.rel)
-    if gz or f.size <= max_bytes or fmt not in ("jsonl", "parquet"):
+    if gz or f.size <= size_at(0) or fmt not in ("jsonl", "parquet"):
         return [Piece(f)]
     try:
         if fmt == "jsonl":
-            return _split_jsonl(f, max_bytes)
-        return _split_parquet(f, max_bytes)
+            return _split_jsonl(f, size_at)
+        return _split_parquet(f, size_at)
     except Exception:  # unreadable here means rejected when read: one piece says why
         return [Piece(f)]
 
 
-def _split_jsonl(f: InputFile, max_bytes: int) -> list[Piece]:
+def _split_jsonl(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
     pieces: list[Piece] = []
     start = first = 0
     base = lines_before = 0  # bytes and newlines before the current chunk
     with open(f.path, "rb") as fh:
         while chunk := fh.read(8 << 20):
-            pos = start + max_bytes - base
+            pos = start + size_at(start) - base
             while pos < len(chunk):
                 cut = chunk.find(b"\n", max(pos, 0))
                 end = base + cut + 1
@@ -213,25 +217,26 @@ def _split_jsonl(f: InputFile, max_bytes: int) -> list[Piece]:
                     break
                 pieces.append(Piece(f, start, end, first))
                 start, first = end, lines_before + chunk.count(b"\n", 0, cut + 1)
-                pos = start + max_bytes - base
+                pos = start + size_at(start) - base
             base += len(chunk)
             lines_before += chunk.count(b"\n")
     pieces.append(Piece(f, start, None, first))
     return pieces
 
 
-def _split_parquet(f: InputFile, max_bytes: int) -> list[Piece]:
+def _split_parquet(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
     import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(f.path).metadata
     pieces: list[Piece] = []
-    start = first = rows = size = 0
+    start = first = rows = size = offset = 0
     for i in range(meta.num_row_groups):
         rg = meta.row_group(i)
-        if i > start and size + rg.total_byte_size > max_bytes:
+        if i > start and size + rg.total_byte_size > size_at(offset - size):
             pieces.append(Piece(f, start, i, first, size))
             start, first, size = i, rows, 0
         size += rg.total_byte_size
+        offset += rg.total_byte_size
         rows += rg.num_rows
     pieces.append(Piece(f, start, meta.num_row_groups, first, size))
     return pieces if len(pieces) > 1 else [Piece(f)]
