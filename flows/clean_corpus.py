@@ -7,14 +7,17 @@ decides what to run, runs it on a task runner, and records the result.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from cleaners import CleanConfig
@@ -44,6 +47,8 @@ from .shards import (
 )
 
 RUNNERS = ("thread", "process", "dask")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @task(name="count_lines", cache_policy=NO_CACHE, persist_result=False)
@@ -81,6 +86,46 @@ def clean_shard(
         datetime.fromisoformat(run_started),
         repeated,
     )
+
+
+def _slots() -> int | None:
+    """How many tasks the flow's task runner runs at once, when it says so."""
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    runner = ctx.task_runner if ctx else None
+    slots = getattr(runner, "_max_workers", None)  # thread and process pools
+    if slots is None:  # a Dask cluster textwash starts (one thread per worker)
+        slots = (getattr(runner, "cluster_kwargs", None) or {}).get("n_workers")
+    return slots if isinstance(slots, int) and slots > 0 else None
+
+
+def run_in_order(
+    submit: Callable[[T], PrefectFuture[R]], items: Sequence[T], slots: int | None
+) -> Iterator[R]:
+    """Submit ``items`` in order with at most ``slots`` + 1 in flight (all when None);
+    yield each result as it comes (so counts merge as they arrive).
+
+    A task runner may start queued tasks in any order (the process pool resolves
+    submissions in threads); a short queue keeps the plan's order, largest shards
+    first and the small tail last, so workers finish together. The one extra task in
+    flight keeps a worker from waiting on the flow. Every future is resolved: an
+    unresolved failure would let the flow end "Completed".
+    """
+    window = slots + 1 if slots else max(len(items), 1)
+    running: set[PrefectFuture[R]] = set()
+    queue = iter(items)
+    while True:
+        while len(running) < window and (item := next(queue, _END)) is not _END:
+            running.add(submit(item))  # type: ignore[arg-type]
+        if not running:
+            return
+        finished = next(as_completed(list(running)))
+        running.remove(finished)
+        yield finished.result()
+
+
+_END = object()
 
 
 def _is_done(marker: dict | None, shard: Shard, config_fp: str) -> bool:
@@ -185,32 +230,29 @@ def _clean_locked(
     # Counting pass over every shard (documents counted before are skipped), so each
     # document is judged against the same counts whatever the shard it lands in.
     counts, counted = load_state(out)
+    opts_dict = dataclasses.asdict(opts)
     if cfg.strip_boilerplate:
-        count_futures = [
-            count_lines.submit(
-                [s.to_dict() for s in group], str(out), cfg.to_dict(), dataclasses.asdict(opts)
-            )
-            for group in count_groups(plan, shard_bytes)
-        ]
-        for fut in count_futures:
-            shard_counts, shard_docs = fut.result()
+        groups = count_groups(plan, shard_bytes)
+        submit_count = functools.partial(
+            count_lines.submit, output=str(out), config=cfg.to_dict(), read_opts=dict(opts_dict)
+        )
+        for shard_counts, shard_docs in run_in_order(
+            lambda group: submit_count([s.to_dict() for s in group]), groups, _slots()
+        ):
             merge(counts, shard_counts)
             counted.update(shard_docs)
     repeated = frequent(counts, cfg.repeated_line_min_docs)
 
-    futures = [
-        clean_shard.submit(
-            shard.to_dict(),
-            str(out),
-            cfg.to_dict(),
-            dataclasses.asdict(opts),
-            run_started.isoformat(),
-            repeated,
-        )
-        for shard, _ in todo
-    ]
-    # Resolve every future: an unresolved failure would let the flow end "Completed".
-    markers = [m for _, m in done] + [f.result() for f in futures]
+    submit_clean = functools.partial(
+        clean_shard.submit,
+        output=str(out),
+        config=cfg.to_dict(),
+        read_opts=dict(opts_dict),
+        run_started=run_started.isoformat(),
+        repeated=repeated,
+    )
+    todo_dicts = [shard.to_dict() for shard, _ in todo]
+    markers = [m for _, m in done] + list(run_in_order(submit_clean, todo_dicts, _slots()))
     markers.sort(key=lambda m: m["index"])
     if incremental:
         remove_stale(out, set(range(next_index(out))))  # temporary files only

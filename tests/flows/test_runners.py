@@ -78,3 +78,37 @@ def test_same_output_on_every_runner_and_shard_size(tmp_path: Path) -> None:
     assert len(reference[0]) == 5 + 60 + 40
     for name, data in results.items():
         assert data == reference, name
+
+
+@pytest.mark.parametrize("runner", ["thread", "process"])
+def test_tasks_are_submitted_in_plan_order_with_a_short_queue(runner: str) -> None:
+    """The flow keeps at most one task per worker plus one in flight, in plan order,
+    so a runner cannot start the small tail of a plan before its large shards."""
+    from prefect import flow
+
+    from flows.clean_corpus import _slots, run_in_order, task_runner
+    from tests.flows._tasks import square
+
+    @flow(task_runner=task_runner(runner, 2))
+    def windowed() -> tuple[int | None, int, list[int], list[int]]:
+        in_flight = peak = 0
+        order: list[int] = []
+
+        def submit(x: int):  # type: ignore[no-untyped-def]
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            order.append(x)
+            return square.submit(x)
+
+        results = []
+        for r in run_in_order(submit, list(range(9)), _slots()):
+            in_flight -= 1
+            results.append(r)
+        return _slots(), peak, order, sorted(results)
+
+    slots, peak, order, results = windowed()
+    assert slots == 2
+    assert peak == 3
+    assert order == list(range(9))
+    assert results == [x * x for x in range(9)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def test_a_large_file_is_planned_with_a_shrinking_tail(tmp_path: Path) -> None:
     # Full shards while much remains, then each about a quarter of what is left,
     # down to the floor: the workers finish together.
     assert sizes[0] > 1.9 * MB and sizes[-2] < 1.1 * MB
-    assert all(a >= b - len(line) for a, b in zip(sizes, sizes[1:-1], strict=False))
+    assert all(a >= b - len(line) for a, b in itertools.pairwise(sizes[:-1]))
     whole = [(d.source, d.content) for d in read_file(f)]
     assert [(d.source, d.content) for s in plan for p in s.pieces for d in read_piece(p)] == whole
 
