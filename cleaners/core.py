@@ -77,7 +77,7 @@ def repair_and_normalize(text: str, config: CleanConfig, fixes: list[str]) -> st
     if config.fix_html_entities:
         text = _apply([("fix_html_entities", normalize.fix_html_entities)], text, fixes)
     if config.fix_mojibake:
-        text, mojibake_fixes = fix_mojibake_and_explain(text)
+        text, mojibake_fixes = fix_mojibake_and_explain(text, words=config.fix_garbled_words)
         fixes.extend(mojibake_fixes)
     steps: list[tuple[str, Callable[[str], str]]] = []
     if config.remove_control_chars:
@@ -97,7 +97,7 @@ def repair_and_normalize(text: str, config: CleanConfig, fixes: list[str]) -> st
     # nothing changes (two more rounds at most), so that cleaning is idempotent.
     rounds = 0
     while config.fix_mojibake and fixes[before:] and rounds < 2 and may_have_mojibake(text):
-        fixed, again = fix_mojibake_and_explain(text)
+        fixed, again = fix_mojibake_and_explain(text, words=config.fix_garbled_words)
         if fixed == text:
             break
         fixes.extend(f for f in again if f not in fixes)

@@ -500,19 +500,139 @@ def _fix_spaced_line(line: str) -> str:
     return "".join(pieces)
 
 
-def fix_mojibake(text: str) -> str:
-    """Repair mojibake: spaced mojibake, then ftfy's encoding fixes, to a fixed point.
+# --- single words ftfy declines ---------------------------------------------------
+#
+# ftfy wants more evidence than one garbled letter: "erkl√§ren" (German "erklären"
+# read as MacRoman) or "sÄ…" (Polish "są" read as windows-1252) are left alone, since
+# a pair like "√§" can occur in real text. A word supplies the evidence instead: a
+# token is repaired only when the whole token decodes (once or twice over) to a word
+# listed in wordfreq for a language of its script, while the token itself is not one.
+
+# wordfreq "small" lists (words of frequency >= 1e-6, about 30,000 per language):
+# loaded on the first candidate, never for clean text.
+WORD_LANGUAGES = {
+    "LATIN": (
+        "en",
+        "fr",
+        "de",
+        "es",
+        "pt",
+        "it",
+        "nl",
+        "pl",
+        "tr",
+        "sv",
+        "da",
+        "nb",
+        "fi",
+        "cs",
+        "sk",
+        "hu",
+        "ro",
+        "hr",
+        "sl",
+        "lt",
+        "lv",
+        "ca",
+        "vi",
+    ),
+    "CYRILLIC": ("ru", "uk", "bg", "mk", "sh"),
+    "GREEK": ("el",),
+}
+_TOKEN_RE = re.compile(r"\S+")
+
+
+@functools.lru_cache(maxsize=64)
+def _small_words(lang: str) -> frozenset[str]:
+    import wordfreq
+
+    try:
+        return frozenset(wordfreq.get_frequency_dict(lang, "small"))
+    except LookupError:  # a language this wordfreq does not ship
+        return frozenset()
+
+
+def is_listed_word(text: str) -> bool:
+    """``text`` is a listed word of a language of its script: two letters or more,
+    with nothing but punctuation at its edges.
+
+    >>> is_listed_word("erklären,"), is_listed_word("erkl√§ren"), is_listed_word("«канал»")
+    (True, False, True)
+    """
+    pre, core, post = _split_edges(text)
+    if len(core) < 2 or not all(c.isalpha() for c in core):
+        return False  # a letter alone is no evidence; a symbol is no letter
+    if any(unicodedata.category(c)[0] != "P" for c in pre + post):
+        return False
+    scripts = {_script(c) for c in core}
+    if len(scripts) != 1:
+        return False
+    low = core.lower()
+    return any(low in _small_words(lang) for lang in WORD_LANGUAGES.get(scripts.pop(), ()))
+
+
+def _repair_word(token: str) -> str | None:
+    for encoding in SPACED_ENCODINGS:
+        if not any(c in _spaced_res(encoding)[2] for c in token):
+            continue
+        decoded = _decode_utf8(token, encoding)
+        if decoded and decoded != token and is_listed_word(decoded):
+            return None if is_listed_word(token) else decoded
+    return None
+
+
+def find_garbled_words(line: str) -> list[tuple[int, int, str]]:
+    """(start, end, repair) of each whitespace-separated token that is a listed word
+    garbled whole, where the token is not itself a word.
+
+    >>> find_garbled_words("Wir erkl√§ren es")
+    [(4, 13, 'erklären')]
+    >>> find_garbled_words("Café, Ã in a name, 25 °C, ∆°")
+    []
+    """
+    found = []
+    for m in _TOKEN_RE.finditer(line):
+        token = m.group()
+        if not token.isascii() and (repaired := _repair_word(token)):
+            found.append((m.start(), m.end(), repaired))
+    return found
+
+
+def fix_garbled_words(text: str) -> str:
+    """Repair single garbled words that ftfy leaves alone for want of evidence.
+
+    >>> fix_garbled_words("Wir erkl√§ren es")
+    'Wir erklären es'
+    >>> fix_garbled_words("al pi√π presto")
+    'al più presto'
+    """
+    return _fix_lines(text, _fix_garbled_words_line)
+
+
+def _fix_garbled_words_line(line: str) -> str:
+    pieces, pos = [], 0
+    for start, end, repaired in find_garbled_words(line):
+        pieces += [line[pos:start], repaired]
+        pos = end
+    pieces.append(line[pos:])
+    return "".join(pieces)
+
+
+def fix_mojibake(text: str, *, words: bool = True) -> str:
+    """Repair mojibake: spaced mojibake, then ftfy's encoding fixes, then single garbled
+    words ftfy declines, to a fixed point.
 
     >>> fix_mojibake("donâ€™t")
     'don’t'
     >>> fix_mojibake("our РєР ° РЅР ° Р »РІ Telegram")
     'our канал в Telegram'
     """
-    return fix_mojibake_and_explain(text)[0]
+    return fix_mojibake_and_explain(text, words=words)[0]
 
 
-def fix_mojibake_and_explain(text: str) -> tuple[str, list[str]]:
-    """Like fix_mojibake, and name the repairs that changed something.
+def fix_mojibake_and_explain(text: str, *, words: bool = True) -> tuple[str, list[str]]:
+    """Like fix_mojibake, and name the repairs that changed something. With
+    ``words=False`` single garbled words are left to ftfy (which declines them).
 
     The spaced repair runs first: ftfy's partial decoding of a split span would
     destroy the evidence. Text without a split span goes to ftfy unchanged.
@@ -527,6 +647,10 @@ def fix_mojibake_and_explain(text: str) -> tuple[str, list[str]]:
         fixed = fix_encoding_mojibake(text)
         if fixed != text and "fix_mojibake" not in fixes:
             fixes.append("fix_mojibake")
+        text = fixed
+        fixed = fix_garbled_words(text) if words else text
+        if fixed != text and "fix_garbled_words" not in fixes:
+            fixes.append("fix_garbled_words")
         text = fixed
         if text == before:
             break
