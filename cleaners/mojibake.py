@@ -529,7 +529,7 @@ WORD_LANGUAGES = {
         "sk",
         "hu",
         "ro",
-        "hr",
+        "sh",
         "sl",
         "lt",
         "lv",
