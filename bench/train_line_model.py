@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import trafilatura
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,7 +29,7 @@ from boilerplate import DEFAULT_DEVSET, prf, read_devset  # noqa: E402
 
 from cleaners import CleanConfig, clean_text  # noqa: E402
 from cleaners.boilerplate import classify_lines  # noqa: E402
-from cleaners.core import repair_and_normalize  # noqa: E402
+from cleaners.core import _is_same_headline, repair_and_normalize  # noqa: E402
 from cleaners.linemodel import FEATURES, TreeModel, line_features  # noqa: E402
 
 FIELDS = ("noisy", "noisy_recall")
@@ -53,6 +54,10 @@ def page_rows(page: dict, field: str, config: CleanConfig) -> tuple[list, list]:
     truth = repair_and_normalize(page["truth"], config, [])
     truth_lines = {_norm(x) for x in truth.split("\n") if x.strip()}
     truth_grams = _trigrams(_norm(truth).split())
+    # The headline is labelled content: cleaning moves the first kept headline-shaped
+    # line into ``title`` (the truth texts mostly leave it out).
+    meta = trafilatura.extract_metadata(page["html"])
+    title = meta.title if meta is not None else None
     lines = text.split("\n")
     verdicts = classify_lines(lines)
     feats = line_features(lines, [not v.keep for v in verdicts])
@@ -63,7 +68,7 @@ def page_rows(page: dict, field: str, config: CleanConfig) -> tuple[list, list]:
             continue
         xs.append(x)
         grams = _trigrams(n.split())
-        if n in truth_lines:
+        if n in truth_lines or (title and _is_same_headline(line, title)):
             label = 1
         elif grams:  # most of its word trigrams are in the truth: content, reflowed
             label = int(len(grams & truth_grams) >= 0.5 * len(grams))
@@ -80,6 +85,13 @@ def _trigrams(words: list[str]) -> set[tuple[str, ...]]:
 # Token F1 is what counts: a line weighs as many tokens as it has.
 def weight(x: list) -> float:
     return max(1.0, float(np.expm1(x[FEATURES.index("log_words")])))
+
+
+# The figure is F1 per page, averaged over pages: every page weighs the same in total,
+# shared among its lines by their words.
+def page_weights(xs: list) -> np.ndarray:
+    w = np.array([weight(x) for x in xs], dtype=float)
+    return w / w.sum() if len(w) else w
 
 
 def export(clf, threshold: float) -> dict:
@@ -141,7 +153,14 @@ def main() -> None:
         y = np.array(
             [v for i in page_ids for f in range(len(FIELDS)) for v in rows[i * len(FIELDS) + f][1]]
         )
-        w = np.array([weight(x) for x in X])
+        w = np.concatenate(
+            [
+                page_weights(rows[i * len(FIELDS) + f][0])
+                for i in page_ids
+                for f in range(len(FIELDS))
+            ]
+        )
+        w *= len(w) / w.sum()  # mean 1: the regularization keeps its scale
         return HistGradientBoostingClassifier(**PARAMS).fit(X, y, sample_weight=w)
 
     domains = [p["domain"] for p in pages]

@@ -66,6 +66,10 @@ FEATURES = (
     "doc_prose_share",
     "doc_log_lines",
     "words_before_share",
+    "in_prose_span",
+    "prose_distance",
+    "prose_before_share",
+    "window_prose_share",
 )
 
 
@@ -114,7 +118,18 @@ def line_features(lines: Sequence[str], rule_hits: Sequence[bool]) -> list[list[
     prose = [stats[i]["n_words"] >= 10 and stats[i]["ends_sentence"] for i in idx]
     doc_prose_share = sum(prose) / n if n else 0.0
     total_words = sum(stats[i]["n_words"] for i in idx) or 1
+    # Where the article body is: the span from the first to the last prose line, how
+    # far each line is from prose, and how much of the prose lies before it.
+    prose_at = [pos for pos in range(n) if prose[pos]]
+    first_prose, last_prose = (prose_at[0], prose_at[-1]) if prose_at else (n, -1)
+    distance = _distances(prose, n)
+    prose_words = [stats[idx[pos]]["n_words"] if prose[pos] else 0 for pos in range(n)]
+    total_prose_words = sum(prose_words) or 1
+    prose_prefix = [0] * (n + 1)
+    for pos in range(n):
+        prose_prefix[pos + 1] = prose_prefix[pos] + prose[pos]
     words_before = 0
+    prose_before = 0
     for pos, i in enumerate(idx):
         s = stats[i]
         prev_i = idx[pos - 1] if pos > 0 else None
@@ -139,10 +154,38 @@ def line_features(lines: Sequence[str], rule_hits: Sequence[bool]) -> list[list[
             "doc_prose_share": doc_prose_share,
             "doc_log_lines": math.log1p(n),
             "words_before_share": words_before / total_words,
+            "in_prose_span": float(first_prose <= pos <= last_prose),
+            "prose_distance": math.log1p(distance[pos]),
+            "prose_before_share": prose_before / total_prose_words,
+            "window_prose_share": (prose_prefix[min(n, pos + 6)] - prose_prefix[max(0, pos - 5)])
+            / (min(n, pos + 6) - max(0, pos - 5)),
         }
         words_before += s["n_words"]
+        prose_before += prose_words[pos]
         out[i] = [float(feats[f]) for f in FEATURES]
     return out
+
+
+def _distances(marked: Sequence[bool], n: int) -> list[int]:
+    """For each position, how many lines away the nearest marked one is (n if none).
+
+    >>> _distances([False, True, False, False], 4)
+    [1, 0, 1, 2]
+    """
+    dist = [n] * n
+    last = None
+    for pos in range(n):
+        if marked[pos]:
+            last = pos
+        if last is not None:
+            dist[pos] = pos - last
+    last = None
+    for pos in range(n - 1, -1, -1):
+        if marked[pos]:
+            last = pos
+        if last is not None:
+            dist[pos] = min(dist[pos], last - pos)
+    return dist
 
 
 class TreeModel:
