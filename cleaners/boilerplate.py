@@ -151,7 +151,9 @@ def apply_line_model(lines: Sequence[str], verdicts: list[Verdict], model: TreeM
     if len([line for line in lines if line.strip()]) < MIN_LINES_FOR_MODEL:
         return
     feats = line_features(lines, [not v.keep for v in verdicts])
-    drop = [i for i in kept if model.is_boilerplate(feats[i])]
+    idx = [i for i, line in enumerate(lines) if line.strip()]
+    probs = model.content_probs([feats[i] for i in idx], [verdicts[i].keep for i in idx])
+    drop = [i for i, p in zip(idx, probs, strict=True) if verdicts[i].keep and p < model.threshold]
     kept_words = sum(len(lines[i].split()) for i in kept)
     dropped_words = sum(len(lines[i].split()) for i in drop)
     if dropped_words > MAX_MODEL_REMOVED_SHARE * kept_words:

@@ -188,17 +188,51 @@ def _distances(marked: Sequence[bool], n: int) -> list[int]:
     return dist
 
 
-class TreeModel:
+# Stage two sees what stage one thought of the lines around (stacking, as in
+# sequence labelling): content comes in runs, and so does chrome. Probabilities are
+# over the non-blank lines in order; a line the rules removed counts as 0.
+CONTEXT_FEATURES = ("p_self", "p_prev", "p_next", "p_near", "p_wide", "p_doc")
+NEAR, WIDE = 2, 8
+
+
+def context_features(probs: Sequence[float]) -> list[list[float]]:
+    """Stage-one probabilities of each line, its neighbours, and the means around it.
+
+    >>> context_features([1.0, 0.0, 1.0])[1]
+    [0.0, 1.0, 1.0, 1.0, 1.0, 0.6666666666666666]
+    """
+    n = len(probs)
+    prefix = [0.0] * (n + 1)
+    for pos, p in enumerate(probs):
+        prefix[pos + 1] = prefix[pos] + p
+
+    def around(pos: int, k: int) -> float:
+        lo, hi = max(0, pos - k), min(n, pos + k + 1)
+        others = hi - lo - 1
+        return (prefix[hi] - prefix[lo] - probs[pos]) / others if others else 0.0
+
+    doc = prefix[n] / n if n else 0.0
+    return [
+        [
+            probs[pos],
+            probs[pos - 1] if pos > 0 else 0.0,
+            probs[pos + 1] if pos + 1 < n else 0.0,
+            around(pos, NEAR),
+            around(pos, WIDE),
+            doc,
+        ]
+        for pos in range(n)
+    ]
+
+
+class Trees:
     """Gradient-boosted regression trees with a logistic link, from a JSON dict:
-    ``{"features": [...], "init": f0, "rate": lr, "threshold": t,
-    "trees": [[feature, threshold, left, right, value], ...]}`` (a leaf has feature -1)."""
+    ``{"init": f0, "rate": lr, "trees": [[feature, threshold, left, right, value], ...]}``
+    (a leaf has feature -1)."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError("line model was trained on other features; retrain it")
         self.init = float(data["init"])
         self.rate = float(data["rate"])
-        self.threshold = float(data["threshold"])
         self.trees = [[tuple(node) for node in tree] for tree in data["trees"]]
         self._raw = self._compile()
 
@@ -239,8 +273,34 @@ class TreeModel:
             total += self.rate * node[4]
         return 1.0 / (1.0 + math.exp(-total))
 
-    def is_boilerplate(self, x: Sequence[float]) -> bool:
-        return self.score(x) < self.threshold
+
+class TreeModel:
+    """The line classifier: stage one on FEATURES; stage two, when the file has one, on
+    FEATURES + CONTEXT_FEATURES. ``threshold`` applies to the last stage."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError("line model was trained on other features; retrain it")
+        self.threshold = float(data["threshold"])
+        self.stage1 = Trees(data)
+        stage2 = data.get("stage2")
+        if stage2 is not None and tuple(stage2["features"]) != FEATURES + CONTEXT_FEATURES:
+            raise ValueError("line model stage two was trained on other features; retrain it")
+        self.stage2 = Trees(stage2) if stage2 is not None else None
+
+    def content_probs(
+        self, feats: Sequence[Sequence[float]], scored: Sequence[bool]
+    ) -> list[float]:
+        """Probability of content for each non-blank line in order (``feats``); lines
+        not ``scored`` (removed by the rules) get 0."""
+        probs = [self.stage1.score(x) if ok else 0.0 for x, ok in zip(feats, scored, strict=True)]
+        if self.stage2 is None:
+            return probs
+        ctx = context_features(probs)
+        return [
+            self.stage2.score([*x, *c]) if ok else 0.0
+            for x, c, ok in zip(feats, ctx, scored, strict=True)
+        ]
 
 
 @functools.lru_cache(maxsize=1)
