@@ -133,7 +133,7 @@ def export_trees(clf) -> dict:
     return {"init": float(np.ravel(clf._baseline_prediction)[0]), "rate": 1.0, "trees": trees}
 
 
-def export(stage1, stage2, threshold: float) -> dict:
+def export(stage1, stage2, threshold: float, stage1_keep: float = 1.0) -> dict:
     model = {
         "features": list(FEATURES),
         **export_trees(stage1),
@@ -142,7 +142,11 @@ def export(stage1, stage2, threshold: float) -> dict:
         "params": PARAMS,
     }
     if stage2 is not None:
-        model["stage2"] = {"features": list(FEATURES + CONTEXT_FEATURES), **export_trees(stage2)}
+        model["stage2"] = {
+            "features": list(FEATURES + CONTEXT_FEATURES),
+            **export_trees(stage2),
+            "stage1_keep": stage1_keep,
+        }
     return model
 
 
@@ -154,10 +158,15 @@ def main() -> None:
     ap.add_argument("--devset", type=Path, default=DEFAULT_DEVSET)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-write", action="store_true")
-    # Stage two lifts noisy CV F1 to 0.9077, but it drops a closing attribution line
-    # the seeds' golden keeps ("(Reuters contributed.)"): not shipped yet.
-    ap.add_argument("--stage2", action="store_true", help="add the context model (stacking)")
+    ap.add_argument("--no-stage2", action="store_true", help="one stage, no context model")
     ap.add_argument("--inner-folds", type=int, default=4)
+    ap.add_argument(
+        "--stage1-keep",
+        type=float,
+        nargs="*",
+        default=[0.7],
+        help="stage two may not drop a line stage one scores this high (the first is shipped)",
+    )
     ap.add_argument(
         "--thresholds",
         type=float,
@@ -200,7 +209,7 @@ def main() -> None:
         """Stage one on all ``page_ids``; stage two on stage one's out-of-fold
         probabilities (inner folds by site), so it learns from honest inputs."""
         stage1 = fit_stage1(page_ids)
-        if not args.stage2:
+        if args.no_stage2:
             return stage1, None
         X2, y2, w2 = [], [], []
         inner = GroupKFold(n_splits=args.inner_folds)
@@ -214,12 +223,17 @@ def main() -> None:
                     w2.append(page_weights(r.kept_feats()))
         return stage1, fit_stage(X2, y2, w2)
 
-    scores = {(f, t): [] for f in FIELDS for t in args.thresholds}
+    variants = [(t, v) for t in args.thresholds for v in args.stage1_keep]
+    scores = {(f, tv): [] for f in FIELDS for tv in variants}
     rules_only = {f: [] for f in FIELDS}
     no_model = CleanConfig(use_line_model=False)
     for k, (train, test) in enumerate(GroupKFold(n_splits=args.folds).split(pages, groups=domains)):
         stages = fit(list(train))
-        models = {t: TreeModel(export(*stages, t)) for t in args.thresholds}
+        models = {
+            (t, v): TreeModel(export(*stages, t, v))
+            for t in args.thresholds
+            for v in args.stage1_keep
+        }
         for i in test:
             for f in FIELDS:
                 for t, model in models.items():
@@ -230,12 +244,12 @@ def main() -> None:
     print("cross-validated by site (held-out domains), mean per page:")
     for f in FIELDS:
         runs = [("rules only", rules_only[f])]
-        runs += [(f"rules + model@{t:g}", scores[f, t]) for t in args.thresholds]
+        runs += [(f"rules + model@{t:g} keep@{v:g}", scores[f, (t, v)]) for t, v in variants]
         for name, s in runs:
             p, r, f1 = (sum(v[j] for v in s) / len(s) for j in range(3))
-            print(f"  {f:<13} {name:<20} P {p:.4f}  R {r:.4f}  F1 {f1:.4f}")
+            print(f"  {f:<13} {name:<28} P {p:.4f}  R {r:.4f}  F1 {f1:.4f}")
     if not args.no_write:
-        model = export(*fit(list(range(len(pages)))), args.thresholds[0])
+        model = export(*fit(list(range(len(pages)))), args.thresholds[0], args.stage1_keep[0])
         MODEL_PATH.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
         print(
             f"wrote {MODEL_PATH.relative_to(ROOT)} ({MODEL_PATH.stat().st_size / 1024:.0f} KB,"

@@ -287,6 +287,9 @@ class TreeModel:
         if stage2 is not None and tuple(stage2["features"]) != FEATURES + CONTEXT_FEATURES:
             raise ValueError("line model stage two was trained on other features; retrain it")
         self.stage2 = Trees(stage2) if stage2 is not None else None
+        # Stage two may overturn only stage one's uncertain verdicts: a line stage one
+        # scores at least this high stays content.
+        self.stage1_keep = float(stage2.get("stage1_keep", 1.0)) if stage2 is not None else 1.0
 
     def content_probs(
         self, feats: Sequence[Sequence[float]], scored: Sequence[bool]
@@ -298,8 +301,8 @@ class TreeModel:
             return probs
         ctx = context_features(probs)
         return [
-            self.stage2.score([*x, *c]) if ok else 0.0
-            for x, c, ok in zip(feats, ctx, scored, strict=True)
+            (p if p >= self.stage1_keep else self.stage2.score([*x, *c])) if ok else 0.0
+            for x, c, p, ok in zip(feats, ctx, probs, scored, strict=True)
         ]
 
 

@@ -30,7 +30,7 @@ def test_compiled_trees_equal_walking_them(x: list[float]) -> None:
 N_STAGE2 = len(FEATURES) + len(CONTEXT_FEATURES)
 
 
-def _two_stage_model() -> TreeModel:
+def _two_stage_model(stage1_keep: float = 1.0) -> TreeModel:
     """Stage one: long lines are content. Stage two: a line is content when the lines
     around it are (it reads only ``p_near``)."""
     words = FEATURES.index("log_words")
@@ -47,6 +47,7 @@ def _two_stage_model() -> TreeModel:
                 "init": 0.0,
                 "rate": 1.0,
                 "trees": [[[near, 0.5, 1, 2, 0.0], [-1, 0, 0, 0, -3.0], [-1, 0, 0, 0, 3.0]]],
+                "stage1_keep": stage1_keep,
             },
         }
     )
@@ -60,6 +61,15 @@ def test_stage_two_judges_a_line_by_its_neighbours() -> None:
     assert model.stage1.score(feats[1]) == model.stage1.score(feats[5]) < 0.5
     probs = model.content_probs(feats, [True] * len(lines))
     assert probs[1] > 0.5 > probs[5]  # the same line: kept between prose, not among menus
+
+
+def test_stage_two_cannot_overturn_a_confident_stage_one() -> None:
+    prose = "A long sentence of real article prose that ends right here."
+    lines = ["Home", "About", prose, "Login", "Share"]
+    feats = line_features(lines, [False] * len(lines))
+    scored = [True] * len(lines)
+    assert _two_stage_model().content_probs(feats, scored)[2] < 0.5
+    assert _two_stage_model(stage1_keep=0.9).content_probs(feats, scored)[2] > 0.9
 
 
 @settings(max_examples=100, deadline=None)
