@@ -158,7 +158,10 @@ def main() -> None:
     ap.add_argument("--devset", type=Path, default=DEFAULT_DEVSET)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--no-stage2", action="store_true", help="one stage, no context model")
+    # Stage two lifts noisy CV F1 from 0.9028 to 0.9079, but cleaning is then no longer
+    # stable: each removal changes its neighbours' context and the next pass removes
+    # more (tests/cleaners/test_properties.py). Not shipped until that is bounded.
+    ap.add_argument("--stage2", action="store_true", help="add the context model (stacking)")
     ap.add_argument("--inner-folds", type=int, default=4)
     ap.add_argument(
         "--stage1-keep",
@@ -209,7 +212,7 @@ def main() -> None:
         """Stage one on all ``page_ids``; stage two on stage one's out-of-fold
         probabilities (inner folds by site), so it learns from honest inputs."""
         stage1 = fit_stage1(page_ids)
-        if args.no_stage2:
+        if not args.stage2:
             return stage1, None
         X2, y2, w2 = [], [], []
         inner = GroupKFold(n_splits=args.inner_folds)
