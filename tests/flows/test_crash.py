@@ -103,6 +103,18 @@ def _markers(out: Path) -> int:
     return len(list((out / "_shards").glob("shard-*.json")))
 
 
+def _after(out: Path, shards: int, seconds: float):  # type: ignore[no-untyped-def]
+    """A kill point: ``seconds`` after the ``shards``-th shard marker appeared."""
+    seen: list[float] = []
+
+    def ready() -> bool:
+        if not seen and _markers(out) >= shards:
+            seen.append(time.monotonic())
+        return bool(seen) and time.monotonic() - seen[0] >= seconds
+
+    return ready
+
+
 @pytest.mark.parametrize(
     "point",
     ["planning", "after-1-shard", "after-12-shards", "random-time"],
@@ -116,8 +128,10 @@ def test_killed_run_resumes_to_the_same_dataset(
     if point == "planning":
         ready = lambda: (out / "_state" / "lock").exists()  # noqa: E731
     elif point == "random-time":
-        start, delay = time.monotonic(), random.Random(7).uniform(4.0, 12.0)
-        ready = lambda: time.monotonic() - start > delay  # noqa: E731
+        # Mid-shard at a random moment, measured from the run's own progress (a shard
+        # count, then a few ms), never from a wall-clock time the run may beat.
+        rng = random.Random(7)
+        ready = _after(out, rng.randint(2, 24), rng.uniform(0.0, 0.05))
     else:
         n = int(point.split("-")[1])
         ready = lambda: _markers(out) >= n  # noqa: E731
