@@ -572,13 +572,40 @@ def is_listed_word(text: str) -> bool:
 
 
 def _repair_word(token: str) -> str | None:
+    """The listed word ``token`` is garbled from, if only one code page explains it.
+
+    As ftfy does, a token that reads as text from two code pages is left alone:
+    "DrÃ¥ber" is "Dråber" from latin-1 but "Dr̴ber" from MacRoman.
+
+    >>> _repair_word("erkl√§ren,"), _repair_word("DrÃ¥ber")
+    ('erklären,', None)
+    """
+    found = _word_reading(token)
+    return found[0] if found else None
+
+
+def _word_reading(token: str) -> tuple[str, str] | None:
+    """(listed word, code page) that ``_repair_word`` decodes ``token`` to."""
+    readings = {}
     for encoding in SPACED_ENCODINGS:
-        if not any(c in _spaced_res(encoding)[2] for c in token):
-            continue
-        decoded = _decode_utf8(token, encoding)
-        if decoded and decoded != token and is_listed_word(decoded):
-            return None if is_listed_word(token) else decoded
-    return None
+        if any(c in _spaced_res(encoding)[2] for c in token):
+            decoded = _decode_utf8(token, encoding)
+            if decoded and decoded != token:
+                readings[decoded] = encoding
+    if len(readings) != 1 or is_listed_word(token):
+        return None
+    ((decoded, encoding),) = readings.items()
+    return (decoded, encoding) if is_listed_word(decoded) else None
+
+
+def codecs_of_garbled_words(line: str) -> frozenset[str]:
+    """The code pages the garbled words of ``line`` are decoded from.
+
+    >>> sorted(codecs_of_garbled_words("Wir erkl√§ren es"))
+    ['macroman']
+    """
+    found = (_word_reading(m.group()) for m in _TOKEN_RE.finditer(line) if not m.group().isascii())
+    return frozenset(r[1] for r in found if r)
 
 
 def find_garbled_words(line: str) -> list[tuple[int, int, str]]:
@@ -618,6 +645,140 @@ def _fix_garbled_words_line(line: str) -> str:
     return "".join(pieces)
 
 
+# --- layers ftfy leaves behind ----------------------------------------------------
+#
+# Doubly garbled text loses one layer in ftfy and may keep the other where what is
+# left looks reasonable on its own: "√°" (á), "–∫" (Cyrillic к), "≈´" (ū). Two kinds
+# of evidence make the repair safe, and both are about the whole run, not a word list:
+# * the line is known to be garbled in this code page: ftfy, or the repair of a whole
+#   garbled word, has just decoded part of it from there;
+# * the run decodes through two valid UTF-8 layers ("‚àö√¢" -> "√â" -> "É"), which
+#   clean text does not do by accident.
+
+# ftfy's names for the code pages SPACED_ENCODINGS covers.
+_FTFY_CODECS = {
+    "latin-1": "latin",
+    "sloppy-windows-1252": "latin",
+    "windows-1252": "latin",
+    "sloppy-windows-1251": "sloppy-windows-1251",
+    "windows-1251": "sloppy-windows-1251",
+    "macroman": "macroman",
+}
+
+
+def codecs_ftfy_decoded(line: str) -> frozenset[str]:
+    """The code pages (SPACED_ENCODINGS names) ftfy decodes ``line`` from.
+
+    >>> sorted(codecs_ftfy_decoded("‚Äì√º‚Äì√¶ test"))
+    ['macroman']
+    >>> codecs_ftfy_decoded("clean text")
+    frozenset()
+    """
+    steps = ftfy.fix_encoding_and_explain(line, config=FTFY_CONFIG).explanation or []
+    found = {_FTFY_CODECS[arg] for op, arg in steps if op == "encode" and arg in _FTFY_CODECS}
+    if ("apply", "decode_inconsistent_utf8") in steps:
+        found.add("latin")
+    return frozenset(found)
+
+
+@functools.lru_cache(maxsize=8)
+def _run_re(encoding: str) -> re.Pattern[str]:
+    """Runs of whole UTF-8 sequences read in ``encoding`` (no inserted spaces)."""
+    one = _spaced_res(encoding)[0].pattern.replace(" ?", "")
+    return re.compile(f"(?:{one})+")
+
+
+def _layers(chars: str, encoding: str) -> list[str]:
+    """``chars`` decoded once and twice from UTF-8 read in ``encoding``, while valid."""
+    out: list[str] = []
+    for _ in range(2):
+        try:
+            chars = _encode(chars, encoding).decode("utf-8")
+        except UnicodeError:
+            break
+        out.append(chars)
+    return out
+
+
+def _clean_run(text: str) -> bool:
+    """Letters and marks of one script with punctuation (not symbols) at the edges, or
+    punctuation alone; hyphens may join words ("Инди-курс").
+
+    >>> _clean_run("«Инди-курс»,"), _clean_run("–∫"), _clean_run("√°")
+    (True, False, False)
+    """
+    pre, core, post = _split_edges(text)
+    if any(unicodedata.category(c)[0] != "P" for c in pre + post):
+        return False
+    return _plausible(pre + core.replace("-", "") + post)
+
+
+def _decode_runs(token: str, encoding: str, layer: int) -> str:
+    """``token`` with every run of mojibake in ``encoding`` decoded ``layer`` times over
+    (a run that does not decode that far stays)."""
+
+    def decode(m: re.Match[str]) -> str:
+        layers = _layers(m.group(), encoding)
+        return layers[layer - 1] if len(layers) >= layer else m.group()
+
+    return _run_re(encoding).sub(decode, token)
+
+
+def _repair_residual_token(token: str, decoded_from: frozenset[str]) -> str | None:
+    if token.isascii() or _clean_run(token):
+        return None  # a token that reads as text is left alone: "«électeurs", "‘ß’"
+    for encoding in SPACED_ENCODINGS:
+        if not any(c in _spaced_res(encoding)[2] for c in token):
+            continue
+        once = _decode_runs(token, encoding, 1)
+        if once == token:
+            continue
+        if encoding in decoded_from and _clean_run(once):
+            return once  # one more layer where the line is known to be garbled
+        twice = _decode_runs(token, encoding, 2)
+        if twice != once and _clean_run(twice) and not _clean_run(once):
+            return twice  # two valid layers, and only the second reads as text
+    return None
+
+
+def find_residual_layers(
+    line: str, decoded_from: frozenset[str] = frozenset()
+) -> list[tuple[int, int, str]]:
+    """(start, end, repair) of tokens that do not read as text until mojibake runs in
+    them are decoded: one layer in a code page of ``decoded_from`` (the line is known
+    to be garbled there), or two layers in any, where one layer does not read as text
+    either. Reading as text: letters of one script, punctuation at the edges.
+
+    >>> find_residual_layers("colega √° china", frozenset({"macroman"}))
+    [(7, 9, 'á')]
+    >>> find_residual_layers("look at HOMM‚àö√¢S")
+    [(8, 18, 'HOMMÉS')]
+    >>> find_residual_layers("The symbol √§ in a formula")
+    []
+    >>> find_residual_layers("«électeurs» ‘ß’", frozenset({"macroman"}))
+    []
+    """
+    found = []
+    for m in _TOKEN_RE.finditer(line):
+        if (repaired := _repair_residual_token(m.group(), decoded_from)) is not None:
+            found.append((m.start(), m.end(), repaired))
+    return found
+
+
+def fix_residual_layers(line: str, decoded_from: frozenset[str] = frozenset()) -> str:
+    """Decode what find_residual_layers finds.
+
+    >>> fix_residual_layers("Подготовка –∫ ЕГЭ", frozenset({"macroman"}))
+    'Подготовка к ЕГЭ'
+    """
+    pieces, pos = [], 0
+    for start, end, repaired in find_residual_layers(line, decoded_from):
+        pieces += [line[pos:start], repaired]
+        pos = end
+    pieces.append(line[pos:])
+    return "".join(pieces)
+
+
 def fix_mojibake(text: str, *, words: bool = True) -> str:
     """Repair mojibake: spaced mojibake, then ftfy's encoding fixes, then single garbled
     words ftfy declines, to a fixed point.
@@ -632,12 +793,16 @@ def fix_mojibake(text: str, *, words: bool = True) -> str:
 
 def fix_mojibake_and_explain(text: str, *, words: bool = True) -> tuple[str, list[str]]:
     """Like fix_mojibake, and name the repairs that changed something. With
-    ``words=False`` single garbled words are left to ftfy (which declines them).
+    ``words=False`` single garbled words and layers ftfy leaves behind are left alone,
+    as ftfy leaves them.
 
     The spaced repair runs first: ftfy's partial decoding of a split span would
     destroy the evidence. Text without a split span goes to ftfy unchanged.
     """
+    if not may_have_mojibake(text):
+        return text, []  # every step below skips such text: one scan instead of four
     fixes: list[str] = []
+    evidence: dict[int, frozenset[str]] = {}  # line number -> code pages ftfy decoded
     for _ in range(3):  # double-garbled text may need a second round
         before = text
         fixed = fix_spaced_mojibake(text)
@@ -645,13 +810,47 @@ def fix_mojibake_and_explain(text: str, *, words: bool = True) -> tuple[str, lis
             fixes.append("fix_spaced_mojibake")
         text = fixed
         fixed = fix_encoding_mojibake(text)
-        if fixed != text and "fix_mojibake" not in fixes:
-            fixes.append("fix_mojibake")
+        if fixed != text:
+            if "fix_mojibake" not in fixes:
+                fixes.append("fix_mojibake")
+            if words:
+                _note_codecs(text, fixed, evidence, codecs_ftfy_decoded)
         text = fixed
         fixed = fix_garbled_words(text) if words else text
-        if fixed != text and "fix_garbled_words" not in fixes:
-            fixes.append("fix_garbled_words")
+        if fixed != text:
+            if "fix_garbled_words" not in fixes:
+                fixes.append("fix_garbled_words")
+            _note_codecs(text, fixed, evidence, codecs_of_garbled_words)
+        text = fixed
+        fixed = _fix_residual(text, evidence) if words else text
+        if fixed != text and "fix_residual_layers" not in fixes:
+            fixes.append("fix_residual_layers")
         text = fixed
         if text == before:
             break
     return text, fixes
+
+
+def _note_codecs(
+    old: str,
+    new: str,
+    evidence: dict[int, frozenset[str]],
+    codecs_of: Callable[[str], frozenset[str]],
+) -> None:
+    """Record, per line a step changed, the code pages it decoded that line from."""
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    if len(old_lines) != len(new_lines):
+        return  # lines no longer align: no evidence taken
+    for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)):
+        if a != b:
+            evidence[i] = evidence.get(i, frozenset()) | codecs_of(a)
+
+
+def _fix_residual(text: str, evidence: dict[int, frozenset[str]]) -> str:
+    if not may_have_mojibake(text):
+        return text  # a residual run is itself a UTF-8 sequence misread: the trigger sees it
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if may_have_mojibake(line):
+            lines[i] = fix_residual_layers(line, evidence.get(i, frozenset()))
+    return "\n".join(lines)
