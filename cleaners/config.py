@@ -18,7 +18,8 @@ class CleanConfig:
     # --- repair ---
     fix_mojibake: bool = True
     # Also repair a single garbled word ftfy declines, when the decoded word is listed
-    # in wordfreq and the garbled one is not ("pi√π" -> "più"). Off: ftfy's output.
+    # in wordfreq and the garbled one is not ("pi√π" -> "più"), and the layer ftfy
+    # leaves in doubly garbled text ("–∫" -> "к"). Off: ftfy's output.
     fix_garbled_words: bool = True
     fix_html_entities: bool = True
     remove_control_chars: bool = True
