@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = [
     "tests/cleaners/test_properties.py",
-    "tests/cleaners/test_mojibake.py::test_same_as_pinned_ftfy_outside_the_spaced_case",
+    "tests/cleaners/test_mojibake.py::test_same_as_pinned_ftfy_outside_the_added_repairs",
     "tests/cleaners/test_mojibake.py::test_fast_path_never_skips_a_line_ftfy_would_change",
 ]
 

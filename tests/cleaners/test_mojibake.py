@@ -143,7 +143,7 @@ texts = st.lists(
 
 @settings(deadline=None)
 @given(texts)
-def test_same_as_pinned_ftfy_outside_the_two_added_repairs(text: str) -> None:
+def test_same_as_pinned_ftfy_outside_the_added_repairs(text: str) -> None:
     """Equal to ftfy unless a split span, a whole garbled word or a layer ftfy left is
     found: the repairs textwash adds where ftfy declines."""
     expected = ftfy.fix_text(text, FTFY_CONFIG)
