@@ -52,3 +52,15 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         server.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop a temporary Prefect server that a test started in this process (the
+    default ephemeral API) while pytest's output is still open: Prefect's own exit
+    hook would log "Stopping temporary server" to a closed stream."""
+    import sys
+
+    server_module = sys.modules.get("prefect.server.api.server")
+    if server_module is not None:
+        for server in list(server_module.SubprocessASGIServer._instances.values()):
+            server.stop()
