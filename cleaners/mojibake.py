@@ -181,17 +181,25 @@ SEGMENT_LANGUAGES = {
 }
 
 
-@functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
-def _spaced_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
+def _utf8_char(encoding: str, gap: str) -> str:
+    """Pattern of one character's UTF-8 bytes read in ``encoding``, with ``gap`` (a
+    pattern: "" or " ?") allowed before each continuation byte."""
+
     def cls(first: int, last: int) -> str:
         # NBSP stays: it is byte 0xA0, a continuation (Р\xa0 is "Р" read twice).
         chars = "".join(sorted(set(_byte_chars(encoding, first, last)) - {" "}))
         return "[" + "".join(re.escape(c) for c in chars) + "]"
 
     cont, lead2, lead3, lead4 = cls(0x80, 0xBF), cls(0xC2, 0xDF), cls(0xE0, 0xEF), cls(0xF0, 0xF4)
+    c = gap + cont
+    return f"(?:{lead2}{c}|{lead3}{c}{c}|{lead4}{c}{c}{c})"
+
+
+@functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
+def _spaced_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
     # One character's bytes, each continuation byte optionally preceded by one
     # inserted space; a span is characters optionally separated by one space.
-    char = f"(?:{lead2} ?{cont}|{lead3} ?{cont} ?{cont}|{lead4} ?{cont} ?{cont} ?{cont})"
+    char = _utf8_char(encoding, " ?")
     mojibake_chars = frozenset(_byte_chars(encoding, 0x80, 0xFF))
     return re.compile(char), re.compile(f"{char}(?: ?{char})*"), mojibake_chars
 
@@ -490,11 +498,14 @@ def fix_spaced_mojibake(text: str) -> str:
 
 
 def _fix_spaced_line(line: str) -> str:
-    pieces = []
-    pos = 0
-    for start, end, _, replacement in find_spaced_spans(line):
-        pieces.append(line[pos:start])
-        pieces.append(replacement)
+    return _splice(line, [(start, end, new) for start, end, _, new in find_spaced_spans(line)])
+
+
+def _splice(line: str, found: list[tuple[int, int, str]]) -> str:
+    """``line`` with each (start, end, replacement) of ``found`` (in order) put in."""
+    pieces, pos = [], 0
+    for start, end, replacement in found:
+        pieces += [line[pos:start], replacement]
         pos = end
     pieces.append(line[pos:])
     return "".join(pieces)
@@ -637,12 +648,7 @@ def fix_garbled_words(text: str) -> str:
 
 
 def _fix_garbled_words_line(line: str) -> str:
-    pieces, pos = [], 0
-    for start, end, repaired in find_garbled_words(line):
-        pieces += [line[pos:start], repaired]
-        pos = end
-    pieces.append(line[pos:])
-    return "".join(pieces)
+    return _splice(line, find_garbled_words(line))
 
 
 # --- layers ftfy leaves behind ----------------------------------------------------
@@ -684,8 +690,7 @@ def codecs_ftfy_decoded(line: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=8)
 def _run_re(encoding: str) -> re.Pattern[str]:
     """Runs of whole UTF-8 sequences read in ``encoding`` (no inserted spaces)."""
-    one = _spaced_res(encoding)[0].pattern.replace(" ?", "")
-    return re.compile(f"(?:{one})+")
+    return re.compile(f"(?:{_utf8_char(encoding, '')})+")
 
 
 def _layers(chars: str, encoding: str) -> list[str]:
@@ -771,17 +776,12 @@ def fix_residual_layers(line: str, decoded_from: frozenset[str] = frozenset()) -
     >>> fix_residual_layers("Подготовка –∫ ЕГЭ", frozenset({"macroman"}))
     'Подготовка к ЕГЭ'
     """
-    pieces, pos = [], 0
-    for start, end, repaired in find_residual_layers(line, decoded_from):
-        pieces += [line[pos:start], repaired]
-        pos = end
-    pieces.append(line[pos:])
-    return "".join(pieces)
+    return _splice(line, find_residual_layers(line, decoded_from))
 
 
 def fix_mojibake(text: str, *, words: bool = True) -> str:
     """Repair mojibake: spaced mojibake, then ftfy's encoding fixes, then single garbled
-    words ftfy declines, to a fixed point.
+    words ftfy declines and the layers it leaves behind, to a fixed point.
 
     >>> fix_mojibake("donâ€™t")
     'don’t'
@@ -802,7 +802,8 @@ def fix_mojibake_and_explain(text: str, *, words: bool = True) -> tuple[str, lis
     if not may_have_mojibake(text):
         return text, []  # every step below skips such text: one scan instead of four
     fixes: list[str] = []
-    evidence: dict[int, frozenset[str]] = {}  # line number -> code pages ftfy decoded
+    # line number -> code pages ftfy or the word repair decoded part of that line from
+    evidence: dict[int, frozenset[str]] = {}
     for _ in range(3):  # double-garbled text may need a second round
         before = text
         fixed = fix_spaced_mojibake(text)
