@@ -122,7 +122,7 @@ def line_features(lines: Sequence[str], rule_hits: Sequence[bool]) -> list[list[
     # far each line is from prose, and how much of the prose lies before it.
     prose_at = [pos for pos in range(n) if prose[pos]]
     first_prose, last_prose = (prose_at[0], prose_at[-1]) if prose_at else (n, -1)
-    distance = _distances(prose, n)
+    distance = _distances(prose)
     prose_words = [stats[idx[pos]]["n_words"] if prose[pos] else 0 for pos in range(n)]
     total_prose_words = sum(prose_words) or 1
     prose_prefix = [0] * (n + 1)
@@ -166,12 +166,14 @@ def line_features(lines: Sequence[str], rule_hits: Sequence[bool]) -> list[list[
     return out
 
 
-def _distances(marked: Sequence[bool], n: int) -> list[int]:
-    """For each position, how many lines away the nearest marked one is (n if none).
+def _distances(marked: Sequence[bool]) -> list[int]:
+    """For each position, how many lines away the nearest marked one is (the number
+    of lines if none is).
 
-    >>> _distances([False, True, False, False], 4)
-    [1, 0, 1, 2]
+    >>> _distances([False, True, False, False]), _distances([False, False])
+    ([1, 0, 1, 2], [2, 2])
     """
+    n = len(marked)
     dist = [n] * n
     last = None
     for pos in range(n):
