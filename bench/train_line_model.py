@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from boilerplate import DEFAULT_DEVSET, prf, read_devset  # noqa: E402
 
 from cleaners import CleanConfig, clean_text  # noqa: E402
-from cleaners.boilerplate import classify_lines  # noqa: E402
+from cleaners.boilerplate import INLINE_CATEGORIES, classify_lines  # noqa: E402
 from cleaners.core import _is_same_headline, repair_and_normalize  # noqa: E402
 from cleaners.linemodel import (  # noqa: E402
     CONTEXT_FEATURES,
@@ -75,8 +75,14 @@ def page_rows(page: dict, field: str, config: CleanConfig) -> PageRows:
     # line into ``title`` (the truth texts mostly leave it out).
     meta = trafilatura.extract_metadata(page["html"])
     title = meta.title if meta is not None else None
-    lines = text.split("\n")
-    verdicts = classify_lines(lines)
+    # As cleaning does: inline lines (ad markers) are left out of the model's view.
+    pairs = [
+        (line, v)
+        for line, v in zip(text.split("\n"), classify_lines(text.split("\n")), strict=True)
+        if line.strip() and v.category not in INLINE_CATEGORIES
+    ]
+    lines = [line for line, _ in pairs]
+    verdicts = [v for _, v in pairs]
     feats = line_features(lines, [not v.keep for v in verdicts])
     rows = PageRows([], [], [])
     for line, verdict, x in zip(lines, verdicts, feats, strict=True):

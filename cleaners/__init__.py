@@ -3,26 +3,13 @@
 The public API other teams call; names and shapes here are stable.
 """
 
+from .boilerplate import CATEGORIES
 from .config import CleanConfig
 from .core import CleanResult, LineStats, Removal, clean_document, clean_html, clean_text
 from .decode import decode_bytes
 from .extract import ExtractionError
 from .mojibake import fix_mojibake
 from .normalize import normalize_quotes
-
-CATEGORIES = (
-    "advertisement",
-    "subscribe",
-    "related_link",
-    "promo",
-    "photo_credit",
-    "caption",
-    "site_chrome",
-    "syndication",
-    "duplicate_title",
-    "repeated_line",
-    "markup_residue",
-)
 
 __all__ = [
     "CATEGORIES",

@@ -13,6 +13,21 @@ from dataclasses import dataclass
 from . import signals as sg
 from .linemodel import TreeModel, line_features
 
+# A removal is audited with one of these stable category names, and nothing else.
+CATEGORIES = (
+    "advertisement",
+    "subscribe",
+    "related_link",
+    "promo",
+    "photo_credit",
+    "caption",
+    "site_chrome",
+    "syndication",
+    "duplicate_title",
+    "repeated_line",
+    "markup_residue",
+)
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -22,9 +37,13 @@ class Verdict:
 
 
 KEEP = Verdict(True)
+# A repeated line kept because removing the repeated lines would empty the document.
+KEEP_REPEATED = Verdict(True, None, "repetition_overruled")
 
 
 def _remove(category: str, rule: str) -> Verdict:
+    if category not in CATEGORIES:  # the audit's categories are a closed list
+        raise ValueError(f"unknown removal category {category!r}")
     return Verdict(False, category, rule)
 
 
@@ -99,13 +118,17 @@ def classify_lines(
     repeated: Mapping[int, int] | None = None,
     repeated_min_docs: int = 3,
     repeated_min_words: int = 4,
+    repeated_max_share: float = 0.8,
     source_lines: frozenset[str] = frozenset(),
     model: TreeModel | None = None,
 ) -> list[Verdict]:
     """Verdicts for all lines of a document, using their neighbours.
 
     ``repeated`` maps a line index to the number of documents of the same source that
-    contain the line (cross-document repetition, counted by the flow).
+    contain the line (cross-document repetition, counted by the flow). When the
+    repeated lines hold ``repeated_max_share`` of the document's characters or more,
+    they stay (``KEEP_REPEATED``): a page is not all footer, so the document is a copy
+    of one counted before, or the counts are wrong.
     ``source_lines`` are ``line_key`` forms configured as a source's own boilerplate.
     ``model`` judges the lines the rules keep (see linemodel.py).
     """
@@ -135,9 +158,31 @@ def classify_lines(
         else:
             in_related_list = 0
         verdicts.append(verdict)
+    if repeated:
+        overrule_repetition(lines, verdicts, repeated_max_share)
     if model is not None:
         apply_line_model(lines, verdicts, model)
     return verdicts
+
+
+def overrule_repetition(lines: Sequence[str], verdicts: list[Verdict], max_share: float) -> bool:
+    """Keep the repeated lines of a document that would lose ``max_share`` or more of
+    its characters to them; True if it did.
+
+    >>> v = [_remove("repeated_line", "repeated_across_documents")] * 2 + [KEEP]
+    >>> overrule_repetition(["A long repeated line", "Another one", "Short"], v, 0.8)
+    True
+    >>> [x.rule for x in v]
+    ['repetition_overruled', 'repetition_overruled', None]
+    """
+    total = sum(len(line.strip()) for line in lines)
+    hit = [i for i, v in enumerate(verdicts) if v.category == "repeated_line"]
+    lost = sum(len(lines[i].strip()) for i in hit)
+    if not hit or lost < max_share * total:
+        return False
+    for i in hit:
+        verdicts[i] = KEEP_REPEATED
+    return True
 
 
 # The model learned from whole web pages; a short text is not one, so it is left to
@@ -146,13 +191,23 @@ MIN_LINES_FOR_MODEL = 8
 MAX_MODEL_REMOVED_SHARE = 0.9
 
 
+# Lines placed inside the article (an ad marker between two paragraphs): the model
+# judges the page as if they were not there, so a paragraph is not boilerplate for
+# standing next to one.
+INLINE_CATEGORIES = frozenset({"advertisement"})
+
+
 def apply_line_model(lines: Sequence[str], verdicts: list[Verdict], model: TreeModel) -> None:
     kept = [i for i, line in enumerate(lines) if line.strip() and verdicts[i].keep]
     if len([line for line in lines if line.strip()]) < MIN_LINES_FOR_MODEL:
         return
-    feats = line_features(lines, [not v.keep for v in verdicts])
-    idx = [i for i, line in enumerate(lines) if line.strip()]
-    probs = model.content_probs([feats[i] for i in idx], [verdicts[i].keep for i in idx])
+    idx = [
+        i
+        for i, line in enumerate(lines)
+        if line.strip() and verdicts[i].category not in INLINE_CATEGORIES
+    ]
+    feats = line_features([lines[i] for i in idx], [not verdicts[i].keep for i in idx])
+    probs = model.content_probs(feats, [verdicts[i].keep for i in idx])
     drop = [i for i, p in zip(idx, probs, strict=True) if verdicts[i].keep and p < model.threshold]
     kept_words = sum(len(lines[i].split()) for i in kept)
     dropped_words = sum(len(lines[i].split()) for i in drop)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from . import boilerplate, normalize
 from .config import CleanConfig
 from .decode import decode_bytes
-from .extract import extract_html
+from .extract import ExtractionError, extract_html
 from .linemodel import TreeModel, default_model
 from .mojibake import fix_mojibake_and_explain, may_have_mojibake
 from .signals import line_hash, line_key, title_key
@@ -41,6 +41,24 @@ class CleanResult:
     date: str | None = None
     url: str | None = None
     sitename: str | None = None
+    # Lines repeated across the site were kept: removing them would have emptied it.
+    kept_repeated_lines: bool = False
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document decoded, extracted (HTML) and repaired: what counting and cleaning
+    both start from."""
+
+    text: str
+    fixes: list[str]
+    encoding: str | None
+    n_chars_in: int
+    title: str | None = None  # the page's metadata title (HTML), repaired
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    sitename: str | None = None
 
 
 class LineStats:
@@ -49,7 +67,7 @@ class LineStats:
     ``counts`` maps ``line_hash`` to the number of documents containing that line.
     """
 
-    def __init__(self, counts: Mapping[str, int]) -> None:
+    def __init__(self, counts: Mapping[int, int]) -> None:
         self.counts = counts
 
     def for_lines(self, lines: list[str]) -> dict[int, int]:
@@ -149,8 +167,9 @@ def segment_and_classify(
     line_stats: LineStats | None = None,
     source: str | None = None,
     model: TreeModel | None = None,
-) -> tuple[str | None, list[str], list[Removal]]:
-    """Split into lines, find the title, and drop boilerplate lines with an audit row each."""
+) -> tuple[str | None, list[str], list[Removal], bool]:
+    """Split into lines, find the title, and drop boilerplate lines with an audit row
+    each; the last value says the repeated lines were kept (see classify_lines)."""
     lines = text.split("\n")
     if config.strip_boilerplate:
         verdicts = boilerplate.classify_lines(
@@ -158,6 +177,7 @@ def segment_and_classify(
             repeated=line_stats.for_lines(lines) if line_stats else None,
             repeated_min_docs=config.repeated_line_min_docs,
             repeated_min_words=config.repeated_line_min_words,
+            repeated_max_share=config.repeated_line_max_share,
             source_lines=_source_lines(config, source),
             model=(model or default_model()) if config.use_line_model else None,
         )
@@ -189,13 +209,106 @@ def segment_and_classify(
             paragraphs.append(line)
         else:
             removed.append(Removal(i + 1, verdict.category or "", verdict.rule or "", line))
-    return title, paragraphs, removed
+    kept_repeated = any(v is boilerplate.KEEP_REPEATED for v in verdicts)
+    return title, paragraphs, removed, kept_repeated
+
+
+def prepare_text(text: str | bytes, config: CleanConfig) -> Prepared:
+    """Decode and repair one plain-text document."""
+    fixes: list[str] = []
+    encoding = None
+    if isinstance(text, bytes):
+        text, encoding = decode_bytes(text)
+    n_in = len(text)
+    return Prepared(repair_and_normalize(text, config, fixes), fixes, encoding, n_in)
+
+
+def prepare_html(html: str | bytes, config: CleanConfig, url: str | None = None) -> Prepared:
+    """Decode one HTML page, extract its main text and metadata, repair both.
+
+    Raises ``extract.ExtractionError`` (with a ``reason``) when the page has no text.
+    """
+    fixes: list[str] = ["extract_html"]
+    encoding = None
+    if isinstance(html, bytes):
+        html, encoding = decode_bytes(html)
+    page = extract_html(
+        html,
+        url,
+        favor_precision=config.html_favor_precision,
+        favor_recall=config.html_favor_recall,
+        include_tables=config.html_include_tables,
+        deduplicate=config.html_deduplicate,
+        timeout_s=config.html_timeout_s,
+    )
+    text = repair_and_normalize(page.text, config, fixes)
+    title = None
+    if page.title:
+        title = repair_and_normalize(page.title, config, []).strip() or None
+    return Prepared(
+        text, fixes, encoding, len(html), title, page.author, page.date, page.url, page.sitename
+    )
+
+
+def prepare(
+    raw: str | bytes, config: CleanConfig, *, is_html: bool = False, url: str | None = None
+) -> Prepared:
+    """Plain text or HTML, bytes or str: the repaired text every later step reads."""
+    return prepare_html(raw, config, url) if is_html else prepare_text(raw, config)
+
+
+def clean_prepared(
+    doc: Prepared,
+    config: CleanConfig,
+    *,
+    is_html: bool = False,
+    title: str | None = None,
+    line_stats: LineStats | None = None,
+    source: str | None = None,
+    line_model: TreeModel | None = None,
+) -> CleanResult:
+    """Segment and classify a prepared document (``title``: one the input gave, used
+    when the page has none)."""
+    title, paragraphs, removed, kept_repeated = segment_and_classify(
+        doc.text,
+        config,
+        title=doc.title or title,
+        line_stats=line_stats,
+        source=source,
+        model=line_model,
+    )
+    out = "\n".join(paragraphs)
+    if is_html and not _has_main_text(paragraphs, config.html_min_line_words):
+        raise ExtractionError(
+            "no_main_text",
+            f"no line of {config.html_min_line_words}+ words in the page's main text: "
+            "navigation, not an article",
+        )
+    return CleanResult(
+        title=title,
+        text=out,
+        removed=removed,
+        fixes=list(doc.fixes),
+        encoding=doc.encoding,
+        n_chars_in=doc.n_chars_in,
+        n_chars_out=len(out),
+        author=doc.author,
+        date=doc.date,
+        url=doc.url,
+        sitename=doc.sitename,
+        kept_repeated_lines=kept_repeated,
+    )
+
+
+def _has_main_text(paragraphs: list[str], min_words: int) -> bool:
+    return any(len(p.split()) >= min_words for p in paragraphs)
 
 
 def clean_text(
     text: str | bytes,
     config: CleanConfig | None = None,
     *,
+    title: str | None = None,
     line_stats: LineStats | None = None,
     source: str | None = None,
     line_model: TreeModel | None = None,
@@ -208,39 +321,13 @@ def clean_text(
     ('Big news today', "It didn't rain.", [(2, 'advertisement')])
     """
     config = config or CleanConfig()
-    fixes: list[str] = []
-    encoding = None
-    if isinstance(text, bytes):
-        text, encoding = decode_bytes(text)
-    n_in = len(text)
-    text = repair_and_normalize(text, config, fixes)
-    return _assemble(text, config, fixes, encoding, n_in, None, line_stats, source, line_model)
-
-
-def _assemble(
-    text: str,
-    config: CleanConfig,
-    fixes: list[str],
-    encoding: str | None,
-    n_in: int,
-    title: str | None,
-    line_stats: LineStats | None,
-    source: str | None,
-    model: TreeModel | None,
-) -> CleanResult:
-    """Segment, classify and build the result of repaired, normalized text."""
-    title, paragraphs, removed = segment_and_classify(
-        text, config, title=title, line_stats=line_stats, source=source, model=model
-    )
-    out = "\n".join(paragraphs)
-    return CleanResult(
+    return clean_prepared(
+        prepare_text(text, config),
+        config,
         title=title,
-        text=out,
-        removed=removed,
-        fixes=fixes,
-        encoding=encoding,
-        n_chars_in=n_in,
-        n_chars_out=len(out),
+        line_stats=line_stats,
+        source=source,
+        line_model=line_model,
     )
 
 
@@ -255,37 +342,18 @@ def clean_html(
 ) -> CleanResult:
     """Clean one HTML page: trafilatura's main text, then the same steps as plain text.
 
-    Raises ``extract.ExtractionError`` (with a ``reason``) when the page has no text.
+    Raises ``extract.ExtractionError`` (with a ``reason``) when the page has no text,
+    or nothing but navigation.
     """
     config = config or CleanConfig()
-    fixes: list[str] = ["extract_html"]
-    encoding = None
-    if isinstance(html, bytes):
-        html, encoding = decode_bytes(html)
-    n_in = len(html)
-    page = extract_html(
-        html,
-        url,
-        favor_precision=config.html_favor_precision,
-        favor_recall=config.html_favor_recall,
-        include_tables=config.html_include_tables,
-        deduplicate=config.html_deduplicate,
-        timeout_s=config.html_timeout_s,
+    return clean_prepared(
+        prepare_html(html, config, url),
+        config,
+        is_html=True,
+        line_stats=line_stats,
+        source=source,
+        line_model=line_model,
     )
-    text = repair_and_normalize(page.text, config, fixes)
-    meta_title = None
-    if page.title:
-        meta_title = repair_and_normalize(page.title, config, []).strip() or None
-    result = _assemble(
-        text, config, fixes, encoding, n_in, meta_title, line_stats, source, line_model
-    )
-    result.author, result.date, result.url, result.sitename = (
-        page.author,
-        page.date,
-        page.url,
-        page.sitename,
-    )
-    return result
 
 
 def clean_document(
@@ -294,13 +362,20 @@ def clean_document(
     *,
     is_html: bool = False,
     url: str | None = None,
+    title: str | None = None,
     line_stats: LineStats | None = None,
     source: str | None = None,
 ) -> CleanResult:
     """The flow's entry point: plain text or HTML, bytes or str."""
-    if is_html:
-        return clean_html(raw, config, url, line_stats=line_stats, source=source)
-    return clean_text(raw, config, line_stats=line_stats, source=source)
+    config = config or CleanConfig()
+    return clean_prepared(
+        prepare(raw, config, is_html=is_html, url=url),
+        config,
+        is_html=is_html,
+        title=title,
+        line_stats=line_stats,
+        source=source,
+    )
 
 
 def warm_up() -> None:
@@ -315,16 +390,14 @@ def warm_up() -> None:
     clean_text("Warm up\nA line of text.")
 
 
-def line_keys(raw: str | bytes, config: CleanConfig | None = None) -> set[str]:
-    """The ``line_hash`` of every line of a plain-text document that is long enough to
+def count_keys(text: str, config: CleanConfig | None = None) -> set[int]:
+    """The ``line_hash`` of every line of a repaired document that is long enough to
     count as repeated boilerplate (the flow's counting pass; no classification).
 
-    >>> len(line_keys("Follow our live coverage of the results\\nOk\\n"))
+    >>> len(count_keys("Follow our live coverage of the results\\nOk\\n"))
     1
     """
     config = config or CleanConfig()
-    text = decode_bytes(raw)[0] if isinstance(raw, bytes) else raw
-    text = repair_and_normalize(text, config, [])
     return {
         line_hash(line)
         for line in text.split("\n")

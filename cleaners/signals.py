@@ -209,9 +209,16 @@ def line_key(line: str) -> str:
     return " ".join(decomposed.translate(_KEY_TABLE).split())
 
 
-def line_hash(line: str) -> str:
-    """A short stable hash of ``line_key(line)``, the unit of cross-document counts."""
-    return hashlib.blake2b(line_key(line).encode(), digest_size=8).hexdigest()
+def line_hash(line: str) -> int:
+    """A stable 64-bit hash of ``line_key(line)``, the unit of cross-document counts
+    (the big-endian value of the 8-byte BLAKE2b digest, so the hex digests of earlier
+    versions convert with ``int(h, 16)``).
+
+    >>> line_hash("Share this!") == line_hash("share THIS"), line_hash("x") < 2**64
+    (True, True)
+    """
+    digest = hashlib.blake2b(line_key(line).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
 
 
 def title_key(line: str) -> str:

@@ -1,11 +1,14 @@
-"""The ``textwash`` command line: run, explain (and the operations commands).
+"""The ``textwash`` command line: run, backfill, serve, explain, inspect.
 
-Prefect is imported only by the commands that run flows, after the run's API server
-has been started, so ``explain`` answers at once and ``run`` overlaps the two.
+Every argument and config value is checked, and the inputs found, before any Prefect
+server starts: a mistake is one line and exit code 2. Prefect is imported only by
+the commands that run flows, after the run's API server has been started, so
+``explain`` answers at once and ``run`` overlaps the two.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import tomllib
 from pathlib import Path
@@ -13,12 +16,21 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
-from cleaners import CleanConfig, ExtractionError, clean_document
-from cleaners.core import warm_up
+from cleaners import CleanConfig
+from cleaners.config import ConfigError
 
-from .readers import InputError, RawDocument, ReadOptions, Reject, discover, read_file
+from .options import RunOptions, read_options, shard_bytes_of
+from .readers import InputError, InputFile, ReadOptions, discover, is_dataset
 from .runtime import configure_prefect, prefect_api, wait_for_api
 
 app = typer.Typer(
@@ -30,50 +42,83 @@ console = Console()
 err = Console(stderr=True)
 
 
-def load_config(path: Path | None, overrides: dict[str, Any]) -> tuple[CleanConfig, ReadOptions]:
-    """Defaults in code, then a TOML file ([clean] and [read] tables), then CLI flags."""
-    clean: dict[str, Any] = {}
-    read: dict[str, Any] = {}
-    if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise typer.BadParameter(f"cannot read config {path}: {exc}") from exc
-        clean = dict(data.get("clean", {}))
-        read = dict(data.get("read", {}))
-    clean.update({k: v for k, v in overrides.items() if v is not None})
+class UsageError(Exception):
+    """A mistake in the command line or the config: one line, exit code 2."""
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def load_config(path: Path | None) -> tuple[CleanConfig, ReadOptions]:
+    """Defaults in code, then a TOML file's [clean] and [read] tables."""
+    if path is None:
+        return CleanConfig(), ReadOptions()
     try:
-        return CleanConfig.from_dict(clean), ReadOptions(**read)
-    except (TypeError, ValueError) as exc:
-        raise typer.BadParameter(f"bad configuration: {exc}") from exc
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read config {path}: {exc}") from None
+    unknown = sorted(set(data) - {"clean", "read"})
+    if unknown:
+        raise UsageError(f"config {path}: unknown table(s) {', '.join(unknown)} ([clean], [read])")
+    try:
+        return CleanConfig.from_dict(dict(data.get("clean", {}))), read_options(
+            dict(data.get("read", {}))
+        )
+    except (ConfigError, TypeError) as exc:
+        raise UsageError(f"config {path}: {exc}") from None
+
+
+def build_options(config: Path | None, **flags: Any) -> RunOptions:
+    """The run's options from the config file and the flags, validated."""
+    clean, read = load_config(config)
+    try:
+        shard_mb = flags.pop("shard_mb", None)
+        if shard_mb is not None:
+            flags["shard_bytes"] = shard_bytes_of(shard_mb)
+        return RunOptions(config=clean, read=read, **flags)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def check_output(output: Path, options: RunOptions | None = None) -> None:
+    """The dataset folder can be one: a folder (or nothing yet) we may write, and, for
+    an incremental run, a dataset of the schema this version writes."""
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"output {output} exists and is not a folder")
+    parent = next((p for p in [output, *output.parents] if p.exists()), Path("."))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write the output folder {output} (no permission on {parent})")
+    if options is not None and options.incremental and output.is_dir():
+        from .dataset import dataset_version
+        from .schema import SCHEMA_VERSION, can_append_to
+
+        version = dataset_version(output)
+        if not can_append_to(version):
+            raise UsageError(
+                f"{output} holds schema {version} parts; this textwash writes "
+                f"{SCHEMA_VERSION}. Append to a new folder, or run without --incremental "
+                "to rewrite the dataset."
+            )
+
+
+def find_inputs(input: str, output: Path) -> list[InputFile]:
+    """The files a run would read; none is an error."""
+    try:
+        files = discover(input, exclude=(output,))
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    if not files:
+        what = "a textwash dataset" if os.path.isdir(input) and is_dataset(input) else "it"
+        raise UsageError(
+            f"no inputs found in {input} (hidden files and datasets are skipped; "
+            f"{what} holds nothing to clean)"
+        )
+    return files
 
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file.")]
-
-
-def _summary_table(summary: dict[str, Any], startup_s: float) -> Table:
-    table = Table(title="textwash run", show_header=True, header_style="bold")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("documents", f"{summary['documents']:,}")
-    table.add_row("rejects", f"{summary['rejects']:,}")
-    table.add_row("lines removed", f"{summary['removed_lines']:,}")
-    for cat, n in summary["removed_by_category"].items():
-        table.add_row(f"  {cat}", f"{n:,}")
-    mojibake = sum(n for k, n in summary["fixes"].items() if "mojibake" in k)
-    table.add_row("documents with mojibake fixed", f"{mojibake:,}")
-    for fix, n in summary["fixes"].items():
-        table.add_row(f"  fix: {fix}", f"{n:,}")
-    for error, n in summary["rejects_by_error"].items():
-        table.add_row(f"  reject: {error}", f"{n:,}")
-    table.add_row("characters in", f"{summary['chars_in']:,}")
-    table.add_row("characters out", f"{summary['chars_out']:,}")
-    table.add_row("shards run / skipped", f"{summary['shards_run']} / {summary['shards_skipped']}")
-    table.add_row("flow time", f"{summary['seconds']:.2f} s")
-    table.add_row("Prefect start-up", f"{startup_s:.2f} s")
-    return table
-
-
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Dataset folder.")]
 RunnerOpt = Annotated[str, typer.Option(help="thread | process | dask")]
 WorkersOpt = Annotated[
@@ -84,56 +129,133 @@ AddressOpt = Annotated[str | None, typer.Option(help="Existing Dask scheduler ad
 ShardMbOpt = Annotated[float, typer.Option(help="Target shard size in MB.")]
 ShardFilesOpt = Annotated[int, typer.Option(help="Most files per shard.")]
 ForceOpt = Annotated[bool, typer.Option(help="Redo shards that are already done.")]
+DedupOpt = Annotated[
+    str,
+    typer.Option(
+        help="off | exact | near: copies of a document keep a row with duplicate_of set "
+        "to the first copy, and no text."
+    ),
+]
 StrictOpt = Annotated[bool, typer.Option(help="Exit non-zero if any input was rejected.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs.")]
 
 
-def _with_prefect(verbose: bool, work):  # type: ignore[no-untyped-def]
+class RichReporter:
+    """The run's progress bar: documents, MB done of MB planned, rate, time left."""
+
+    def __init__(self, console: Console) -> None:
+        self.bar = Progress(
+            TextColumn("{task.description:<22}"),
+            BarColumn(),
+            TextColumn("{task.fields[items]:>8,} docs"),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.task: Any = None
+
+    def start(self, phase: str, total_bytes: int, total_items: int | None) -> None:
+        if self.task is None:
+            self.bar.start()
+        self.task = self.bar.add_task(phase, total=max(total_bytes, 1), items=0)
+
+    def update(self, items: int, done_bytes: int) -> None:
+        self.bar.update(self.task, completed=done_bytes, items=items)
+
+    def finish(self) -> None:
+        task = self.bar.tasks[-1]
+        self.bar.update(self.task, completed=task.total)
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.bar.stop()
+
+
+def _with_prefect(verbose: bool, output: Path, work):  # type: ignore[no-untyped-def]
     """Start the run's Prefect API (unless one is configured), overlapping its boot with
-    Prefect's import and the engines' warm-up; run ``work(startup_seconds)``.
+    Prefect's import and the engines' warm-up; run ``work(startup_seconds)`` with a
+    progress bar.
 
     A failure of the run itself (not of a document: those are rejects) is one clear
-    line and exit code 1; ``--verbose`` shows the traceback too. Finished shards are
-    kept, so the same command resumes.
+    line and exit code 1; ``--verbose`` shows the traceback too.
     """
+    from cleaners.core import warm_up
+
+    from .progress import reporting
+
     t0 = time.perf_counter()
     configure_prefect(verbose)
+    bar = RichReporter(err)
     try:
         with prefect_api():
             from . import clean_corpus  # noqa: F401  (imports prefect while the server boots)
 
             warm_up()  # free while the server boots: the first shard would pay for it
             wait_for_api()
-            return work(time.perf_counter() - t0)
+            with reporting(bar):
+                try:
+                    return work(time.perf_counter() - t0)
+                finally:
+                    bar.close()
     except Exception as exc:
         if verbose:
             err.print_exception()
-        err.print(f"[red]error:[/red] the run failed: {type(exc).__name__}: {exc}")
-        err.print("Finished shards are kept: run the same command again to resume.")
+        err.print(f"[red]error:[/red] the run failed: {type(exc).__name__}: {exc}", highlight=False)
+        if any(output.glob("**/_shards/shard-*.json")):
+            err.print("Finished shards are kept: the same command resumes from them.")
         raise typer.Exit(1) from None
 
 
-def _run_options(
-    clean_cfg: CleanConfig,
-    read_opts: ReadOptions,
-    runner: str,
-    workers: int | None,
-    address: str | None,
-    shard_mb: float,
-    shard_files: int,
-    force: bool,
-) -> dict[str, Any]:
-    """The keyword arguments run and backfill pass alike to their flow."""
-    return {
-        "config": clean_cfg,
-        "read_options": read_opts,
-        "runner": runner,
-        "workers": workers,
-        "address": address,
-        "shard_bytes": int(shard_mb * (1 << 20)),
-        "shard_files": shard_files,
-        "force": force,
-    }
+def _summary_table(summary: dict[str, Any], startup_s: float) -> Table:
+    dataset = summary.get("dataset", {})
+    table = Table(title="textwash run", show_header=True, header_style="bold")
+    table.add_column("measure")
+    table.add_column("this run", justify="right")
+    table.add_column("dataset", justify="right")
+    for key, label in (
+        ("documents", "documents"),
+        ("duplicates", "  duplicates (no text)"),
+        ("kept_repeated_lines", "  kept their repeated lines"),
+        ("rejects", "rejects"),
+        ("removed_lines", "lines removed"),
+    ):
+        table.add_row(label, f"{summary.get(key, 0):,}", f"{dataset.get(key, 0):,}")
+    for cat, n in summary["removed_by_category"].items():
+        table.add_row(
+            f"  {cat}", f"{n:,}", f"{dataset.get('removed_by_category', {}).get(cat, 0):,}"
+        )
+    mojibake = sum(n for k, n in summary["fixes"].items() if "mojibake" in k)
+    table.add_row("documents with mojibake fixed", f"{mojibake:,}", "")
+    for fix, n in summary["fixes"].items():
+        table.add_row(f"  fix: {fix}", f"{n:,}", "")
+    for error, n in summary["rejects_by_error"].items():
+        table.add_row(f"  reject: {error}", f"{n:,}", "")
+    table.add_row("characters in", f"{summary['chars_in']:,}", f"{dataset.get('chars_in', 0):,}")
+    table.add_row("characters out", f"{summary['chars_out']:,}", f"{dataset.get('chars_out', 0):,}")
+    table.add_row(
+        "shards run / skipped", f"{summary['shards_run']} / {summary['shards_skipped']}", ""
+    )
+    table.add_row("flow time", f"{summary['seconds']:.2f} s", "")
+    table.add_row("Prefect start-up", f"{startup_s:.2f} s", "")
+    return table
+
+
+def _report(summary: dict[str, Any], startup: float) -> None:
+    if summary["shards_run"] == 0:
+        console.print(
+            f"Nothing to do: the {summary['shards_skipped']} shard(s) of this input are already "
+            "done (--force redoes them)."
+        )
+    console.print(_summary_table(summary, startup))
+
+
+def _rejected(summary: dict[str, Any]) -> int:
+    """Rejects of this input: the dataset's in a mirror run (a resumed run still has
+    them), this run's when appending."""
+    if summary["mode"] == "mirror":
+        return int(summary["dataset"]["rejects"])
+    return int(summary["rejects"])
 
 
 def _report_rejects(n: int, where: str, strict: bool) -> None:
@@ -164,31 +286,38 @@ def run(
         bool,
         typer.Option(help="Clean only inputs the dataset has not seen; append parts (as serve)."),
     ] = False,
+    dedup: DedupOpt = "off",
     strict: StrictOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Clean INPUT into the Parquet dataset OUTPUT (documents, removals, rejects, manifest)."""
     t0 = time.perf_counter()
-    clean_cfg, read_opts = load_config(config, {})
     try:
-        discover(input)  # a missing input is a usage error, before any server starts
-    except InputError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-
-    options = _run_options(
-        clean_cfg, read_opts, runner, workers, address, shard_mb, shard_files, force
-    )
+        options = build_options(
+            config,
+            runner=runner,
+            workers=workers,
+            address=address,
+            shard_mb=shard_mb,
+            shard_files=shard_files,
+            force=force,
+            incremental=incremental,
+            dedup=dedup,
+        )
+        check_output(output, options)
+        find_inputs(input, output)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
 
     def work(startup: float) -> tuple[dict, float]:
         from .clean_corpus import run_clean_corpus
 
-        return run_clean_corpus(input, str(output), incremental=incremental, **options), startup
+        return run_clean_corpus(input, str(output), options), startup
 
-    summary, startup = _with_prefect(verbose, work)
-    console.print(_summary_table(summary, startup))
+    summary, startup = _with_prefect(verbose, output, work)
+    _report(summary, startup)
     console.print(f"dataset: {output}/  (total {time.perf_counter() - t0:.1f} s)")
-    _report_rejects(summary["rejects"], f"{output}/rejects/", strict)
+    _report_rejects(_rejected(summary), f"{output}/rejects/", strict)
 
 
 @app.command()
@@ -209,110 +338,93 @@ def backfill(
     shard_mb: ShardMbOpt = 64.0,
     shard_files: ShardFilesOpt = 2000,
     force: ForceOpt = False,
+    dedup: DedupOpt = "off",
     strict: StrictOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Clean many partitions, each into OUTPUT/<partition name>/, one subflow each;
-    resumable like run."""
-    from .partitions import partition_paths  # no prefect import before configure_prefect
+    resumable like run. Sources start with the partition's name."""
+    from .partitions import partition_output, partition_paths
 
     t0 = time.perf_counter()
-    clean_cfg, read_opts = load_config(config, {})
     try:
-        paths = partition_paths(partitions, template, start, end)
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    if not paths:
-        err.print("[red]error:[/red] no partition matches")
-        raise typer.Exit(2)
-
-    options = _run_options(
-        clean_cfg, read_opts, runner, workers, address, shard_mb, shard_files, force
-    )
+        options = build_options(
+            config,
+            runner=runner,
+            workers=workers,
+            address=address,
+            shard_mb=shard_mb,
+            shard_files=shard_files,
+            force=force,
+            dedup=dedup,
+        )
+        check_output(output, options)
+        try:
+            paths = partition_paths(partitions, template, start, end)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if not paths:
+            raise UsageError("no partition matches")
+        full = []
+        for path in paths:
+            try:
+                find_inputs(path, Path(partition_output(str(output), path)))
+                full.append(path)
+            except UsageError as exc:
+                err.print(f"[yellow]warning:[/yellow] skipped partition {path}: {exc}")
+        if not full:
+            raise UsageError("no inputs found in any partition")
+    except UsageError as exc:
+        raise fail(str(exc)) from None
 
     def work(startup: float) -> list[dict]:
-        from .clean_corpus import run_backfill
+        from .backfill import backfill as backfill_flow
+        from .clean_corpus import run_flow
 
-        return run_backfill(paths, str(output), progress=True, **options)
+        return run_flow(backfill_flow, options, partitions=full, output=str(output))
 
-    summaries = _with_prefect(verbose, work)
+    summaries = _with_prefect(verbose, output, work)
     table = Table(title="textwash backfill", header_style="bold")
     for col in ("partition", "documents", "rejects", "lines removed", "shards run/skipped"):
         table.add_column(col, justify="left" if col == "partition" else "right")
-    for path, s in zip(paths, summaries, strict=True):
+    for path, s in zip(full, summaries, strict=True):
         table.add_row(
             Path(path).name,
-            f"{s['documents']:,}",
-            f"{s['rejects']:,}",
-            f"{s['removed_lines']:,}",
+            f"{s['dataset']['documents']:,}",
+            f"{s['dataset']['rejects']:,}",
+            f"{s['dataset']['removed_lines']:,}",
             f"{s['shards_run']}/{s['shards_skipped']}",
         )
     console.print(table)
     console.print(
-        f"{len(paths)} partition(s) into {output}/  (total {time.perf_counter() - t0:.1f} s)"
+        f"{len(full)} partition(s) into {output}/  (total {time.perf_counter() - t0:.1f} s)"
     )
-    _report_rejects(sum(s["rejects"] for s in summaries), f"{output}/*/rejects/", strict)
-
-
-def _explain_one(doc: RawDocument, cfg: CleanConfig, show_text: bool) -> None:
-    console.rule(f"[bold]{doc.source}")
-    try:
-        result = clean_document(doc.content, cfg, is_html=doc.is_html, url=doc.url)
-    except ExtractionError as exc:
-        console.print(f"[red]rejected[/red] ({exc.reason}): {exc}")
-        return
-    console.print(f"title: {result.title!r}")
-    if result.encoding:
-        console.print(f"encoding: {result.encoding}")
-    console.print(f"fixes: {', '.join(result.fixes) or '(none)'}")
-    console.print(
-        f"characters: {result.n_chars_in:,} in, {result.n_chars_out:,} out; "
-        f"{len(result.text.splitlines())} paragraphs kept"
-    )
-    if result.removed:
-        table = Table(show_header=True, header_style="bold")
-        for col in ("line", "category", "rule", "text"):
-            table.add_column(col, overflow="fold")
-        for r in result.removed:
-            table.add_row(
-                str(r.line_no),
-                r.category,
-                r.rule,
-                r.text if len(r.text) <= 160 else r.text[:157] + "...",
-            )
-        console.print(table)
-    else:
-        console.print("removed: (nothing)")
-    if show_text:
-        console.print(result.text)
+    _report_rejects(sum(map(_rejected, summaries)), f"{output}/*/rejects/", strict)
 
 
 @app.command()
 def explain(
-    file: Annotated[Path, typer.Argument(help="One input file (.txt, .html, .jsonl, ...).")],
+    file: Annotated[Path, typer.Argument(help="An input file or folder (.txt, .jsonl, ...).")],
     config: ConfigOpt = None,
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="A dataset the input was cleaned into: use its line counts too."),
+    ] = None,
     limit: Annotated[int, typer.Option(help="Most documents to show from a JSONL/Parquet.")] = 5,
     show_text: Annotated[bool, typer.Option(help="Print the clean text too.")] = False,
 ) -> None:
-    """Show what textwash fixes and removes in FILE, and why."""
-    cfg, opts = load_config(config, {})
+    """Show what textwash fixes and removes in FILE, and why: the same verdicts a run of
+    FILE gives (lines repeated across its documents included)."""
+    from .explain import explain_documents
+
     try:
-        files = discover(file)
-    except InputError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    shown = 0
-    for f in files:
-        for item in read_file(f, opts):
-            if shown >= limit:
-                return
-            shown += 1
-            if isinstance(item, Reject):
-                console.rule(f"[bold]{item.source}")
-                console.print(f"[red]rejected[/red] ({item.error}): {item.message}")
-                continue
-            _explain_one(item, cfg, show_text)
+        options = build_options(config)
+        files = find_inputs(str(file), Path(os.devnull))
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    if limit < 1:
+        raise fail("--limit must be at least 1")
+    explain_documents(files, options, dataset, limit, show_text, console)
 
 
 @app.command()
@@ -327,33 +439,47 @@ def serve(
     address: AddressOpt = None,
     shard_mb: ShardMbOpt = 64.0,
     shard_files: ShardFilesOpt = 2000,
+    dedup: DedupOpt = "off",
     verbose: VerboseOpt = False,
 ) -> None:
     """Serve a scheduled deployment: each run cleans only the inputs the dataset has not
     seen and appends new parts. Needs a Prefect server (PREFECT_API_URL)."""
-    import os
-
+    try:
+        options = build_options(
+            config,
+            runner=runner,
+            workers=workers,
+            address=address,
+            shard_mb=shard_mb,
+            shard_files=shard_files,
+            dedup=dedup,
+            incremental=True,
+        )
+        check_output(output, options)
+        _check_cron(cron)
+        if not os.path.exists(input) and not any(c in input for c in "*?["):
+            raise UsageError(f"input not found: {input}")
+    except UsageError as exc:
+        raise fail(str(exc)) from None
     if not os.environ.get("PREFECT_API_URL"):
-        err.print(
-            "[red]error:[/red] serve needs a Prefect server: start one with "
-            "`prefect server start`, then set "
+        raise fail(
+            "serve needs a Prefect server: start one with `prefect server start`, then set "
             "PREFECT_API_URL=http://127.0.0.1:4200/api (a temporary server cannot "
             "schedule runs)."
         )
-        raise typer.Exit(2)
-    clean_cfg, read_opts = load_config(config, {})
     configure_prefect(verbose)
-    from .clean_corpus import serve as serve_flow
+    from .scheduled_clean import serve as serve_flow
 
-    options = _run_options(
-        clean_cfg, read_opts, runner, workers, address, shard_mb, shard_files, False
-    )
-    options.pop("force")  # scheduled runs are incremental: nothing to redo
-    serve_flow(input, str(output), cron=cron, name=name, **options)
+    serve_flow(input, str(output), options, cron=cron, name=name)
 
 
-def main() -> None:  # pragma: no cover - console script entry
-    app()
+def _check_cron(cron: str) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        CronSchedule(cron=cron)
+    except ValueError:  # pydantic's ValidationError
+        raise UsageError(f"not a cron expression: {cron!r} (e.g. '*/15 * * * *')") from None
 
 
 @app.command()
@@ -371,8 +497,7 @@ def inspect(
     from .schema import TABLES
 
     if not output.is_dir():
-        err.print(f"[red]error:[/red] not a folder: {output}")
-        raise typer.Exit(2)
+        raise fail(f"not a folder: {output}")
     table = Table(title=f"textwash dataset {output}", header_style="bold")
     table.add_column("table")
     table.add_column("parts", justify="right")
@@ -410,6 +535,10 @@ def inspect(
         )
     else:
         console.print("[yellow]no _manifest.json: not a finished textwash run[/yellow]")
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
 
 
 if __name__ == "__main__":  # python -m flows.cli

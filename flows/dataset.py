@@ -9,8 +9,10 @@ Layout::
     OUTPUT/_manifest.json                 the run: shards, counts, config, versions
 
 Every file is written under a temporary name in the same folder and renamed, so a
-reader (or a crash) never sees a partial file. A shard marker is written after its
-three parts, so a marker means the shard is complete.
+reader (or a crash) never sees a partial file. A shard writes a part only for a table
+it has rows for, and its marker last (listing those parts), so a marker means the
+shard is complete. At commit, a table with no part at all gets one empty part, so a
+glob such as ``rejects/*.parquet`` always matches.
 """
 
 from __future__ import annotations
@@ -67,22 +69,55 @@ def write_json_atomic(obj: Any, path: Path) -> None:
         raise
 
 
+def marker_path(output: Path, index: int) -> Path:
+    return output / SHARDS_DIR / f"shard-{index:05d}.json"
+
+
 def write_shard(output: Path, index: int, rows: dict[str, list[dict]], marker: dict) -> None:
-    """Write a shard's three parts, then its marker (the commit point)."""
+    """Write a shard's parts (tables with rows), then its marker (the commit point).
+
+    A shard run again first loses its old marker, and the parts of tables it no
+    longer has rows for: a crash half-way cannot leave old and new parts under a
+    marker that looks finished.
+    """
+    marker_path(output, index).unlink(missing_ok=True)
+    parts = []
     for table, schema in TABLES.items():
-        data = pa.Table.from_pylist(rows[table], schema=schema)
-        write_parquet_atomic(data, output / table / part_name(index))
-    write_json_atomic(marker, output / SHARDS_DIR / f"shard-{index:05d}.json")
+        path = output / table / part_name(index)
+        if rows[table]:
+            write_parquet_atomic(pa.Table.from_pylist(rows[table], schema=schema), path)
+            parts.append(table)
+        else:
+            path.unlink(missing_ok=True)
+    write_json_atomic({**marker, "parts": parts}, marker_path(output, index))
 
 
 def read_marker(output: Path, index: int) -> dict | None:
-    path = output / SHARDS_DIR / f"shard-{index:05d}.json"
     try:
-        marker = json.loads(path.read_text(encoding="utf-8"))
+        marker = json.loads(marker_path(output, index).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    parts_ok = all((output / t / part_name(index)).exists() for t in TABLES)
+    tables = marker.get("parts", list(TABLES))  # 1.0 markers: every table had a part
+    parts_ok = all((output / t / part_name(index)).exists() for t in tables)
     return marker if parts_ok else None
+
+
+def ensure_parts(output: Path, index: int) -> None:
+    """An empty part (named after shard ``index``) for each table with none, so that a
+    glob over a table always matches and reads as zero rows with the schema."""
+    for table, schema in TABLES.items():
+        folder = output / table
+        if not any(_PART_RE.search(p.name) for p in folder.glob("part-*.parquet")):
+            write_parquet_atomic(schema.empty_table(), folder / part_name(index))
+
+
+def dataset_version(output: Path) -> str | None:
+    """The schema version of a dataset's parts (None: no parts yet)."""
+    for table in TABLES:
+        for part in sorted((output / table).glob("part-*.parquet")):
+            meta = pq.read_schema(part).metadata or {}
+            return meta.get(b"textwash.schema_version", b"1.0").decode()
+    return None
 
 
 def remove_stale(output: Path, keep: set[int]) -> list[str]:

@@ -1,10 +1,10 @@
-"""Cross-document line counts (the cc_net idea), persisted with the dataset.
+"""What the dataset remembers for the line counts (the cc_net idea), across runs.
 
-A counting pass over a run adds, for each document not counted before, one to every
-line it contains, per source (the document's site). The counts live in
-``OUTPUT/_state/line_stats.parquet`` so that scheduled runs, which see a few new
-articles at a time, learn a site's footer over time; the documents already counted
-are in ``OUTPUT/_state/counted_docs.parquet``, so a re-run never counts one twice.
+``OUTPUT/_state/line_stats.parquet``: per site, per line hash, the number of distinct
+articles that contain the line, so that scheduled runs, which see a few new articles
+at a time, learn a site's footer over time. ``OUTPUT/_state/docs.parquet``: every
+document counted (its signature, so a later copy of it is known as one, and so that
+no document is counted twice).
 """
 
 from __future__ import annotations
@@ -16,47 +16,93 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .dataset import write_parquet_atomic
+from .dedup import Counted, Counts
 
 STATE_DIR = "_state"
+LINE_STATS = "line_stats.parquet"
+DOCS = "docs.parquet"
+LEGACY_DOCS = "counted_docs.parquet"  # before signatures: doc_ids only
 LINE_STATS_SCHEMA = pa.schema(
     [
         pa.field("source", pa.string(), nullable=False),
-        pa.field("line_hash", pa.string(), nullable=False),
+        pa.field("line_hash", pa.uint64(), nullable=False),
         pa.field("n_docs", pa.int64(), nullable=False),
     ]
 )
-COUNTED_SCHEMA = pa.schema([pa.field("doc_id", pa.string(), nullable=False)])
+DOCS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("site", pa.string()),
+        pa.field("exact", pa.uint64()),
+        pa.field("minhash", pa.binary()),
+    ]
+)
 
-Counts = dict[str, Counter[str]]  # source -> line_hash -> documents
 
-
-def load_state(output: Path) -> tuple[Counts, set[str]]:
+def load_counts(output: Path) -> Counts:
     counts: Counts = defaultdict(Counter)
-    counted: set[str] = set()
-    stats = output / STATE_DIR / "line_stats.parquet"
-    if stats.exists():
-        table = pq.read_table(stats)
-        for source, h, n in zip(
-            *(table[c].to_pylist() for c in LINE_STATS_SCHEMA.names), strict=True
-        ):
-            counts[source][h] = n
-    docs = output / STATE_DIR / "counted_docs.parquet"
-    if docs.exists():
-        counted = set(pq.read_table(docs)["doc_id"].to_pylist())
-    return counts, counted
+    path = output / STATE_DIR / LINE_STATS
+    if not path.exists():
+        return counts
+    table = pq.read_table(path)
+    hashes = table["line_hash"]
+    if pa.types.is_string(hashes.type):  # written as hex before 0.2
+        hashes = [int(h, 16) for h in hashes.to_pylist()]
+    else:
+        hashes = hashes.to_pylist()
+    for source, h, n in zip(
+        table["source"].to_pylist(), hashes, table["n_docs"].to_pylist(), strict=True
+    ):
+        counts[source][h] = n
+    return counts
 
 
-def save_state(output: Path, counts: Counts, counted: set[str]) -> None:
+def save_counts(output: Path, counts: Counts) -> None:
     rows = sorted((s, h, n) for s, c in counts.items() for h, n in c.items())
-    table = pa.table(
-        [list(col) for col in zip(*rows, strict=True)] if rows else [[], [], []],
-        schema=LINE_STATS_SCHEMA,
-    )
-    write_parquet_atomic(table, output / STATE_DIR / "line_stats.parquet")
+    columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[], [], []]
     write_parquet_atomic(
-        pa.table([sorted(counted)], schema=COUNTED_SCHEMA),
-        output / STATE_DIR / "counted_docs.parquet",
+        pa.table(columns, schema=LINE_STATS_SCHEMA), output / STATE_DIR / LINE_STATS
     )
+
+
+def load_counted(output: Path) -> list[Counted]:
+    """The documents counted before, in the order they were counted."""
+    path = output / STATE_DIR / DOCS
+    if path.exists():
+        t = pq.read_table(path)
+        return [
+            Counted(*row)
+            for row in zip(
+                *(t[c].to_pylist() for c in ("doc_id", "site", "exact", "minhash")), strict=True
+            )
+        ]
+    legacy = output / STATE_DIR / LEGACY_DOCS
+    if legacy.exists():
+        return [Counted(d, None, None, None) for d in pq.read_table(legacy)["doc_id"].to_pylist()]
+    return []
+
+
+def counted_ids(output: Path) -> set[str]:
+    """Just the doc_ids of ``load_counted`` (what a counting task skips)."""
+    for name in (DOCS, LEGACY_DOCS):
+        path = output / STATE_DIR / name
+        if path.exists():
+            return set(pq.read_table(path, columns=["doc_id"])["doc_id"].to_pylist())
+    return set()
+
+
+def save_counted(output: Path, counted: list[Counted]) -> None:
+    table = pa.table(
+        [
+            [c.doc_id for c in counted],
+            [c.site for c in counted],
+            [c.exact for c in counted],
+            [c.sig for c in counted],
+        ],
+        schema=DOCS_SCHEMA,
+    )
+    write_parquet_atomic(table, output / STATE_DIR / DOCS)
+    (output / STATE_DIR / LEGACY_DOCS).unlink(missing_ok=True)
 
 
 def merge(into: Counts, new: Counts) -> None:
@@ -64,7 +110,7 @@ def merge(into: Counts, new: Counts) -> None:
         into.setdefault(source, Counter()).update(counter)
 
 
-def frequent(counts: Counts, min_docs: int) -> dict[str, dict[str, int]]:
+def frequent(counts: Counts, min_docs: int) -> dict[str, dict[int, int]]:
     """Only what can decide anything: lines seen in at least ``min_docs`` documents."""
     out = {}
     for source, counter in counts.items():

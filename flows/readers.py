@@ -6,6 +6,7 @@ out of ``read_file``: a bad file, line or row becomes a ``Reject``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import glob
 import gzip
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cleaners.config import ConfigError, check_types
 from cleaners.decode import looks_binary
 
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html"}
@@ -31,11 +33,25 @@ class ReadOptions:
     html_field: str = "html"
     id_field: str = "id"
     url_field: str = "url"
+    # A scraper's own headline and date: the document's title (the text's first line,
+    # when it repeats it, goes as duplicate_title), and ``published`` when the page
+    # gives none.
+    title_field: str = "title"
+    published_field: str = "published"
     max_file_bytes: int = 100_000_000_000  # on disk
     max_decompressed_bytes: int = 100_000_000_000  # what a .gz input may expand to
     max_gzip_ratio: int = 200  # text compresses ~3-10x; a bomb, ~1000x
     max_document_bytes: int = 50_000_000
     keep_raw_bytes: int = 1_000_000  # rejects keep raw input up to this size
+
+    def __post_init__(self) -> None:
+        check_types(self)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and not value:
+                raise ConfigError(f"{f.name} must not be empty")
+            if isinstance(value, int) and value < (0 if f.name == "keep_raw_bytes" else 1):
+                raise ConfigError(f"{f.name} must be positive, not {value}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,9 @@ class RawDocument:
     input_format: str
     source_id: str | None = None
     url: str | None = None
+    title: str | None = None
+    published: str | None = None
+    meta: str | None = None  # the input record's other fields, as a JSON object
 
     # Cached: the counting and cleaning passes and the rejects all ask; hashing a
     # 50 MB document once is enough.
@@ -87,6 +106,7 @@ class Reject:
     position: int | None = None
     raw: bytes | None = None
     raw_size: int | None = None
+    source_id: str | None = None
 
 
 class InputError(Exception):
@@ -101,19 +121,50 @@ def _format_of(name: str) -> tuple[str | None, bool]:
     return SUPPORTED.get(os.path.splitext(lower)[1]), gz
 
 
-def discover(spec: str | os.PathLike[str]) -> list[InputFile]:
+# A folder holding any of these is a textwash dataset (ours or another run's): never
+# input, so a dataset written inside its own input folder is not read back.
+DATASET_MARKERS = ("_manifest.json", "_shards", "_state")
+
+
+def is_dataset(folder: str | os.PathLike[str]) -> bool:
+    return any(os.path.exists(os.path.join(folder, m)) for m in DATASET_MARKERS)
+
+
+def discover(
+    spec: str | os.PathLike[str],
+    *,
+    exclude: tuple[str | os.PathLike[str], ...] = (),
+    prefix: str = "",
+) -> list[InputFile]:
     """All files under a folder, a single file, or a glob, sorted by relative path.
 
-    Hidden files and folders (``.gitkeep``, ``.DS_Store``) are skipped; other files
-    with an unsupported suffix are kept so that they are rejected, not lost.
+    A document's ``rel`` (its ``source``) is its path relative to the input root: the
+    folder given; a file's own folder; a glob's folder before its first wildcard. It
+    does not depend on how the root is spelled (relative, absolute, ``./``, a trailing
+    slash). ``prefix`` goes before it (a backfill's partition name).
+
+    Hidden files and folders (``.gitkeep``, ``.DS_Store``) and textwash datasets (a
+    folder with ``_manifest.json``, ``_shards`` or ``_state``; the ``exclude`` folders,
+    such as this run's output) are skipped; other files with an unsupported suffix are
+    kept so that they are rejected, not lost.
     """
     spec = os.fspath(spec)
+    skip = {os.path.realpath(p) for p in exclude}
+
+    def excluded(folder: str) -> bool:
+        return os.path.realpath(folder) in skip or is_dataset(folder)
+
     if os.path.isdir(spec):
         root = spec
         paths = []
-        for dirpath, dirnames, filenames in os.walk(spec, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            paths.extend(os.path.join(dirpath, f) for f in filenames if not f.startswith("."))
+        if not excluded(spec):
+            for dirpath, dirnames, filenames in os.walk(spec, followlinks=False):
+                dirnames[:] = sorted(
+                    d
+                    for d in dirnames
+                    if not d.startswith(".") and not excluded(os.path.join(dirpath, d))
+                )
+                paths.extend(os.path.join(dirpath, f) for f in filenames if not f.startswith("."))
     elif os.path.isfile(spec):
         root = os.path.dirname(spec) or "."
         paths = [spec]
@@ -121,7 +172,11 @@ def discover(spec: str | os.PathLike[str]) -> list[InputFile]:
         parts = Path(spec).parts
         static = [p for p in parts[: next(i for i, p in enumerate(parts) if glob.has_magic(p))]]
         root = str(Path(*static)) if static else "."
-        paths = [p for p in glob.glob(spec, recursive=True) if os.path.isfile(p)]
+        paths = [
+            p
+            for p in glob.glob(spec, recursive=True)
+            if os.path.isfile(p) and not _in_dataset(p, root, excluded)
+        ]
     else:
         raise InputError(f"input not found: {spec}")
     files = []
@@ -133,11 +188,27 @@ def discover(spec: str | os.PathLike[str]) -> list[InputFile]:
         rel = os.path.relpath(p, root).replace(os.sep, "/")
         # A name that is not UTF-8 is shown with escapes; ``path`` still opens it.
         rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        if prefix:
+            rel = f"{prefix}/{rel}"
         files.append(
             InputFile(os.path.abspath(p), rel, st.st_size if st else 0, st.st_mtime_ns if st else 0)
         )
     files.sort(key=lambda f: f.rel)
     return files
+
+
+def _in_dataset(path: str, root: str, excluded: Callable[[str], bool]) -> bool:
+    """Is a file of a glob inside a dataset folder (between the root and the file)?"""
+    folder = os.path.dirname(os.path.abspath(path))
+    stop = os.path.dirname(os.path.abspath(root))
+    while folder and folder != stop:
+        if excluded(folder):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return False
 
 
 def _read_bytes(f: InputFile, gz: bool, limit: int) -> bytes:
@@ -317,6 +388,19 @@ def _read_document_file(
     yield RawDocument(f.rel, None, data, fmt == "html", fmt)
 
 
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _meta_json(rec: dict, opts: ReadOptions) -> str | None:
+    """The record without its text and HTML, as JSON (values JSON lacks, such as
+    timestamps and bytes, as strings); None when nothing is left."""
+    rest = {k: v for k, v in rec.items() if k not in (opts.text_field, opts.html_field)}
+    if not rest:
+        return None
+    return json.dumps(rest, ensure_ascii=False, default=str, sort_keys=True)
+
+
 def _record(
     source: str, pos: int, rec: dict, fmt: str, opts: ReadOptions, raw: bytes
 ) -> RawDocument | Reject:
@@ -324,44 +408,35 @@ def _record(
     text = rec.get(opts.text_field)
     content, is_html = (text, False) if text is not None else (html, True)
     where = f"{source}#{'L' if fmt == 'jsonl' else 'R'}{pos + 1}"
+    rid = rec.get(opts.id_field)
+    source_id = None if rid is None else str(rid)
+
+    def reject(error: str, message: str, keep: bool = True) -> Reject:
+        kept = _keep(raw, opts) if keep else None
+        return Reject(where, error, message, pos, kept, len(raw), source_id)
+
     if content is None:
-        return Reject(
-            where,
-            "missing_field",
-            f"no {opts.text_field!r} or {opts.html_field!r} field",
-            pos,
-            _keep(raw, opts),
-            len(raw),
-        )
+        return reject("missing_field", f"no {opts.text_field!r} or {opts.html_field!r} field")
     if not isinstance(content, str | bytes):
-        return Reject(
-            where,
-            "wrong_type",
-            f"the text field is {type(content).__name__}, not a string",
-            pos,
-            _keep(raw, opts),
-            len(raw),
-        )
+        return reject("wrong_type", f"the text field is {type(content).__name__}, not a string")
     if not content.strip():
-        return Reject(where, "empty", "the text field is empty", pos, _keep(raw, opts), len(raw))
+        return reject("empty", "the text field is empty")
     if len(content) > opts.max_document_bytes:
-        return Reject(
-            where,
-            "too_large",
-            f"document over the {opts.max_document_bytes:,} byte limit",
-            pos,
-            None,
-            len(raw),
+        return reject(
+            "too_large", f"document over the {opts.max_document_bytes:,} byte limit", False
         )
-    rid, url = rec.get(opts.id_field), rec.get(opts.url_field)
+    url = rec.get(opts.url_field)
     return RawDocument(
         where,
         pos,
         content,
         is_html,
         fmt,
-        source_id=None if rid is None else str(rid),
+        source_id=source_id,
         url=url if isinstance(url, str) else None,
+        title=_text_or_none(rec.get(opts.title_field)),
+        published=_text_or_none(rec.get(opts.published_field)),
+        meta=_meta_json(rec, opts),
     )
 
 
@@ -526,13 +601,11 @@ def _read_parquet(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocu
             raw_size=piece.file.size,
         )
         return
-    wanted = [
-        c for c in (opts.text_field, opts.html_field, opts.id_field, opts.url_field) if c in names
-    ]
     groups = None if piece.stop is None else list(range(piece.start, piece.stop))
     pos = piece.first
     try:
-        for batch in pf.iter_batches(batch_size=1024, columns=wanted, row_groups=groups):
+        # Every column: the ones textwash does not use travel in ``meta``.
+        for batch in pf.iter_batches(batch_size=1024, row_groups=groups):
             for rec in batch.to_pylist():
                 raw = json.dumps(rec, default=str).encode("utf-8", "surrogatepass")
                 yield _record(source, pos, rec, "parquet", opts, raw)

@@ -14,17 +14,21 @@ import socket
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cleaners import CleanConfig, CleanResult, ExtractionError, LineStats, clean_document
-from cleaners.core import line_keys, source_of
+from cleaners import CleanConfig, CleanResult, ExtractionError, LineStats
+from cleaners.core import clean_prepared, count_keys, prepare, source_of
+from cleaners.dedup import minhash, text_hash
 
 from . import __version__
 from .dataset import write_shard
+from .dedup import Measured
 from .readers import InputFile, Piece, RawDocument, ReadOptions, Reject, read_piece, split_file
+from .records import document_row, reject_row, removal_rows
 
 
 @dataclass(frozen=True)
@@ -147,104 +151,56 @@ def plan_shards(
     return shards
 
 
-def _utf8(value: str | None) -> str | None:
-    """Strings Parquet can hold: lone surrogates (from JSON escapes or file names that
-    are not UTF-8) become visible escapes rather than failing the shard."""
-    if value is None:
-        return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return value
+Progress = Callable[[int, int], None]  # (documents and rejects so far, bytes so far)
 
 
-def _reject_row(r: Reject, run_started: datetime) -> dict[str, Any]:
-    return {
-        "source": _utf8(r.source),
-        "position": r.position,
-        "error": r.error,
-        "message": _utf8(r.message),
-        "raw": r.raw,
-        "raw_size": r.raw_size,
-        "rejected_at": run_started,
-        "textwash_version": __version__,
-    }
-
-
-def count_shard(
-    shard: Shard, config: CleanConfig, read_opts: ReadOptions, skip: set[str]
-) -> tuple[dict[str, Counter[str]], list[str]]:
-    """The counting pass: for each text document with a source (its site) and not in
-    ``skip``, one per distinct line. Returns (counts per source, doc_ids counted)."""
-    counts: dict[str, Counter[str]] = {}
-    counted: list[str] = []
-    for piece in shard.pieces:
-        for item in read_piece(piece, read_opts):
-            if isinstance(item, Reject) or item.is_html:
-                continue  # HTML lines exist only after extraction: trafilatura's job
-            source = source_of(item.url)
-            if source is None or item.doc_id in skip:
-                continue
-            try:
-                keys = line_keys(item.content, config)
-            except Exception:  # the cleaning pass will reject it with the reason
-                continue
-            counts.setdefault(source, Counter()).update(keys)
-            counted.append(item.doc_id)
-    return counts, counted
-
-
-def _clean_item(
-    item: RawDocument,
+def measure_shard(
+    shard: Shard,
     config: CleanConfig,
-    repeated: dict[str, dict[str, int]] | None,
-    run_started: datetime,
-) -> tuple[dict[str, Any], list[dict[str, Any]], CleanResult]:
-    """One document's rows; built whole before anything is appended, so a failure
-    half-way leaves no stray row."""
-    source = source_of(item.url)
-    stats = LineStats(repeated[source]) if repeated and source in repeated else None
-    result = clean_document(
-        item.content,
-        config,
-        is_html=item.is_html,
-        url=item.url,
-        line_stats=stats,
-        source=source,
-    )
-    doc_id = item.doc_id
-    doc = {
-        "doc_id": doc_id,
-        "source": _utf8(item.source),
-        "source_id": _utf8(item.source_id),
-        "url": _utf8(item.url or result.url),
-        "title": _utf8(result.title),
-        "text": _utf8(result.text),
-        "author": _utf8(result.author),
-        "published": result.date,
-        "sitename": _utf8(result.sitename),
-        "input_format": item.input_format,
-        "input_sha256": item.sha256,
-        "encoding": result.encoding,
-        "fixes": result.fixes,
-        "n_chars_in": result.n_chars_in,
-        "n_chars_out": result.n_chars_out,
-        "n_removed": len(result.removed),
-        "cleaned_at": run_started,
-        "textwash_version": __version__,
-    }
-    removals = [
-        {
-            "doc_id": doc_id,
-            "line_no": r.line_no,
-            "category": r.category,
-            "rule": r.rule,
-            "text": _utf8(r.text),
-        }
-        for r in result.removed
-    ]
-    return doc, removals, result
+    read_opts: ReadOptions,
+    skip: set[str],
+    html: bool = False,
+    progress: Progress | None = None,
+) -> Measured:
+    """The counting pass over one shard: per document, in plan order, its site, its
+    signature and its line hashes (see dedup.py). Documents in ``skip`` (counted in an
+    earlier run) are only located; HTML pages are measured only when ``html`` (their
+    lines exist only after extraction, the costly part, so they are not counted)."""
+    measured = Measured()
+    done_bytes = 0
+    for pos, item in enumerate(read_piece_items(shard, read_opts)):
+        done_bytes += _size(item)
+        if progress is not None:
+            progress(pos + 1, done_bytes)
+        if isinstance(item, Reject):
+            continue
+        if item.doc_id in skip:
+            measured.known[item.doc_id] = (shard.index, pos)
+            continue
+        if item.is_html and not html:
+            continue
+        try:
+            doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
+        except Exception:  # the cleaning pass rejects it, with the reason
+            continue
+        site = source_of(item.url or doc.url)
+        lines = () if item.is_html or site is None else count_keys(doc.text, config)
+        measured.add(
+            item.doc_id, site, (shard.index, pos), text_hash(doc.text), minhash(doc.text), lines
+        )
+    return measured
+
+
+def read_piece_items(shard: Shard, read_opts: ReadOptions) -> Iterator[RawDocument | Reject]:
+    """Every document and reject of a shard, in order."""
+    for piece in shard.pieces:
+        yield from read_piece(piece, read_opts)
+
+
+def _size(item: RawDocument | Reject) -> int:
+    if isinstance(item, Reject):
+        return item.raw_size or 0
+    return len(item.raw_bytes)
 
 
 def process_shard(
@@ -253,56 +209,73 @@ def process_shard(
     config: CleanConfig,
     read_opts: ReadOptions,
     run_started: datetime,
-    repeated: dict[str, dict[str, int]] | None = None,
+    repeated: dict[str, dict[int, int]] | None = None,
+    duplicates: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Read, clean and write one shard; return its marker (counts included).
 
-    ``repeated``: per source, the lines seen in enough documents (the counting pass).
+    ``repeated``: per site, the lines seen in enough documents (the counting pass).
+    ``duplicates``: doc_id -> the doc_id that keeps the text (``--dedup``).
+    ``progress``: called now and then with the documents and bytes done so far.
     """
     t0, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     rows: dict[str, list[dict]] = {"documents": [], "removals": [], "rejects": []}
     removed: Counter[str] = Counter()
     rejected: Counter[str] = Counter()
     fixes: Counter[str] = Counter()
-    chars_in = chars_out = 0
-    for piece in shard.pieces:
-        for item in read_piece(piece, read_opts):
-            if isinstance(item, Reject):
-                rows["rejects"].append(_reject_row(item, run_started))
-                rejected[item.error] += 1
-                continue
-            try:
-                doc_row, removal_rows, result = _clean_item(item, config, repeated, run_started)
-            except ExtractionError as exc:
-                reject = Reject(
-                    item.source,
-                    exc.reason,
-                    str(exc),
-                    item.position,
-                    item.raw_bytes[: read_opts.keep_raw_bytes],
-                    len(item.raw_bytes),
-                )
-            except Exception as exc:  # a bug must cost one document, never the shard
-                last = traceback.extract_tb(exc.__traceback__)[-1]
-                raw = item.raw_bytes
-                reject = Reject(
-                    item.source,
-                    "internal_error",
-                    f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
-                    item.position,
-                    raw if len(raw) <= read_opts.keep_raw_bytes else None,
-                    len(raw),
-                )
-            else:
-                rows["documents"].append(doc_row)
-                rows["removals"].extend(removal_rows)
-                removed.update(r["category"] for r in removal_rows)
-                fixes.update(result.fixes)
-                chars_in += result.n_chars_in
-                chars_out += result.n_chars_out
-                continue
-            rows["rejects"].append(_reject_row(reject, run_started))
-            rejected[reject.error] += 1
+    chars_in = chars_out = n_dups = n_kept_repeated = 0
+    done_items = done_bytes = 0
+    for item in read_piece_items(shard, read_opts):
+        done_items += 1
+        done_bytes += _size(item)
+        if progress is not None:
+            progress(done_items, done_bytes)
+        if isinstance(item, Reject):
+            rows["rejects"].append(reject_row(item, run_started))
+            rejected[item.error] += 1
+            continue
+        kept = (duplicates or {}).get(item.doc_id)
+        if kept is not None:
+            rows["documents"].append(document_row(item, None, run_started, duplicate_of=kept))
+            n_dups += 1
+            continue
+        try:
+            result = clean_item(item, config, repeated)
+        except ExtractionError as exc:
+            reject = Reject(
+                item.source,
+                exc.reason,
+                str(exc),
+                item.position,
+                item.raw_bytes[: read_opts.keep_raw_bytes],
+                len(item.raw_bytes),
+                item.source_id,
+            )
+        except Exception as exc:  # a bug must cost one document, never the shard
+            last = traceback.extract_tb(exc.__traceback__)[-1]
+            raw = item.raw_bytes
+            reject = Reject(
+                item.source,
+                "internal_error",
+                f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
+                item.position,
+                raw if len(raw) <= read_opts.keep_raw_bytes else None,
+                len(raw),
+                item.source_id,
+            )
+        else:
+            doc = document_row(item, result, run_started)
+            rows["documents"].append(doc)
+            rows["removals"].extend(removal_rows(doc, result))
+            removed.update(r.category for r in result.removed)
+            fixes.update(result.fixes)
+            chars_in += result.n_chars_in
+            chars_out += result.n_chars_out
+            n_kept_repeated += result.kept_repeated_lines
+            continue
+        rows["rejects"].append(reject_row(reject, run_started))
+        rejected[reject.error] += 1
     marker = {
         "index": shard.index,
         "key": shard.key,
@@ -315,8 +288,11 @@ def process_shard(
         "worker": f"{socket.gethostname()}:{os.getpid()}",
         "started": started,
         "seconds": round(time.perf_counter() - t0, 3),
+        "bytes": shard.size,
         "counts": {
             "documents": len(rows["documents"]),
+            "duplicates": n_dups,
+            "kept_repeated_lines": n_kept_repeated,
             "rejects": len(rows["rejects"]),
             "removed_lines": len(rows["removals"]),
             "removed_by_category": dict(sorted(removed.items())),
@@ -330,10 +306,23 @@ def process_shard(
     return marker
 
 
+def clean_item(
+    item: RawDocument, config: CleanConfig, repeated: dict[str, dict[int, int]] | None
+) -> CleanResult:
+    doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
+    site = source_of(item.url or doc.url)
+    stats = LineStats(repeated[site]) if repeated and site in repeated else None
+    return clean_prepared(
+        doc, config, is_html=item.is_html, title=item.title, line_stats=stats, source=site
+    )
+
+
 def merge_counts(markers: list[dict[str, Any]]) -> dict[str, Any]:
     """Totals over shards."""
     total: dict[str, Any] = {
         "documents": 0,
+        "duplicates": 0,
+        "kept_repeated_lines": 0,
         "rejects": 0,
         "removed_lines": 0,
         "chars_in": 0,
@@ -345,7 +334,7 @@ def merge_counts(markers: list[dict[str, Any]]) -> dict[str, Any]:
     for m in markers:
         c = m["counts"]
         for k in total:
-            total[k] += c[k]
+            total[k] += c.get(k, 0)  # markers of earlier versions lack the newer counts
         for k, counter in maps.items():
             counter.update(c[k])
     return {**total, **{k: dict(sorted(v.items())) for k, v in maps.items()}}

@@ -37,13 +37,15 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("prefect-home")
     server = TemporaryServer(extra_env={"PREFECT_HOME": str(home)})
     server.wait_ready(timeout=180)
+    # Before prefect is first imported: its settings, and the threads it starts outside
+    # this context (a process pool's event forwarding), read the environment.
+    os.environ["PREFECT_API_URL"] = server.api_url
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
         temporary_settings,
     )
 
-    os.environ["PREFECT_API_URL"] = server.api_url
     try:
         with temporary_settings(
             updates={PREFECT_API_URL: server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
@@ -63,4 +65,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     server_module = sys.modules.get("prefect.server.api.server")
     if server_module is not None:
         for server in list(server_module.SubprocessASGIServer._instances.values()):
-            server.stop()
+            if server.server_process is not None:
+                server.stop()

@@ -86,10 +86,13 @@ def test_tasks_are_submitted_in_plan_order_with_a_short_queue(runner: str) -> No
     so a runner cannot start the small tail of a plan before its large shards."""
     from prefect import flow
 
-    from flows.clean_corpus import _slots, run_in_order, task_runner
+    from flows.options import RunOptions
+    from flows.runners import run_in_order, slots, task_runner
     from tests.flows._tasks import square
 
-    @flow(task_runner=task_runner(runner, 2))
+    options = RunOptions(runner=runner, workers=2)
+
+    @flow(task_runner=task_runner(options))
     def windowed() -> tuple[int | None, int, list[int], list[int]]:
         in_flight = peak = 0
         order: list[int] = []
@@ -102,13 +105,14 @@ def test_tasks_are_submitted_in_plan_order_with_a_short_queue(runner: str) -> No
             return square.submit(x)
 
         results = []
-        for r in run_in_order(submit, list(range(9)), _slots()):
+        for x, r in run_in_order(submit, list(range(9)), slots(options)):
             in_flight -= 1
+            assert r == x * x
             results.append(r)
-        return _slots(), peak, order, sorted(results)
+        return slots(options), peak, order, sorted(results)
 
-    slots, peak, order, results = windowed()
-    assert slots == 2
+    n_slots, peak, order, results = windowed()
+    assert n_slots == 2
     assert peak == 3
     assert order == list(range(9))
     assert results == [x * x for x in range(9)]

@@ -83,19 +83,45 @@ def _parts(out: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in sorted((out / "documents").glob("*.parquet"))}
 
 
-def test_serve_cleans_only_new_inputs(real_server: str, tmp_path: Path) -> None:
-    from prefect.client.schemas.objects import StateType
-    from prefect.deployments import run_deployment
+def _wait_for(what: str, check, serve: subprocess.Popen, log: Path, timeout: float):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert serve.poll() is None, log.read_text()
+        try:
+            if check():
+                return
+        except (OSError, duckdb.Error):  # the dataset is not there yet
+            pass
+        time.sleep(2)
+    raise AssertionError(f"{what}: not within {timeout:.0f} s\n{log.read_text()[-3000:]}")
+
+
+def _flow_runs(api: str) -> list:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    async def read() -> list:
+        async with get_client() as client:
+            return await client.read_flow_runs()
+
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        return asyncio.run(read())
+
+
+def test_cron_deployment_fires_by_itself(real_server: str, tmp_path: Path) -> None:
+    """The README's steps with a one-minute cron: the server's scheduler starts the
+    runs (nothing here triggers one); each cleans only the new inputs and appends."""
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     inbox.mkdir()
     seeds = sorted(SEEDS.glob("*.txt"))
     for p in seeds[:2]:
         shutil.copy(p, inbox / p.name)
 
-    env = {**os.environ, "PREFECT_API_URL": real_server, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
-    serve_log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115
+    env = {**os.environ, "PREFECT_API_URL": real_server, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+    log = tmp_path / "serve.log"
+    serve_log = open(log, "wb")  # noqa: SIM115
     serve = subprocess.Popen(
         [
             sys.executable,
@@ -103,58 +129,42 @@ def test_serve_cleans_only_new_inputs(real_server: str, tmp_path: Path) -> None:
             "flows.cli",
             "serve",
             str(inbox),
-            "--output",
+            "-o",
             str(out),
             "--cron",
-            "0 0 1 1 *",  # yearly: the test triggers its runs itself
+            "* * * * *",
         ],
         env=env,
         stdout=serve_log,
         stderr=subprocess.STDOUT,
     )
     try:
-        with temporary_settings(updates={PREFECT_API_URL: real_server}):
+        _wait_for("a first scheduled run", lambda: len(_documents(out)) == 2, serve, log, 200)
+        first_docs, first_parts = _documents(out), _parts(out)
+        assert sorted(s for _, s in first_docs) == [p.name for p in seeds[:2]]
+        runs = [r for r in _flow_runs(real_server) if r.state and r.state.is_completed()]
+        scheduled = [r for r in runs if r.flow_id and r.auto_scheduled]
+        assert scheduled, [(r.name, r.auto_scheduled) for r in runs]
 
-            def trigger() -> None:
-                deadline = time.monotonic() + 120
-                while True:  # the deployment exists once serve has registered it
-                    try:
-                        run = run_deployment("scheduled_clean/textwash", timeout=240)
-                        break
-                    except Exception:
-                        assert serve.poll() is None, (tmp_path / "serve.log").read_text()
-                        if time.monotonic() > deadline:
-                            raise
-                        time.sleep(1)
-                assert run.state is not None and run.state.type == StateType.COMPLETED, (
-                    run.state,
-                    (tmp_path / "serve.log").read_text(),
-                )
-
-            trigger()
-            first_docs, first_parts = _documents(out), _parts(out)
-            assert sorted(s for _, s in first_docs) == [p.name for p in seeds[:2]]
-
-            for p in seeds[2:]:
-                shutil.copy(p, inbox / p.name)
-            os.utime(inbox / seeds[0].name)  # touched, not changed: not a new input
-            trigger()
-            docs, parts = _documents(out), _parts(out)
-            assert sorted(s for _, s in docs) == sorted(p.name for p in seeds)
-            assert len({d for d, _ in docs}) == len(docs)  # no doc_id twice
-            # Old parts untouched, new parts added, holding the new inputs only.
-            assert all(parts[name] == mtime for name, mtime in first_parts.items())
-            new = sorted(set(parts) - set(first_parts))
-            assert new
-            new_sources = duckdb.sql(
-                "select source from read_parquet(["
-                + ", ".join(f"'{out}/documents/{n}'" for n in new)
-                + "]) order by source"
-            ).fetchall()
-            assert [s for (s,) in new_sources] == [p.name for p in seeds[2:]]
-
-            trigger()  # nothing new: nothing written
-            assert _parts(out) == parts
+        for p in seeds[2:]:
+            shutil.copy(p, inbox / p.name)
+        os.utime(inbox / seeds[0].name)  # touched, not changed: not a new input
+        _wait_for("a run for the new inputs", lambda: len(_documents(out)) == 5, serve, log, 150)
+        docs, parts = _documents(out), _parts(out)
+        assert sorted(s for _, s in docs) == sorted(p.name for p in seeds)
+        assert len({d for d, _ in docs}) == len(docs)  # no doc_id twice
+        # Old parts untouched, new parts added, holding the new inputs only.
+        assert all(parts[name] == mtime for name, mtime in first_parts.items())
+        new = sorted(set(parts) - set(first_parts))
+        assert new
+        new_sources = duckdb.sql(
+            "select source from read_parquet(["
+            + ", ".join(f"'{out}/documents/{n}'" for n in new)
+            + "]) order by source"
+        ).fetchall()
+        assert [s for (s,) in new_sources] == [p.name for p in seeds[2:]]
+        runs = [r for r in _flow_runs(real_server) if r.state and r.state.is_completed()]
+        assert all(r.auto_scheduled for r in runs if r.deployment_id), runs
     finally:
         serve.send_signal(signal.SIGINT)
         try:

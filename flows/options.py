@@ -1,0 +1,99 @@
+"""One frozen set of run options, from the CLI to the flow to the tasks.
+
+Built and validated once, before any Prefect server starts (a bad value is one clear
+line and exit code 2), then passed down as a plain dict, since it crosses processes
+and is stored as a deployment's parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from cleaners import CleanConfig
+from cleaners.config import ConfigError, check_types
+
+from .readers import ReadOptions
+
+RUNNERS = ("thread", "process", "dask")
+DEDUP_MODES = ("off", "exact", "near")
+MB = 1 << 20
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run reads, cleans, shards and executes; nothing here names a path."""
+
+    config: CleanConfig = field(default_factory=CleanConfig)
+    read: ReadOptions = field(default_factory=ReadOptions)
+    runner: str = "thread"  # thread | process | dask
+    # Shards run at once: 1 thread by default, all cores for process/dask, or as many
+    # workers as the Dask scheduler at ``address`` has.
+    workers: int | None = None
+    address: str | None = None  # an existing Dask scheduler
+    shard_bytes: int = 64 * MB
+    shard_files: int = 2000
+    force: bool = False  # redo shards that are already done
+    incremental: bool = False  # only inputs the dataset has not seen; append parts
+    dedup: str = "off"  # off | exact | near: duplicates keep a row pointing to the kept copy
+
+    def __post_init__(self) -> None:
+        check_types(self)
+        if self.runner not in RUNNERS:
+            raise ConfigError(f"runner must be one of {', '.join(RUNNERS)}, not {self.runner!r}")
+        if self.dedup not in DEDUP_MODES:
+            raise ConfigError(f"dedup must be one of {', '.join(DEDUP_MODES)}, not {self.dedup!r}")
+        if self.workers is not None and self.workers < 1:
+            raise ConfigError(f"workers must be at least 1, not {self.workers}")
+        if self.address and self.runner != "dask":
+            raise ConfigError("an address is a Dask scheduler's: use it with --runner dask")
+        if self.shard_bytes < 1:
+            raise ConfigError(f"the shard size must be positive, not {self.shard_bytes} bytes")
+        if self.shard_files < 1:
+            raise ConfigError(f"shard_files must be at least 1, not {self.shard_files}")
+
+    def replace(self, **changes: Any) -> RunOptions:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (JSON-able): flow and deployment parameters."""
+        return {
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)},
+            "config": self.config.to_dict(),
+            "read": dataclasses.asdict(self.read),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunOptions:
+        data = dict(data)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown run options: {', '.join(unknown)}")
+        config = data.pop("config", None)
+        read = data.pop("read", None)
+        if isinstance(config, dict):
+            config = CleanConfig.from_dict(config)
+        if isinstance(read, dict):
+            read = read_options(read)
+        return cls(config=config or CleanConfig(), read=read or ReadOptions(), **data)
+
+
+def read_options(data: dict[str, Any]) -> ReadOptions:
+    known = {f.name for f in dataclasses.fields(ReadOptions)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown [read] keys: {', '.join(unknown)}")
+    return ReadOptions(**data)
+
+
+def shard_bytes_of(shard_mb: float) -> int:
+    """``--shard-mb`` in bytes; a size that rounds to nothing is an error.
+
+    >>> shard_bytes_of(0.5)
+    524288
+    """
+    if not shard_mb > 0:
+        raise ConfigError(f"--shard-mb must be positive, not {shard_mb}")
+    return max(1, int(shard_mb * MB))

@@ -1,0 +1,121 @@
+"""Live progress of a run: shard tasks write how far they are, the flow adds it up.
+
+A task may run in another process or on a Dask worker, so it cannot call back into
+the CLI: it writes ``OUTPUT/_state/progress/<phase>-<index>.json`` (documents and
+bytes done) at most twice a second, and the flow, while it waits for its tasks,
+reads those files and tells the reporter the CLI installed (a rich progress bar).
+A scheduled run or a plain Python call has no reporter: nothing is shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from .linestats import STATE_DIR
+
+PROGRESS_DIR = "progress"
+INTERVAL_S = 0.5
+
+
+class Reporter(Protocol):
+    def start(self, phase: str, total_bytes: int, total_items: int | None) -> None: ...
+    def update(self, items: int, done_bytes: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+class _Silent:
+    def start(self, phase: str, total_bytes: int, total_items: int | None) -> None:
+        pass
+
+    def update(self, items: int, done_bytes: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+_reporter: Reporter = _Silent()
+
+
+@contextlib.contextmanager
+def reporting(reporter: Reporter) -> Iterator[Reporter]:
+    """Show this run's progress with ``reporter`` (the CLI's progress bar)."""
+    global _reporter
+    previous, _reporter = _reporter, reporter
+    try:
+        yield reporter
+    finally:
+        _reporter = previous
+
+
+def reporter() -> Reporter:
+    return _reporter
+
+
+def _path(output: Path, phase: str, index: int) -> Path:
+    return output / STATE_DIR / PROGRESS_DIR / f"{phase}-{index:05d}.json"
+
+
+class ProgressFile:
+    """A task's side: ``(items, bytes)`` done, written at most every INTERVAL_S."""
+
+    def __init__(self, output: Path, phase: str, index: int) -> None:
+        self.path = _path(output, phase, index)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._next = 0.0
+
+    def __call__(self, items: int, done_bytes: int) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + INTERVAL_S
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps([items, done_bytes]), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:  # progress is a convenience; never fail a shard on it
+            pass
+
+
+class Tally:
+    """The flow's side: finished tasks' totals plus what running ones reported."""
+
+    def __init__(self, output: Path, phase: str, total_bytes: int, total_items: int | None):
+        self.output, self.phase = output, phase
+        self.items = self.bytes = 0
+        self.running: set[int] = set()
+        self.total_bytes = total_bytes
+        reporter().start(phase, total_bytes, total_items)
+
+    def started(self, index: int) -> None:
+        self.running.add(index)
+
+    def finished(self, index: int, items: int, done_bytes: int) -> None:
+        self.running.discard(index)
+        self.items += items
+        self.bytes += done_bytes
+        _path(self.output, self.phase, index).unlink(missing_ok=True)
+        self.poll()
+
+    def poll(self) -> None:
+        items, done = self.items, self.bytes
+        for index in self.running:
+            try:
+                got = json.loads(_path(self.output, self.phase, index).read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+            items += int(got[0])
+            done += int(got[1])
+        reporter().update(items, min(done, self.total_bytes))
+
+    def close(self) -> None:
+        reporter().finish()
+        folder = self.output / STATE_DIR / PROGRESS_DIR
+        for p in folder.glob(f"{self.phase}-*.json"):
+            p.unlink(missing_ok=True)
