@@ -47,7 +47,7 @@ class UsageError(Exception):
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -371,7 +371,9 @@ def backfill(
                 find_inputs(path, Path(partition_output(str(output), path)))
                 full.append(path)
             except UsageError as exc:
-                err.print(f"[yellow]warning:[/yellow] skipped partition {path}: {exc}")
+                err.print(
+                    f"[yellow]warning:[/yellow] skipped partition {path}: {exc}", soft_wrap=True
+                )
         if not full:
             raise UsageError("no inputs found in any partition")
     except UsageError as exc:

@@ -8,18 +8,45 @@ cleaned as a shard task would clean it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from cleaners import ExtractionError
+from cleaners import CleanResult, ExtractionError
 
 from .dedup import decide
 from .linestats import counted_ids, frequent, load_counted, load_counts, merge
 from .options import RunOptions
-from .readers import InputFile, Reject
+from .readers import InputFile, RawDocument, Reject
 from .shards import clean_item, measure_shard, plan_shards, read_piece_items
+
+
+def explain_results(
+    files: list[InputFile], options: RunOptions, dataset: Path | None = None
+) -> Iterator[tuple[RawDocument | Reject, CleanResult | ExtractionError | None]]:
+    """Each document of ``files`` with what a run would make of it: its result, or the
+    extraction error that rejects it (None for a document the reader rejected)."""
+    cfg = options.config
+    shards = plan_shards(files, 1 << 62, 1 << 30)  # one shard: the order a run keeps
+    counts = load_counts(dataset) if dataset else {}
+    repeated: dict = {}
+    if cfg.strip_boilerplate and shards:
+        skip = counted_ids(dataset) if dataset else set()
+        before = load_counted(dataset) if dataset else []
+        measured = measure_shard(shards[0], cfg, options.read, skip)
+        merge(counts, decide(before, measured, jaccard=cfg.near_duplicate_jaccard).counts)
+        repeated = frequent(counts, cfg.repeated_line_min_docs)
+    for shard in shards:
+        for item in read_piece_items(shard, options.read):
+            if isinstance(item, Reject):
+                yield item, None
+                continue
+            try:
+                yield item, clean_item(item, cfg, repeated)
+            except ExtractionError as exc:
+                yield item, exc
 
 
 def explain_documents(
@@ -30,52 +57,38 @@ def explain_documents(
     show_text: bool,
     console: Console,
 ) -> None:
-    cfg = options.config
-    shards = plan_shards(files, 1 << 62, 1 << 30)  # one shard: the order a run keeps
-    counts = load_counts(dataset) if dataset else {}
-    before = load_counted(dataset) if dataset else []
-    repeated: dict = {}
-    if cfg.strip_boilerplate:
-        skip = counted_ids(dataset) if dataset else set()
-        measured = measure_shard(shards[0], cfg, options.read, skip) if shards else None
-        if measured is not None:
-            decision = decide(before, measured, jaccard=cfg.near_duplicate_jaccard)
-            merge(counts, decision.counts)
-        repeated = frequent(counts, cfg.repeated_line_min_docs)
-    shown = 0
-    for shard in shards:
-        for item in read_piece_items(shard, options.read):
-            if shown >= limit:
-                return
-            shown += 1
-            console.rule(f"[bold]{item.source}")
-            if isinstance(item, Reject):
-                console.print(f"[red]rejected[/red] ({item.error}): {item.message}")
-                continue
-            try:
-                result = clean_item(item, cfg, repeated)
-            except ExtractionError as exc:
-                console.print(f"[red]rejected[/red] ({exc.reason}): {exc}")
-                continue
-            console.print(f"title: {result.title!r}")
-            if result.encoding:
-                console.print(f"encoding: {result.encoding}")
-            console.print(f"fixes: {', '.join(result.fixes) or '(none)'}")
-            console.print(
-                f"characters: {result.n_chars_in:,} in, {result.n_chars_out:,} out; "
-                f"{len(result.text.splitlines())} paragraphs kept"
-            )
-            if result.kept_repeated_lines:
-                console.print("repeated lines kept: removing them would empty the document")
-            if result.removed:
-                table = Table(show_header=True, header_style="bold")
-                for col in ("line", "category", "rule", "text"):
-                    table.add_column(col, overflow="fold")
-                for r in result.removed:
-                    text = r.text if len(r.text) <= 160 else r.text[:157] + "..."
-                    table.add_row(str(r.line_no), r.category, r.rule, text)
-                console.print(table)
-            else:
-                console.print("removed: (nothing)")
-            if show_text:
-                console.print(result.text)
+    for shown, (item, result) in enumerate(explain_results(files, options, dataset)):
+        if shown >= limit:
+            return
+        console.rule(f"[bold]{item.source}")
+        if isinstance(item, Reject):
+            console.print(f"[red]rejected[/red] ({item.error}): {item.message}")
+        elif isinstance(result, ExtractionError):
+            console.print(f"[red]rejected[/red] ({result.reason}): {result}")
+        elif result is not None:
+            _show(result, show_text, console)
+
+
+def _show(result: CleanResult, show_text: bool, console: Console) -> None:
+    console.print(f"title: {result.title!r}")
+    if result.encoding:
+        console.print(f"encoding: {result.encoding}")
+    console.print(f"fixes: {', '.join(result.fixes) or '(none)'}")
+    console.print(
+        f"characters: {result.n_chars_in:,} in, {result.n_chars_out:,} out; "
+        f"{len(result.text.splitlines())} paragraphs kept"
+    )
+    if result.kept_repeated_lines:
+        console.print("repeated lines kept: removing them would empty the document")
+    if result.removed:
+        table = Table(show_header=True, header_style="bold")
+        for col in ("line", "category", "rule", "text"):
+            table.add_column(col, overflow="fold")
+        for r in result.removed:
+            text = r.text if len(r.text) <= 160 else r.text[:157] + "..."
+            table.add_row(str(r.line_no), r.category, r.rule, text)
+        console.print(table)
+    else:
+        console.print("removed: (nothing)")
+    if show_text:
+        console.print(result.text)

@@ -95,3 +95,43 @@ def test_line_key_matches_the_plain_definition(line: str) -> None:
             continue
         out.append("0" if ch.isdigit() else ch)
     assert line_key(line) == " ".join("".join(out).split())
+
+
+def test_a_paragraph_after_an_ad_marker_is_still_prose() -> None:
+    """Ad markers sit inside the article: the model judges a page as if they were not
+    there, so no paragraph the golden keeps goes for following one."""
+    from cleaners import clean_text
+    from tests.conftest import SEEDS, load_golden
+
+    lost = []
+    for gold in load_golden():
+        path = SEEDS / f"{gold['id']}.txt"
+        kept = set(clean_text(gold["text"]).text.split("\n"))
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines):
+            if len(line.split()) < 25 or clean_text(line).text not in kept:
+                continue
+            result = clean_text("\n".join([*lines[:i], "ADVERTISEMENT", *lines[i:]]))
+            lost += [(path.name, r.text[:60]) for r in result.removed if r.text == line]
+    assert lost == []
+
+
+def test_repeated_lines_that_would_empty_a_document_stay() -> None:
+    lines = [
+        "The council approved the new harbour plan on Monday evening.",
+        "Work on the harbour is to start in the spring, officials said.",
+        "Share",
+    ]
+    every_line = {0: 9, 1: 9}
+    verdicts = classify_lines(lines, repeated=every_line, repeated_min_docs=3)
+    assert [v.rule for v in verdicts] == ["repetition_overruled"] * 2 + ["ui_label_line"]
+    footer = ["A real first paragraph of the article, long enough to matter here.", *lines[1:]]
+    verdicts = classify_lines(footer, repeated={1: 9}, repeated_min_docs=3)
+    assert [v.category for v in verdicts] == [None, "repeated_line", "site_chrome"]
+
+
+def test_categories_are_a_closed_list() -> None:
+    from cleaners.boilerplate import _remove
+
+    with pytest.raises(ValueError):
+        _remove("ads", "some_rule")

@@ -66,3 +66,33 @@ def test_config_is_frozen_and_validated() -> None:
     with pytest.raises(ValueError):
         CleanConfig(normalize_quotes="fancy")
     assert CleanConfig.from_dict(cfg.to_dict()) == cfg
+
+
+NAV_ONLY = """<html><head><title>World | Example News</title></head><body>
+<header><nav><a href="/">Home</a><a href="/world">World</a><a href="/sport">Sport</a></nav></header>
+<main><h2>World</h2><ul><li><a href="/a">Markets</a></li><li><a href="/b">Politics</a></li></ul>
+</main><footer>(c) 2026 Example News</footer></body></html>"""
+
+
+def test_a_page_of_navigation_only_has_no_main_text() -> None:
+    with pytest.raises(ExtractionError) as info:
+        clean_html(NAV_ONLY, url="https://news.example.com/world")
+    assert info.value.reason == "no_main_text"
+
+
+def test_a_short_real_article_is_kept() -> None:
+    page = "<html><body><article><p>The bridge reopened to traffic on Monday.</p></article></body></html>"
+    assert clean_html(page).text == "The bridge reopened to traffic on Monday."
+
+
+def test_config_types_are_checked() -> None:
+    from cleaners.config import ConfigError
+
+    with pytest.raises(ConfigError, match="strip_boilerplate must be a boolean"):
+        CleanConfig.from_dict({"strip_boilerplate": "yes"})
+    with pytest.raises(ConfigError, match="unknown config keys: drop_captions"):
+        CleanConfig.from_dict({"drop_captions": True})
+    with pytest.raises(ConfigError, match="near_duplicate_jaccard"):
+        CleanConfig(near_duplicate_jaccard=1.5)
+    with pytest.raises(ConfigError, match="source_rules"):
+        CleanConfig.from_dict({"source_rules": {"a.example": "not a list"}})

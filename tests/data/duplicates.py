@@ -77,7 +77,9 @@ def syndicated(copies: int = 40, seed: int = 0) -> list[dict]:
             )
             form = rng.choice(URL_FORMS)
             base = f"https://{SITES[k % len(SITES)]}/story-{s}/"
-            docs.append({"id": f"{s}-{k}", "url": form.format(base=base), "text": "\n".join(changed)})
+            docs.append(
+                {"id": f"{s}-{k}", "url": form.format(base=base), "text": "\n".join(changed)}
+            )
     rng.shuffle(docs)
     return docs
 

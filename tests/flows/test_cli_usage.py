@@ -1,0 +1,103 @@
+"""Mistakes in arguments, config and inputs: one clear line and exit code 2, found
+before any Prefect server starts (Prefect is never imported)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import SEEDS
+
+# Runs the CLI and reports whether Prefect was imported (it must not be, for usage errors).
+PROBE = """
+import runpy, sys
+sys.argv = ["textwash", *sys.argv[1:]]
+try:
+    runpy.run_module("flows.cli", run_name="__main__")
+finally:
+    print("PREFECT-IMPORTED" if "prefect" in sys.modules else "no-prefect", file=sys.stderr)
+"""
+
+
+def textwash(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    # A configured but dead API: a command that got as far as Prefect would hang or fail
+    # differently, never with exit code 2.
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    return subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def _usage_error(proc: subprocess.CompletedProcess, *needles: str, prefect: bool = False) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    # serve checks its cron with Prefect's own parser (it needs Prefect anyway).
+    assert lines[-1] == ("PREFECT-IMPORTED" if prefect else "no-prefect"), proc.stderr
+    assert len(lines) == 2 and lines[0].startswith("error: "), proc.stderr
+    for needle in needles:
+        assert needle in lines[0], proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("usage")
+    (root / "empty").mkdir()
+    (root / "a_file").write_text("not a folder")
+    bad = root / "bad.toml"
+    bad.write_text("[read]\ntext_field = 5\n")
+    typo = root / "typo.toml"
+    typo.write_text("[clean]\nstrip_boilerplates = true\n")
+    table = root / "table.toml"
+    table.write_text("[cleaning]\nstrip_boilerplate = true\n")
+    return {"root": root}
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["run", str(SEEDS), "--runner", "spark"], ["runner must be one of"]),
+        (["run", str(SEEDS), "--workers", "0"], ["workers must be at least 1"]),
+        (["run", str(SEEDS), "--shard-mb", "-1"], ["--shard-mb must be positive"]),
+        (["run", str(SEEDS), "--shard-files", "0"], ["shard_files"]),
+        (["run", str(SEEDS), "--dedup", "maybe"], ["dedup must be one of"]),
+        (["run", str(SEEDS), "--address", "tcp://h:8786"], ["--runner dask"]),
+        (["run", str(SEEDS), "-o", "{root}/a_file"], ["is not a folder"]),
+        (["run", str(SEEDS), "-c", "{root}/bad.toml"], ["text_field must be a string"]),
+        (["run", str(SEEDS), "-c", "{root}/typo.toml"], ["unknown config keys"]),
+        (["run", str(SEEDS), "-c", "{root}/table.toml"], ["unknown table"]),
+        (["run", str(SEEDS), "-c", "{root}/missing.toml"], ["cannot read config"]),
+        (["run", "{root}/empty"], ["no inputs found"]),
+        (["run", "{root}/nothing-*.jsonl"], ["no inputs found"]),
+        (["run", "{root}/nope"], ["input not found"]),
+        (["backfill", "--partitions", "{root}/none-*"], ["no partition matches"]),
+        (["backfill", "--partitions", "{root}/empty", "--runner", "x"], ["runner"]),
+        (["serve", str(SEEDS), "--cron", "every minute"], ["not a cron expression"]),
+        (["explain", "{root}/empty"], ["no inputs found"]),
+    ],
+)
+def test_usage_errors_are_one_line_before_prefect(
+    paths: dict[str, Path], args: list[str], needles: list[str]
+) -> None:
+    root = paths["root"]
+    proc = textwash(*(a.format(root=root) for a in args))
+    _usage_error(proc, *needles, prefect=args[0] == "serve")
+
+
+def test_a_backfill_warns_about_each_empty_partition(paths: dict[str, Path]) -> None:
+    root = paths["root"]
+    (root / "raw" / "date=2025-01-01").mkdir(parents=True)
+    (root / "raw" / "date=2025-01-02").mkdir(parents=True)
+    proc = textwash("backfill", "--partitions", f"{root}/raw/date=*", "-o", str(root / "out"))
+    assert proc.returncode == 2
+    assert proc.stderr.count("warning: skipped partition") == 2
+    assert "no inputs found in any partition" in proc.stderr

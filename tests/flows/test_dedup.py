@@ -1,0 +1,110 @@
+"""Copies of an article count once in the line statistics; --dedup points copies to
+the first one. Measured on copies as scrapers deliver them (tests/data/duplicates.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleaners import CleanConfig
+from cleaners.dedup import minhash, text_hash
+from flows.dedup import Counted, Measured, decide, first_copies, lsh_bands
+from flows.linestats import frequent
+from flows.options import RunOptions
+from flows.readers import RawDocument, discover
+from flows.shards import clean_item, measure_shard, plan_shards, read_piece_items
+
+from ..data.duplicates import seed_texts, syndicated, three_copies, write_jsonl
+
+
+def clean_all(folder: Path, dedup: str = "off") -> tuple[list[RawDocument], list, dict]:
+    """What a run does, without Prefect: measure, decide, clean every document."""
+    opts = RunOptions(dedup=dedup)
+    shards = plan_shards(discover(folder))
+    measured = Measured()
+    for shard in shards:
+        measured.extend(measure_shard(shard, opts.config, opts.read, set()))
+    decision = decide([], measured, jaccard=opts.config.near_duplicate_jaccard, dedup=dedup)
+    repeated = frequent(decision.counts, opts.config.repeated_line_min_docs)
+    items = [i for s in shards for i in read_piece_items(s, opts.read)]
+    results = [clean_item(i, opts.config, repeated) for i in items]
+    return items, results, decision.duplicates
+
+
+def test_lsh_bands_find_near_copies_almost_surely() -> None:
+    for threshold in (0.7, 0.8, 0.9):
+        bands, rows = lsh_bands(threshold)
+        assert bands * rows <= 64
+        assert 1 - (1 - threshold**rows) ** bands >= 0.99
+
+
+def test_three_copies_of_an_article_keep_their_text(tmp_path: Path) -> None:
+    write_jsonl(three_copies(), tmp_path / "in" / "copies.jsonl")
+    items, results, _ = clean_all(tmp_path / "in")
+    alone = clean_item(items[0], CleanConfig(), None)  # the article cleaned on its own
+    assert alone.text and "ADVERTISEMENT" not in alone.text
+    for result in results:
+        assert result.text == alone.text
+        assert not [r for r in result.removed if r.category == "repeated_line"]
+
+
+def test_syndicated_copies_over_four_sites_are_not_emptied(tmp_path: Path) -> None:
+    docs = syndicated()
+    write_jsonl(docs, tmp_path / "in" / "docs.jsonl")
+    items, results, _ = clean_all(tmp_path / "in")
+    assert len(results) == 200
+    seeds = seed_texts()
+    for doc, result in zip(docs, results, strict=True):
+        alone = clean_item(RawDocument("x", 0, doc["text"], False, "jsonl"), CleanConfig(), None)
+        assert result.text == alone.text, doc["id"]
+        assert "ADVERTISEMENT" not in result.text
+        original = seeds[int(doc["id"].split("-")[0])]
+        assert len(result.text) > 0.5 * len(original)
+
+
+def test_dedup_points_copies_to_the_first(tmp_path: Path) -> None:
+    write_jsonl(three_copies(), tmp_path / "in" / "copies.jsonl")
+    items, _, duplicates = clean_all(tmp_path / "in", dedup="exact")
+    first, *rest = [i.doc_id for i in items]
+    assert duplicates == {d: first for d in rest}
+
+    write_jsonl(syndicated(copies=8), tmp_path / "s" / "docs.jsonl")
+    items, _, exact = clean_all(tmp_path / "s", dedup="exact")
+    _, _, near = clean_all(tmp_path / "s", dedup="near")
+    assert set(exact) < set(near)  # near also takes copies with a sentence changed
+    assert len(near) == len(items) - 5  # one document kept per seed
+    ids = [i.doc_id for i in items]
+    for copy, kept in near.items():
+        assert kept not in near and ids.index(kept) < ids.index(copy)
+
+
+def test_different_articles_of_a_site_are_not_copies() -> None:
+    """The seeds are different articles (two of them on the same story): none is a
+    copy of another, so each counts."""
+    texts = seed_texts()
+    firsts = first_copies([text_hash(t) for t in texts], [minhash(t).tobytes() for t in texts], 0.8)
+    assert firsts == list(range(len(texts)))
+
+
+def test_a_copy_of_a_counted_document_does_not_count_again() -> None:
+    text = seed_texts()[0]
+    sig = minhash(text)
+    before = [Counted("old", "a.example", text_hash(text), sig.tobytes())]
+    measured = Measured()
+    measured.add("new", "a.example", (0, 0), text_hash(text + "\nRead more."), sig, [1, 2, 3])
+    measured.add("other", "b.example", (0, 1), text_hash(text), sig, [1, 2, 3])
+    decision = decide(before, measured, jaccard=0.8, dedup="near", incremental=True)
+    assert decision.counts == {"b.example": {1: 1, 2: 1, 3: 1}}  # another site: counts
+    assert decision.duplicates == {"new": "old", "other": "old"}
+    mirror = decide(before, measured, jaccard=0.8, dedup="near", incremental=False)
+    assert mirror.duplicates == {"other": "new"}  # "old" is not in this mirror's plan
+
+
+def test_counts_are_per_article_not_per_copy(tmp_path: Path) -> None:
+    write_jsonl(syndicated(copies=12), tmp_path / "in" / "docs.jsonl")
+    opts = RunOptions()
+    measured = measure_shard(
+        plan_shards(discover(tmp_path / "in"))[0], opts.config, opts.read, set()
+    )
+    counts = decide([], measured, jaccard=opts.config.near_duplicate_jaccard).counts
+    # A line counts once per article and site (a line two seeds share, twice).
+    assert max(n for c in counts.values() for n in c.values()) <= 2
