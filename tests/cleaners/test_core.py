@@ -81,7 +81,10 @@ def test_a_page_of_navigation_only_has_no_main_text() -> None:
 
 
 def test_a_short_real_article_is_kept() -> None:
-    page = "<html><body><article><p>The bridge reopened to traffic on Monday.</p></article></body></html>"
+    page = (
+        "<html><body><article><p>The bridge reopened to traffic on Monday.</p>"
+        "</article></body></html>"
+    )
     assert clean_html(page).text == "The bridge reopened to traffic on Monday."
 
 

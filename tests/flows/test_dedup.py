@@ -50,7 +50,7 @@ def test_three_copies_of_an_article_keep_their_text(tmp_path: Path) -> None:
 def test_syndicated_copies_over_four_sites_are_not_emptied(tmp_path: Path) -> None:
     docs = syndicated()
     write_jsonl(docs, tmp_path / "in" / "docs.jsonl")
-    items, results, _ = clean_all(tmp_path / "in")
+    _, results, _ = clean_all(tmp_path / "in")
     assert len(results) == 200
     seeds = seed_texts()
     for doc, result in zip(docs, results, strict=True):

@@ -125,7 +125,8 @@ def test_sources_and_ids_do_not_depend_on_how_the_input_is_spelled(
         run_cli("run", spelling, "-o", str(out))
         seen.add(tuple(docs_of(out).sort("source").select("source", "doc_id").rows()))
     assert len(seen) == 1
-    assert [s for s, _ in next(iter(seen))][0] == "docs.jsonl#L1"
+    sources = [s for s, _ in next(iter(seen))]
+    assert sources[0] == "docs.jsonl#L1"
 
 
 def test_backfill_sources_carry_the_partition(tmp_path: Path) -> None:
@@ -148,7 +149,8 @@ def test_the_1_1_contract(tmp_path: Path) -> None:
         {
             "id": "a1",
             "url": "https://www.example.com/a1",
-            "text": "Storm hits the coast\nThe storm cut power to thousands of homes.\nADVERTISEMENT",
+            "text": "Storm hits the coast\nThe storm cut power to thousands of homes.\n"
+            "ADVERTISEMENT",
             "title": "Storm hits the coast",
             "published": "Tue, 04 Feb 2025 10:30:00 GMT",
             "lang": "en",
