@@ -70,9 +70,17 @@ def load_config(path: Path | None) -> tuple[CleanConfig, ReadOptions]:
         raise UsageError(f"config {path}: {exc}") from None
 
 
-def build_options(config: Path | None, **flags: Any) -> RunOptions:
-    """The run's options from the config file and the flags, validated."""
+# The command-line flags that are run options (``--shard-mb`` becomes shard_bytes).
+RUN_FLAGS = frozenset(
+    {"runner", "workers", "address", "shard_mb", "shard_files", "force", "incremental", "dedup"}
+)
+
+
+def build_options(config: Path | None, flags: dict[str, Any] | None = None) -> RunOptions:
+    """The run's options from the config file and a command's flags (its ``locals()``:
+    the ones named in RUN_FLAGS are taken), validated."""
     clean, read = load_config(config)
+    flags = {k: v for k, v in (flags or {}).items() if k in RUN_FLAGS}
     try:
         shard_mb = flags.pop("shard_mb", None)
         if shard_mb is not None:
@@ -293,17 +301,7 @@ def run(
     """Clean INPUT into the Parquet dataset OUTPUT (documents, removals, rejects, manifest)."""
     t0 = time.perf_counter()
     try:
-        options = build_options(
-            config,
-            runner=runner,
-            workers=workers,
-            address=address,
-            shard_mb=shard_mb,
-            shard_files=shard_files,
-            force=force,
-            incremental=incremental,
-            dedup=dedup,
-        )
+        options = build_options(config, locals())
         check_output(output, options)
         find_inputs(input, output)
     except UsageError as exc:
@@ -348,16 +346,7 @@ def backfill(
 
     t0 = time.perf_counter()
     try:
-        options = build_options(
-            config,
-            runner=runner,
-            workers=workers,
-            address=address,
-            shard_mb=shard_mb,
-            shard_files=shard_files,
-            force=force,
-            dedup=dedup,
-        )
+        options = build_options(config, locals())
         check_output(output, options)
         try:
             paths = partition_paths(partitions, template, start, end)
@@ -447,16 +436,7 @@ def serve(
     """Serve a scheduled deployment: each run cleans only the inputs the dataset has not
     seen and appends new parts. Needs a Prefect server (PREFECT_API_URL)."""
     try:
-        options = build_options(
-            config,
-            runner=runner,
-            workers=workers,
-            address=address,
-            shard_mb=shard_mb,
-            shard_files=shard_files,
-            dedup=dedup,
-            incremental=True,
-        )
+        options = build_options(config, {**locals(), "incremental": True})
         check_output(output, options)
         _check_cron(cron)
         if not os.path.exists(input) and not any(c in input for c in "*?["):

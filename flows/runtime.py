@@ -142,9 +142,8 @@ class TemporaryServer:
 def prefect_api() -> Iterator[str | None]:
     """Make sure the run has one Prefect API; yield its URL (None: a configured one).
 
-    Call it before importing prefect: the server then starts while the import runs.
-    Callers that need the API call ``ready()`` on the yielded handle via
-    ``wait_for_api``.
+    Call it before importing prefect: the server then starts while the import runs;
+    call ``wait_for_api()`` before the first API call.
     """
     if os.environ.get("PREFECT_API_URL"):
         yield None

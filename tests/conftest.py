@@ -56,6 +56,17 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
         server.stop()
 
 
+# Tests that start a Prefect server, a Dask cluster or a subprocess (a fixture of
+# theirs does, or they are marked): ``pytest -m "not integration"`` is the fast loop.
+INTEGRATION_FIXTURES = frozenset({"prefect_server", "real_server"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Stop a temporary Prefect server that a test started in this process (the
     default ephemeral API) while pytest's output is still open: Prefect's own exit

@@ -12,6 +12,8 @@ import pytest
 
 from ..conftest import SEEDS
 
+pytestmark = pytest.mark.integration  # each test runs the CLI in a subprocess
+
 # Runs the CLI and reports whether Prefect was imported (it must not be, for usage errors).
 PROBE = """
 import runpy, sys

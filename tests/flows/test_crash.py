@@ -19,7 +19,7 @@ import pytest
 
 from ..conftest import SEEDS
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.integration]
 
 TABLES = {
     "documents": "doc_id",
