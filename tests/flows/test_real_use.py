@@ -19,10 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.explain import explain_results
-from flows.options import RunOptions
 from flows.readers import discover
-from flows.schema import TABLES
 
 from ..conftest import SEEDS
 from ..data.duplicates import three_copies, three_formats, write_jsonl
@@ -94,6 +91,9 @@ def _site_docs() -> list[dict]:
 
 
 def test_explain_gives_the_verdicts_of_a_run(tmp_path: Path) -> None:
+    from flows.explain import explain_results
+    from flows.options import RunOptions
+
     src = write_jsonl(_site_docs(), tmp_path / "in" / "site.jsonl")
     out = tmp_path / "out"
     run_cli("run", str(src), "-o", str(out))
@@ -144,6 +144,8 @@ def test_backfill_sources_carry_the_partition(tmp_path: Path) -> None:
 
 
 def test_the_1_1_contract(tmp_path: Path) -> None:
+    from flows.schema import TABLES
+
     src = tmp_path / "in"
     rows = [
         {
