@@ -78,3 +78,97 @@ REALISTIC = {
 def texts_for(encoding: str, texts: dict[str, list[str]]) -> list[str]:
     sources = REALISTIC.get(encoding, tuple(texts))
     return [t for source in sources for t in texts.get(source, [])]
+
+
+# --- real sentences (Universal Dependencies), garbled the ways pipelines do ----------
+
+UD_PATH = Path(__file__).resolve().parents[2] / "shared" / "devset" / "ud-sentences.jsonl.gz"
+CYRILLIC = ("ru", "uk", "bg", "be", "mk", "kk")
+LATIN = ("fr", "de", "pl", "cs", "pt", "tr", "it", "es", "ro", "hu", "sr")
+# The code pages each language is floored on (others are reported): windows-1252 and
+# latin-1 for all; windows-1251 where Cyrillic is written, and for French (ftfy's own
+# "mГ©dicament" case); MacRoman for the Latin-script languages.
+UD_PAIRINGS = {
+    "cp1252": (*CYRILLIC, "el", *LATIN),
+    "latin-1": (*CYRILLIC, "el", *LATIN),
+    "cp1251": (*CYRILLIC, "fr"),
+    "mac_roman": LATIN,
+}
+# Reported, not floored: Greek through windows-1251, Russian through MacRoman.
+UD_REPORTED = {"cp1251": ("el",), "mac_roman": ("ru",)}
+# Languages without a wordfreq list: reported only.
+NO_WORD_LIST = ("be", "kk")
+
+
+def ud_half(sentence: str) -> str:
+    """"tune" or "held": a stable split by a hash of the sentence. Anything fitted
+    (weights, thresholds) is fitted on "tune"; every figure is reported on "held"."""
+    import hashlib
+
+    return "tune" if hashlib.sha256(sentence.encode()).digest()[0] < 128 else "held"
+
+
+def ud_paragraphs(
+    half: str, path: Path = UD_PATH, per_language: int | None = None, seed: int = 0
+) -> dict[str, list[str]]:
+    """Paragraphs of 1-3 consecutive sentences of one language, from one half."""
+    import gzip
+
+    by_lang: dict[str, list[str]] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if ud_half(rec["text"]) == half:
+                by_lang.setdefault(rec["lang"], []).append(rec["text"])
+    rng = random.Random(f"{half}:{seed}")
+    out: dict[str, list[str]] = {}
+    for lang, sentences in sorted(by_lang.items()):
+        paragraphs = []
+        i = 0
+        while i < len(sentences):
+            k = rng.randint(1, 3)
+            paragraphs.append(" ".join(sentences[i : i + k]))
+            i += k
+        out[lang] = paragraphs if per_language is None else paragraphs[:per_language]
+    return out
+
+
+def ambiguous_boundaries(original: str, encoding: str, times: int = 1) -> set[int]:
+    """Where a typographic pass over the garbled ``original`` moves or inserts a space:
+    after each character whose garbled form ends in °, ·, « or ». Indexes count the
+    non-space characters of ``original`` (a boundary ``i`` is after the ``i``-th)."""
+    from cleaners.garble import garble
+
+    out = set()
+    i = 0
+    for ch in original:
+        if ch.isspace():
+            continue
+        i += 1
+        if garble(ch, encoding, times)[-1:] in ("°", "·", "«", "»"):
+            out.add(i)
+    return out
+
+
+def _spaces_after(text: str) -> tuple[str, set[int]]:
+    """The text without white space, and the boundaries that had some."""
+    chars: list[str] = []
+    spaced = set()
+    for ch in text:
+        if ch.isspace():
+            if chars:
+                spaced.add(len(chars))
+        else:
+            chars.append(ch)
+    return "".join(chars), spaced
+
+
+def repair_scores(original: str, repaired: str, ambiguous: set[int]) -> tuple[bool, int, bool]:
+    """(bytes right: equal once white space is removed; ambiguous boundaries whose
+    space is right, 0 when the bytes are wrong; exact)."""
+    a, spaces_a = _spaces_after(original)
+    b, spaces_b = _spaces_after(repaired)
+    if a != b:
+        return False, 0, False
+    right = sum((i in spaces_a) == (i in spaces_b) for i in ambiguous)
+    return True, right, original == repaired

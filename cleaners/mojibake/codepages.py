@@ -1,0 +1,237 @@
+"""Code pages UTF-8 is misread as: their byte tables, the pattern of a misread UTF-8
+character, the fast path, and what a decoded run must look like to be text."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+
+import ftfy.bad_codecs  # noqa: F401  (registers the sloppy-windows-* codecs)
+from ftfy.chardata import CHARMAP_ENCODINGS
+
+
+def _byte_chars(encoding: str, first: int, last: int) -> str:
+    if encoding == "latin":  # windows-1252 and latin-1 together, as browsers mix them
+        return _byte_chars("latin-1", first, last) + _byte_chars("sloppy-windows-1252", first, last)
+    return bytes(range(first, last + 1)).decode(encoding, errors="ignore")
+
+
+_LATIN_BYTES = {c: b for b in range(256) for c in bytes([b]).decode("sloppy-windows-1252")}
+
+
+def _encode(chars: str, encoding: str) -> bytes:
+    """``chars.encode(encoding)``; "latin" takes a character from latin-1 or windows-1252."""
+    if encoding != "latin":
+        return chars.encode(encoding)
+    try:
+        return bytes(ord(c) if ord(c) < 0x100 else _LATIN_BYTES[c] for c in chars)
+    except KeyError as exc:
+        raise UnicodeEncodeError("latin", chars, 0, len(chars), "not latin") from exc
+
+
+def _fast_path_re() -> re.Pattern[str]:
+    """Characters without which ftfy (under FTFY_CONFIG) provably changes nothing.
+
+    UTF-8 mojibake in a single-byte code page is a lead byte (0xC0-0xF7) immediately
+    followed by a continuation byte (0x80-0xBF), both decoded in that one code page;
+    ftfy's looser repairs accept a space (a lost NBSP, ``restore_byte_a0``, never for
+    MacRoman) or "?" (``replace_lossy_sequences``) in place of a continuation. Its
+    remaining repairs look for C1 controls, U+FFFD, 0x1A, ESC or surrogates. latin-1
+    and windows-1252 count as one code page, as in ftfy's ``decode_inconsistent_utf8``.
+    The test may send a clean line to ftfy, never the reverse.
+
+    The pattern starts with one character class (every possible first character) so
+    the regex engine skips ahead at C speed; lookbehinds then tell which code page
+    the first character belongs to.
+    """
+
+    def cls(chars: set[str]) -> str:
+        return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+    groups: dict[str, list[str]] = {}
+    for enc in CHARMAP_ENCODINGS:
+        key = "latin" if enc in ("latin-1", "sloppy-windows-1252") else enc
+        groups.setdefault(key, []).append(enc)
+    specials = {chr(c) for c in range(0x80, 0xA0)} | {"\x1a", "\x1b", "\ufffd"}
+    specials |= {chr(c) for c in range(0xD800, 0xE000)}
+    first = set(specials)
+    branches = [f"(?<={cls(specials)})"]
+    for key, encodings in groups.items():
+        leads: set[str] = set()
+        conts: set[str] = set()
+        a0_leads: set[str] = set()  # ALTERED_UTF8_RE: these lead bytes before a space
+        lossy_leads: set[str] = set()  # LOSSY_UTF8_RE: these lead bytes before "?"
+        for enc in encodings:
+            leads.update(_byte_chars(enc, 0xC0, 0xF7))
+            conts.update(_byte_chars(enc, 0x80, 0xBF))
+            if key != "macroman":
+                a0_leads.update(bytes([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9]).decode(enc))
+            lossy_leads.update(bytes([0xC2, 0xC3]).decode(enc))
+        first |= leads
+        branches.append(f"(?<={cls(leads)})[ ?]?{cls(conts)}")
+        if a0_leads:
+            branches.append(f"(?<={cls(a0_leads)}) ")
+        branches.append(f"(?<={cls(lossy_leads)})\\?")
+    return re.compile(f"{cls(first)}(?:{'|'.join(branches)})")
+
+
+MOJIBAKE_TRIGGER_RE = _fast_path_re()
+
+
+def may_have_mojibake(line: str) -> bool:
+    """True when ftfy could change ``line``; False means it provably will not.
+
+    >>> may_have_mojibake("plain ASCII and ünïcödé 東京 Москва")
+    False
+    >>> may_have_mojibake("donâ€™t")
+    True
+    """
+    if line.isascii() and "\x1a" not in line and "\x1b" not in line:
+        return False
+    return MOJIBAKE_TRIGGER_RE.search(line) is not None
+
+
+def _fix_lines(text: str, fix_line: Callable[[str], str]) -> str:
+    """Apply ``fix_line`` to the lines that may hold mojibake, leave the rest alone."""
+    if not may_have_mojibake(text):
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if may_have_mojibake(line):
+            lines[i] = fix_line(line)
+    return "\n".join(lines)
+
+
+# --- spaced mojibake -------------------------------------------------------------
+#
+# A "typographic" pass over mojibake puts spaces around the characters it takes for
+
+# punctuation (°, ·, «, ») and moves the space after » to before it. When such a
+# character is a continuation byte, the inserted space splits one character's bytes:
+# UTF-8 can no longer be decoded, and ftfy leaves the line alone. We decode the span
+# with those spaces removed and re-infer word boundaries where they were ambiguous.
+
+# UTF-8 read as one of these, and then re-spaced.
+# Order matters: a region that reads as mojibake in an earlier code page is not
+# reinterpreted in a later one (windows-1252 first: by far the most common misreading).
+SPACED_ENCODINGS = ("latin", "sloppy-windows-1251", "macroman")
+# Characters a typographic pass puts spaces around: a space next to one of them may
+# be inserted, not real.
+TYPOGRAPHIC = frozenset("°·«»")
+
+
+def _utf8_char(encoding: str, gap: str) -> str:
+    """Pattern of one character's UTF-8 bytes read in ``encoding``, with ``gap`` (a
+    pattern: "" or " ?") allowed before each continuation byte."""
+
+    def cls(first: int, last: int) -> str:
+        # NBSP stays: it is byte 0xA0, a continuation (Р\xa0 is "Р" read twice).
+        chars = "".join(sorted(set(_byte_chars(encoding, first, last)) - {" "}))
+        return "[" + "".join(re.escape(c) for c in chars) + "]"
+
+    cont, lead2, lead3, lead4 = cls(0x80, 0xBF), cls(0xC2, 0xDF), cls(0xE0, 0xEF), cls(0xF0, 0xF4)
+    c = gap + cont
+    return f"(?:{lead2}{c}|{lead3}{c}{c}|{lead4}{c}{c}{c})"
+
+
+@functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
+def _sequence_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a whole UTF-8 sequence misread in ``encoding``, a space allowed before each
+    continuation byte; any character of its bytes 0x80-0xFF)."""
+    high = sorted(set(_byte_chars(encoding, 0x80, 0xFF)) - {" "})
+    return (
+        re.compile(_utf8_char(encoding, " ?")),
+        re.compile("[" + "".join(re.escape(c) for c in high) + "]"),
+    )
+
+
+# Text misread in a code page is misread throughout: at least this share of its
+# characters from the code page's upper half are parts of whole sequences. Clean
+# text makes one now and then (Ukrainian "Лі" is a valid sequence in windows-1251).
+MISREAD_SHARE = 0.5
+
+
+def needs_repair(line: str) -> bool:
+    """False when no repair can change ``line``: ftfy provably leaves it alone
+    (``may_have_mojibake`` and its badness heuristic), and in no code page do whole
+    misread UTF-8 sequences, which the spaced, word and layer repairs decode, make up
+    half of its upper-half characters. Clean text in any script ends here, after a
+    few regular-expression scans.
+
+    >>> needs_repair("Всё «хорошо», — её слова. Лі"), needs_repair("our РєР ° РЅР ° Р »РІ")
+    (False, True)
+    """
+    from .engine import ftfy_may_change
+
+    if line.isascii() and "\x1a" not in line and "\x1b" not in line:
+        return False
+    for encoding in SPACED_ENCODINGS:
+        sequence_re, high_re = _sequence_res(encoding)
+        covered = sum(len(m.group().replace(" ", "")) for m in sequence_re.finditer(line))
+        if covered and covered >= MISREAD_SHARE * len(high_re.findall(line)):
+            return True
+    return ftfy_may_change(line)
+
+
+@functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
+def _spaced_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
+    # One character's bytes, each continuation byte optionally preceded by one
+    # inserted space; a span is characters optionally separated by one space.
+    char = _utf8_char(encoding, " ?")
+    mojibake_chars = frozenset(_byte_chars(encoding, 0x80, 0xFF))
+    return re.compile(char), re.compile(f"{char}(?: ?{char})*"), mojibake_chars
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "").split(" ", 1)[0]
+
+
+def _split_edges(word: str) -> tuple[str, str, str]:
+    """(leading punctuation, letters, trailing punctuation) of a decoded word."""
+    start, end = 0, len(word)
+    while start < end and not word[start].isalpha():
+        start += 1
+    while end > start and not word[end - 1].isalpha():
+        end -= 1
+    return word[:start], word[start:end], word[end:]
+
+
+def _plausible(text: str) -> bool:
+    """Letters and marks of one script, maybe with punctuation at the edges («слово»,);
+    or punctuation and symbols alone (« € —), which the caller checks are glued to words."""
+    _, core, _ = _split_edges(text)
+    if not core:
+        return bool(text) and all(unicodedata.category(c)[0] in "PS" for c in text)
+    if not all(unicodedata.category(c)[0] in "LM" for c in core):
+        return False
+    return len({_script(c) for c in core if c.isalpha()}) == 1
+
+
+def _decode_utf8(chars: str, encoding: str) -> str | None:
+    """The text whose UTF-8 bytes ``chars`` are in ``encoding`` (one or two layers)."""
+    try:
+        decoded = _encode(chars, encoding).decode("utf-8")
+    except UnicodeError:
+        return None
+    # Double-garbled first: a second valid UTF-8 reading is no accident, while the
+    # first reading of doubly garbled text can pass for a word with punctuation.
+    for inner in SPACED_ENCODINGS:
+        try:
+            twice = _encode(decoded, inner).decode("utf-8")
+        except UnicodeError:
+            continue
+        if twice != decoded and _plausible(twice):
+            return twice
+    return decoded if _plausible(decoded) else None
+
+
+def _splice(line: str, found: list[tuple[int, int, str]]) -> str:
+    """``line`` with each (start, end, replacement) of ``found`` (in order) put in."""
+    pieces, pos = [], 0
+    for start, end, replacement in found:
+        pieces += [line[pos:start], replacement]
+        pos = end
+    pieces.append(line[pos:])
+    return "".join(pieces)

@@ -1,0 +1,134 @@
+"""Layers ftfy leaves behind in doubly garbled text.
+
+Doubly garbled text loses one layer in ftfy and may keep the other where what is
+left looks reasonable on its own: "√°" (á), "–∫" (Cyrillic к), "≈´" (ū). Two kinds
+of evidence make the repair safe, and both are about the whole run, not a word list:
+
+* the line is known to be garbled in this code page: ftfy, or the repair of a whole
+  garbled word, has just decoded part of it from there;
+* the run decodes through two valid UTF-8 layers ("‚àö√¢" -> "√â" -> "É"), which
+  clean text does not do by accident.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from .codepages import (
+    MOJIBAKE_TRIGGER_RE,
+    SPACED_ENCODINGS,
+    _encode,
+    _plausible,
+    _spaced_res,
+    _splice,
+    _split_edges,
+    _utf8_char,
+    may_have_mojibake,
+)
+
+_TOKEN_RE = re.compile(r"\S+")
+
+
+def _tokens(line: str) -> list[re.Match[str]]:
+    """The tokens of ``line`` that hold a misread UTF-8 sequence (the fast path's
+    trigger): only those can be repaired."""
+    if not may_have_mojibake(line):
+        return []
+    hits = [m.span() for m in MOJIBAKE_TRIGGER_RE.finditer(line)]
+    return [
+        t for t in _TOKEN_RE.finditer(line) if any(a < t.end() and t.start() < b for a, b in hits)
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def _run_re(encoding: str) -> re.Pattern[str]:
+    """Runs of whole UTF-8 sequences read in ``encoding`` (no inserted spaces)."""
+    return re.compile(f"(?:{_utf8_char(encoding, '')})+")
+
+
+def _layers(chars: str, encoding: str) -> list[str]:
+    """``chars`` decoded once and twice from UTF-8 read in ``encoding``, while valid."""
+    out: list[str] = []
+    for _ in range(2):
+        try:
+            chars = _encode(chars, encoding).decode("utf-8")
+        except UnicodeError:
+            break
+        out.append(chars)
+    return out
+
+
+def _clean_run(text: str) -> bool:
+    """Letters and marks of one script with punctuation (not symbols) at the edges, or
+    punctuation alone; hyphens may join words ("Инди-курс").
+
+    >>> _clean_run("«Инди-курс»,"), _clean_run("–∫"), _clean_run("√°")
+    (True, False, False)
+    """
+    pre, core, post = _split_edges(text)
+    if any(unicodedata.category(c)[0] != "P" for c in pre + post):
+        return False
+    return _plausible(pre + core.replace("-", "") + post)
+
+
+def _decode_runs(token: str, encoding: str, layer: int) -> str:
+    """``token`` with every run of mojibake in ``encoding`` decoded ``layer`` times over
+    (a run that does not decode that far stays)."""
+
+    def decode(m: re.Match[str]) -> str:
+        layers = _layers(m.group(), encoding)
+        return layers[layer - 1] if len(layers) >= layer else m.group()
+
+    return _run_re(encoding).sub(decode, token)
+
+
+def _repair_residual_token(token: str, decoded_from: frozenset[str]) -> str | None:
+    if token.isascii() or _clean_run(token):
+        return None  # a token that reads as text is left alone: "«électeurs", "‘ß’"
+    for encoding in SPACED_ENCODINGS:
+        if not any(c in _spaced_res(encoding)[2] for c in token):
+            continue
+        once = _decode_runs(token, encoding, 1)
+        if once == token:
+            continue
+        if encoding in decoded_from and _clean_run(once):
+            return once  # one more layer where the line is known to be garbled
+        twice = _decode_runs(token, encoding, 2)
+        if twice != once and _clean_run(twice) and not _clean_run(once):
+            return twice  # two valid layers, and only the second reads as text
+    return None
+
+
+def find_residual_layers(
+    line: str, decoded_from: frozenset[str] = frozenset()
+) -> list[tuple[int, int, str]]:
+    """(start, end, repair) of tokens that do not read as text until mojibake runs in
+    them are decoded: one layer in a code page of ``decoded_from`` (the line is known
+    to be garbled there), or two layers in any, where one layer does not read as text
+    either. Reading as text: letters of one script, punctuation at the edges.
+
+    >>> find_residual_layers("colega √° china", frozenset({"macroman"}))
+    [(7, 9, 'á')]
+    >>> find_residual_layers("look at HOMM‚àö√¢S")
+    [(8, 18, 'HOMMÉS')]
+    >>> find_residual_layers("The symbol √§ in a formula")
+    []
+    >>> find_residual_layers("«électeurs» ‘ß’", frozenset({"macroman"}))
+    []
+    """
+    found = []
+    for m in _tokens(line):
+        if (repaired := _repair_residual_token(m.group(), decoded_from)) is not None:
+            found.append((m.start(), m.end(), repaired))
+    return found
+
+
+def fix_residual_layers(line: str, decoded_from: frozenset[str] = frozenset()) -> str:
+    """Decode what find_residual_layers finds.
+
+    >>> fix_residual_layers("Подготовка –∫ ЕГЭ", frozenset({"macroman"}))
+    'Подготовка к ЕГЭ'
+    """
+    return _splice(line, find_residual_layers(line, decoded_from))

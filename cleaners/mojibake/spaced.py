@@ -1,0 +1,419 @@
+"""Spaced mojibake: UTF-8 misread in a code page, then re-spaced.
+
+A "typographic" pass over mojibake puts spaces around the characters it takes for
+punctuation (°, ·, «, ») and moves the space after » to before it; other tools put
+spaces inside words. Where such a space falls inside one character's bytes, UTF-8
+can no longer be decoded and ftfy leaves the line alone (``РєР ° РЅР ° Р »РІ`` for
+``канал в``).
+
+Two separate questions, two kinds of evidence:
+
+* **the bytes**: a line is garbled in a code page when a space sits inside a valid
+  UTF-8 sequence of that code page (a split). Then every valid sequence of the line
+  in that code page is decoded, spaces inside sequences dropped, whether or not the
+  word is known to any list: a byte sequence either decodes or it does not;
+* **the spaces**: only the boundaries next to a character whose misread bytes begin
+  or end with one of °, ·, «, » can have lost or gained a space; every other space
+  (and every absence of one) is as the writer left it. Those few boundaries are
+  decided by a language model of words (``words.py``: word frequencies, a character
+  model for words no list has, a capital letter starts a word) and, next to
+  punctuation, by how the language spaces that punctuation (``boundaries.json``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from .codepages import (
+    SPACED_ENCODINGS,
+    TYPOGRAPHIC,
+    _byte_chars,
+    _fix_lines,
+    _splice,
+    may_have_mojibake,
+)
+from .words import WORD_LANGUAGES, LanguageModel, language_model, listed_words, script_of
+
+
+@functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
+def _bytes_of(encoding: str) -> dict[str, int]:
+    """character -> byte in ``encoding`` for the bytes 0x80-0xFF."""
+    out: dict[str, int] = {}
+    for b in range(0x80, 0x100):
+        for ch in _byte_chars(encoding, b, b):
+            out.setdefault(ch, b)
+    return out
+
+
+@functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
+def _split_re(encoding: str) -> re.Pattern[str]:
+    """A lead byte, up to two continuation bytes, a space, a continuation byte: where
+    a split sequence may be (``parse`` then checks it decodes)."""
+    table = _bytes_of(encoding)
+
+    def cls(first: int, last: int) -> str:
+        chars = sorted(c for c, b in table.items() if first <= b <= last and c != " ")
+        return "[" + "".join(re.escape(c) for c in chars) + "]"
+
+    cont = cls(0x80, 0xBF)
+    return re.compile(f"{cls(0xC2, 0xF4)}{cont}{{0,2}} {cont}")
+
+
+def _need(lead: int) -> int:
+    """Continuation bytes a UTF-8 lead byte takes (0: not a lead byte)."""
+    if 0xC2 <= lead <= 0xDF:
+        return 1
+    if 0xE0 <= lead <= 0xEF:
+        return 2
+    if 0xF0 <= lead <= 0xF4:
+        return 3
+    return 0
+
+
+@dataclass
+class Piece:
+    """A character of the decoded line: one misread UTF-8 sequence, or a character
+    left as it was."""
+
+    text: str
+    start: int  # in the line
+    end: int
+    decoded: bool = False
+    split: bool = False  # a space sat inside the sequence
+
+
+def parse(line: str, encoding: str) -> list[Piece]:
+    """The line read as UTF-8 misread in ``encoding``: each valid sequence (with at most
+    one space before each continuation byte) one decoded piece, everything else as is.
+
+    >>> [p.text for p in parse("РєР ° Р »", "sloppy-windows-1251")]
+    ['к', 'а', ' ', 'л']
+    """
+    table = _bytes_of(encoding)
+    pieces: list[Piece] = []
+    i, n = 0, len(line)
+    while i < n:
+        lead = table.get(line[i], 0)
+        need = _need(lead)
+        if need:
+            raw = [lead]
+            j = i + 1
+            split = False
+            for _ in range(need):
+                if j + 1 < n and line[j] == " " and 0x80 <= table.get(line[j + 1], 0) <= 0xBF:
+                    split = True
+                    j += 1
+                b = table.get(line[j], 0) if j < n else 0
+                if not 0x80 <= b <= 0xBF:
+                    break
+                raw.append(b)
+                j += 1
+            if len(raw) == need + 1:
+                try:
+                    ch = bytes(raw).decode("utf-8")
+                except UnicodeDecodeError:
+                    ch = ""
+                if ch:
+                    pieces.append(Piece(ch, i, j, True, split))
+                    i = j
+                    continue
+        pieces.append(Piece(line[i], i, i + 1))
+        i += 1
+    return pieces
+
+
+def _garbled_form(ch: str, encoding: str, layers: int) -> str:
+    for _ in range(layers):
+        ch = ch.encode("utf-8").decode(_codec(encoding), errors="replace")
+    return ch
+
+
+def _codec(encoding: str) -> str:
+    return "sloppy-windows-1252" if encoding == "latin" else encoding
+
+
+def _is_text(text: str) -> bool:
+    """No control, unassigned, private-use or surrogate character."""
+    import unicodedata
+
+    return all(unicodedata.category(c)[0] != "C" for c in text)
+
+
+@dataclass
+class Word:
+    """Characters between two certain spaces, with the boundaries inside it that a
+    typographic pass may have changed (index i: between chars i-1 and i)."""
+
+    chars: list[str] = field(default_factory=list)
+    ambiguous: set[int] = field(default_factory=set)
+    spaced: set[int] = field(default_factory=set)  # ambiguous boundaries seen with a space
+
+
+def typographic_pass(line: str) -> bool:
+    """Did a typographic pass run over this line? It leaves a space before every °, ·
+    and » and after every «; one without is proof it did not, and then no space of
+    the line is in doubt.
+
+    >>> typographic_pass("РєР ° РЅР ° Р »РІ"), typographic_pass("РєР °РЅР°Р»")
+    (True, False)
+    """
+    found = False
+    for i, ch in enumerate(line):
+        if ch in "°·»":
+            if i == 0 or line[i - 1] != " ":
+                return False
+            found = True
+        elif ch == "«":
+            if i + 1 < len(line) and line[i + 1] != " ":
+                return False
+            found = True
+    return found
+
+
+def _words(pieces: list[Piece], encoding: str, layers: int, moved: bool = True) -> list[Word]:
+    """Group decoded pieces into words at the certain spaces (every space, when no
+    typographic pass ``moved`` any)."""
+    words = [Word()]
+    prev_after = False  # the piece before may have changed the boundary after it
+    pending_space = False
+    for p in pieces:
+        if p.text == " ":
+            pending_space = True
+            continue
+        form = _garbled_form(p.text, encoding, layers) if p.decoded and moved else ""
+        before = bool(form) and form[0] in TYPOGRAPHIC
+        ambiguous = prev_after or before
+        w = words[-1]
+        if w.chars and ambiguous:
+            w.ambiguous.add(len(w.chars))
+            if pending_space:
+                w.spaced.add(len(w.chars))
+        elif pending_space and w.chars:
+            words.append(Word())
+            w = words[-1]
+        w.chars.append(p.text)
+        pending_space = False
+        prev_after = bool(form) and form[-1] in TYPOGRAPHIC
+    return [w for w in words if w.chars]
+
+
+# --- deciding the ambiguous boundaries ----------------------------------------------
+
+# Weights of the word model, fitted on the "tune" half of the UD sentences
+# (bench/fit_spacing.py); the figures are reported on the other half.
+UNKNOWN_WORD = -1.5  # log10 P(a word is not in the list), before its character model
+PER_WORD = -1.0  # log10 cost of one more word: fewer, longer words when equal
+INNER_CAPITAL = -6.0  # a capital after a small letter inside a word
+MIXED_SCRIPTS = -6.0  # letters of two scripts in one word
+
+
+@functools.lru_cache(maxsize=1)
+def _spacing() -> dict[str, dict[str, list[float]]]:
+    """Per language ("*": all), per punctuation character, [P(space after it),
+    P(space before it)] when a letter or digit is on the other side (boundaries.json,
+    counted on the tune half by bench/fit_spacing.py)."""
+    data = resources.files("cleaners").joinpath("data", "boundaries.json").read_text("utf-8")
+    return json.loads(data)
+
+
+def _p_space(lang: str | None, left: str, right: str) -> float | None:
+    """P(space) at a boundary next to punctuation; None between letters/digits."""
+    table = _spacing()
+    for ch, side in ((left, 0), (right, 1)):
+        if not ch.isalnum():
+            for key in (lang or "*", "*"):
+                probs = table.get(key, {}).get(ch)
+                if probs is not None:
+                    return probs[side]
+            return 0.5
+    return None
+
+
+def _word_score(word: str, model: LanguageModel | None, listed: float | None) -> float:
+    core = "".join(c for c in word if c.isalpha())
+    if not core:
+        return PER_WORD
+    score = PER_WORD
+    if any(a.islower() and b.isupper() for a, b in zip(core, core[1:], strict=False)):
+        score += INNER_CAPITAL
+    if len({script_of(c) for c in core}) > 1:
+        score += MIXED_SCRIPTS
+    if model is None:
+        return score
+    if listed is not None:
+        return score + listed
+    return score + UNKNOWN_WORD + model.log10_chars(core.lower())
+
+
+def _letter_core(chars: list[str], a: int, b: int) -> str:
+    return "".join(chars[a:b])
+
+
+def decide_spaces(word: Word, model: LanguageModel | None, lang: str | None) -> set[int]:
+    """The ambiguous boundaries of ``word`` that get a space: punctuation boundaries by
+    the language's spacing, the others by the best split into words (Viterbi)."""
+    chars = word.chars
+    spaces: set[int] = set()
+    cuts = []  # letter/digit boundaries: the word model decides
+    for i in sorted(word.ambiguous):
+        p = _p_space(lang, chars[i - 1][-1], chars[i][0])
+        if p is None:
+            cuts.append(i)
+        elif p > 0.5:
+            spaces.add(i)
+    if not cuts:
+        return spaces
+    # Segments between certain boundaries (punctuation decisions included) and the cuts.
+    bounds = sorted({0, len(chars), *cuts})
+    n = len(bounds)
+    candidates = [(a, b) for a in range(n) for b in range(a + 1, n)]
+    texts = [_letter_core(chars, bounds[a], bounds[b]) for a, b in candidates]
+    listed = model.log10_listed([_core(t).lower() for t in texts]) if model else [None] * len(texts)
+    score = {
+        c: _word_score(t, model, lst) for c, t, lst in zip(candidates, texts, listed, strict=True)
+    }
+    best = [0.0] + [-math.inf] * (n - 1)
+    back = [0] * n
+    for b in range(1, n):
+        for a in range(b):
+            s = best[a] + score[(a, b)]
+            if s > best[b]:
+                best[b], back[b] = s, a
+    b = n - 1
+    while b > 0:
+        a = back[b]
+        if a > 0:
+            spaces.add(bounds[a])
+        b = a
+    return spaces
+
+
+def _core(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and not text[start].isalpha():
+        start += 1
+    while end > start and not text[end - 1].isalpha():
+        end -= 1
+    return text[start:end]
+
+
+def _language(words: list[Word]) -> tuple[str | None, LanguageModel | None]:
+    """The language of the decoded words: of their script's languages, the one whose
+    list has the most of the words no boundary question hangs over."""
+    scripts: dict[str, int] = {}
+    for w in words:  # the script of the letters that were misread: not ASCII
+        for ch in w.chars:
+            if ch.isalpha() and not ch.isascii():
+                s = script_of(ch)
+                scripts[s] = scripts.get(s, 0) + 1
+    if not scripts:
+        return None, None
+    script = max(scripts, key=scripts.__getitem__)
+    langs = WORD_LANGUAGES.get(script, ())
+    if not langs:
+        return None, None
+    sure = [_core("".join(w.chars)).lower() for w in words if not w.ambiguous]
+    sure = [t for t in sure if t and script_of(t[0]) == script]
+    best, best_hits = langs[0], -1
+    if len(langs) > 1 and sure:
+        for lang in langs:
+            table = listed_words(lang)
+            hits = int((table.centibels_of(sure) <= 0).sum())
+            if hits > best_hits:
+                best, best_hits = lang, hits
+    return best, language_model(best)
+
+
+def _render(words: list[Word], model: LanguageModel | None, lang: str | None) -> str:
+    out = []
+    for w in words:
+        spaces = decide_spaces(w, model, lang) if w.ambiguous else set()
+        out.append("".join((" " if i in spaces else "") + c for i, c in enumerate(w.chars)))
+    return " ".join(out)
+
+
+# Doubly garbled text is single-garbled text once decoded: nearly all of its
+# non-ASCII characters are then parts of valid sequences again. Real text has a few
+# such pairs by accident ("її" in windows-1251 is a valid 3-byte sequence).
+SECOND_LAYER_COVER = 0.9
+# A garbled line is garbled throughout: most of its non-ASCII characters are parts of
+# valid sequences. Clean text has a split-looking sequence by accident ("и її" is one
+# in windows-1251), alone.
+GARBLED_COVER = 0.8
+
+
+def _cover(line: str, pieces: list[Piece]) -> float:
+    """The share of the line's non-ASCII characters inside decoded pieces."""
+    high = sum(not c.isascii() for c in line)
+    covered = sum(sum(not c.isascii() for c in line[p.start : p.end]) for p in pieces if p.decoded)
+    return covered / high if high else 0.0
+
+
+def _second_layer(pieces: list[Piece], encoding: str) -> list[Piece] | None:
+    """Doubly garbled: the decoded characters decode once more, in the same code page,
+    covering nearly all their non-ASCII characters, into text."""
+    text = "".join(p.text for p in pieces)
+    again = parse(text, encoding)
+    high = sum(not c.isascii() for c in text)
+    covered = sum(len(p.text.encode("utf-8")) for p in again if p.decoded)
+    if not high or covered < SECOND_LAYER_COVER * high or not all(_is_text(p.text) for p in again):
+        return None
+    return again
+
+
+def find_spaced_spans(line: str) -> list[tuple[int, int, str, str]]:
+    """Spaced mojibake in one line: [(start, end, encoding, replacement)].
+
+    A code page repairs a line only where it is proven garbled in it: a space splits
+    one of its valid UTF-8 sequences. Then every valid sequence of the line in that
+    code page is decoded (the first code page in order that proves it).
+
+    >>> [r for *_, r in find_spaced_spans("our РєР ° РЅР ° Р »РІ Telegram")]
+    ['our канал в Telegram']
+    """
+    if " " not in line or not may_have_mojibake(line):
+        return []
+    for encoding in SPACED_ENCODINGS:
+        if not _split_re(encoding).search(line):
+            continue  # no space after a lead byte and its continuations: no split
+        pieces = parse(line, encoding)
+        if not any(p.split for p in pieces) or _cover(line, pieces) < GARBLED_COVER:
+            continue
+        layers = 1
+        again = _second_layer(pieces, encoding)  # C1 controls are fine in the first layer
+        if again is not None:
+            pieces, layers = again, 2
+        else:
+            pieces = [
+                p
+                if not p.decoded or _is_text(p.text)
+                else Piece(line[p.start : p.end], p.start, p.end)
+                for p in pieces
+            ]
+        words = _words(pieces, encoding, layers, typographic_pass(line))
+        lang, model = _language(words)
+        text = _render(words, model, lang)
+        return [(0, len(line), encoding, text)] if text != line else []
+    return []
+
+
+def fix_spaced_mojibake(text: str) -> str:
+    """Repair UTF-8 mojibake whose byte sequences were split by inserted spaces.
+
+    >>> fix_spaced_mojibake("subscribe to our РєР ° РЅР ° Р »РІ Telegram")
+    'subscribe to our канал в Telegram'
+    >>> fix_spaced_mojibake("caf\\u00c3 \\u00a9 au lait")
+    'café au lait'
+    >>> fix_spaced_mojibake("«Ёлка» — 25 °C, Ã in a name")
+    '«Ёлка» — 25 °C, Ã in a name'
+    """
+    return _fix_lines(text, _fix_spaced_line)
+
+
+def _fix_spaced_line(line: str) -> str:
+    return _splice(line, [(start, end, new) for start, end, _, new in find_spaced_spans(line)])

@@ -1,0 +1,235 @@
+"""Word data, compact: what the repairs know of words, from wordfreq's lists.
+
+Two uses, two sizes, both loaded on first need for one language at a time (never for
+clean text), as sorted arrays of 64-bit string hashes rather than sets of strings
+(about 10 bytes a word instead of about 250):
+
+* ``is_listed_word``: is a token a word of a language of its script? wordfreq's
+  "small" lists (frequency >= 1e-6);
+* ``word_cost``: how likely is a word, for putting back the spaces a typographic pass
+  moved? wordfreq's "large" list where there is one (else "small"); a word no list has
+  is scored by a character trigram model of the same list, so an unknown name is
+  neither glued to its neighbour nor cut into common pieces.
+
+Python's ``hash`` of a string is stable within a process, which is all a table built
+in that process needs.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import math
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+# Languages whose words are looked up, per script of the letters.
+WORD_LANGUAGES = {
+    "LATIN": (
+        "en",
+        "fr",
+        "de",
+        "es",
+        "pt",
+        "it",
+        "nl",
+        "pl",
+        "tr",
+        "sv",
+        "da",
+        "nb",
+        "fi",
+        "cs",
+        "sk",
+        "hu",
+        "ro",
+        "sh",
+        "sl",
+        "lt",
+        "lv",
+        "ca",
+        "vi",
+    ),
+    "CYRILLIC": ("ru", "uk", "bg", "mk", "sh"),
+    "GREEK": ("el",),
+}
+
+
+def script_of(ch: str) -> str:
+    """The first word of a character's Unicode name: LATIN, CYRILLIC, GREEK...
+
+    >>> script_of("ж"), script_of("é"), script_of("5")
+    ('CYRILLIC', 'LATIN', 'DIGIT')
+    """
+    return unicodedata.name(ch, "").split(" ", 1)[0]
+
+
+def _wordlist_path(lang: str, wordlist: str) -> str | None:
+    import wordfreq
+
+    return wordfreq.available_languages(wordlist).get(lang)
+
+
+def _buckets(path: str) -> Iterator[tuple[int, list[str]]]:
+    """(centibels, words) of a wordfreq cBpack file, one bucket at a time: the whole
+    list is never in memory as strings."""
+    import msgpack
+
+    with gzip.open(path, "rb") as fh:
+        unpacker = msgpack.Unpacker(fh, raw=False, max_buffer_size=1 << 30)
+        n = unpacker.read_array_header()
+        header = unpacker.unpack()
+        if not isinstance(header, dict) or header.get("format") != "cB":
+            raise ValueError(f"not a wordfreq cBpack file: {path}")
+        for index in range(n - 1):
+            yield -index, unpacker.unpack()
+
+
+@dataclass(frozen=True)
+class WordTable:
+    """Words of one list as sorted hashes, with their frequency in centibels."""
+
+    keys: np.ndarray  # int64, sorted
+    centibels: np.ndarray  # int16, aligned with keys (0 cB = probability 1)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def centibels_of(self, words: list[str]) -> np.ndarray:
+        """Per word, its centibels, or 1 (impossible for a listed word) if unlisted."""
+        if not words or not len(self.keys):
+            return np.ones(len(words), dtype=np.int16)
+        h = np.fromiter((hash(w) for w in words), dtype=np.int64, count=len(words))
+        pos = np.minimum(np.searchsorted(self.keys, h), len(self.keys) - 1)
+        found = self.keys[pos] == h
+        return np.where(found, self.centibels[pos], 1).astype(np.int16)
+
+    def __contains__(self, word: str) -> bool:
+        return bool(self.centibels_of([word])[0] <= 0)
+
+
+def _table(pairs: Iterator[tuple[int, list[str]]]) -> WordTable:
+    keys: list[np.ndarray] = []
+    cbs: list[np.ndarray] = []
+    for cb, words in pairs:
+        if words:
+            keys.append(np.fromiter((hash(w) for w in words), dtype=np.int64, count=len(words)))
+            cbs.append(np.full(len(words), cb, dtype=np.int16))
+    if not keys:
+        return WordTable(np.zeros(0, np.int64), np.zeros(0, np.int16))
+    k, c = np.concatenate(keys), np.concatenate(cbs)
+    order = np.argsort(k, kind="stable")
+    return WordTable(k[order], c[order])
+
+
+@functools.lru_cache(maxsize=64)
+def listed_words(lang: str) -> WordTable:
+    """wordfreq's "small" list of ``lang`` (empty where wordfreq has none)."""
+    path = _wordlist_path(lang, "small")
+    return _table(_buckets(path)) if path else _table(iter(()))
+
+
+def is_listed_word(text: str) -> bool:
+    """``text`` is a listed word of a language of its script: two letters or more,
+    with nothing but punctuation at its edges.
+
+    >>> is_listed_word("erklären,"), is_listed_word("erkl√§ren"), is_listed_word("«канал»")
+    (True, False, True)
+    """
+    from .codepages import _split_edges
+
+    pre, core, post = _split_edges(text)
+    if len(core) < 2 or not all(c.isalpha() for c in core):
+        return False  # a letter alone is no evidence; a symbol is no letter
+    if any(unicodedata.category(c)[0] != "P" for c in pre + post):
+        return False
+    scripts = {script_of(c) for c in core}
+    if len(scripts) != 1:
+        return False
+    low = core.lower()
+    return any(low in listed_words(lang) for lang in WORD_LANGUAGES.get(scripts.pop(), ()))
+
+
+# --- a language model of words, for word boundaries -------------------------------
+
+# Words the character model learns from: the most frequent ones of the list (its
+# shapes, not its rare typos).
+CHAR_MODEL_WORDS = 200_000
+_BOUNDARY = "\x02"  # before and after each word in the trigram model
+
+
+@dataclass(frozen=True)
+class LanguageModel:
+    """log10 probabilities of words: a word list, and a character trigram model of
+    the same list for words it does not have."""
+
+    lang: str
+    words: WordTable
+    trigrams: dict[str, float]  # log10 P(c | two before), interpolated
+    unknown_trigram: float  # log10 of the floor for an unseen trigram
+
+    def log10_listed(self, words: list[str]) -> list[float | None]:
+        """log10 frequency of each (lowercased) word, None where unlisted."""
+        cbs = self.words.centibels_of(words)
+        return [None if cb > 0 else cb / 100.0 for cb in cbs.tolist()]
+
+    def log10_chars(self, word: str) -> float:
+        """log10 P(word) by the character trigram model (ends included)."""
+        padded = _BOUNDARY * 2 + word + _BOUNDARY
+        get = self.trigrams.get
+        floor = self.unknown_trigram
+        return sum(get(padded[i - 2 : i + 1], floor) for i in range(2, len(padded)))
+
+
+def _trigram_model(words: list[str]) -> tuple[dict[str, float], float]:
+    """Interpolated trigram/bigram/unigram character probabilities (log10), keyed by
+    the trigram, for every trigram seen; unseen ones get the floor."""
+    tri: Counter[str] = Counter()
+    bi: Counter[str] = Counter()
+    uni: Counter[str] = Counter()
+    for w in words:
+        p = _BOUNDARY * 2 + w + _BOUNDARY
+        for i in range(2, len(p)):
+            tri[p[i - 2 : i + 1]] += 1
+            bi[p[i - 1 : i + 1]] += 1
+            uni[p[i]] += 1
+    ctx2: Counter[str] = Counter()
+    ctx1: Counter[str] = Counter()
+    for t, n in tri.items():
+        ctx2[t[:2]] += n
+    for b, n in bi.items():
+        ctx1[b[:1]] += n
+    total = sum(uni.values())
+    vocab = len(uni) + 1
+    floor = math.log10(0.01 / vocab)  # an unseen character
+    out = {}
+    for t, n in tri.items():
+        p3 = n / ctx2[t[:2]]
+        p2 = bi[t[1:]] / ctx1[t[1]]
+        p1 = (uni[t[2]] + 1) / (total + vocab)
+        out[t] = math.log10(0.7 * p3 + 0.2 * p2 + 0.1 * p1)
+    return out, floor
+
+
+@functools.lru_cache(maxsize=8)
+def language_model(lang: str) -> LanguageModel | None:
+    """The word model of ``lang`` (None where wordfreq has no list): built once, from
+    its largest list, on first need."""
+    path = _wordlist_path(lang, "large") or _wordlist_path(lang, "small")
+    if path is None:
+        return None
+    common: list[str] = []
+
+    def remember(buckets: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+        for cb, words in buckets:
+            if len(common) < CHAR_MODEL_WORDS:
+                common.extend(w for w in words if w.isalpha())
+            yield cb, words
+
+    table = _table(remember(_buckets(path)))
+    trigrams, floor = _trigram_model(common[:CHAR_MODEL_WORDS])
+    return LanguageModel(lang, table, trigrams, floor)
