@@ -132,7 +132,7 @@ def ud_report(half: str, limit: int | None) -> None:
                 if row is None:
                     cells.append(f"{'-':>28}")
                     continue
-                n, b, sp, ex, th = row
+                _n, b, sp, ex, th = row
                 spaces = "  -  " if sp != sp else f"{sp:.3f}"
                 cells.append(f"{b:>8.3f} {spaces:>5} {ex:.3f} ({th:.2f})")
             print(f"  {lang:<5}" + "".join(cells))

@@ -379,14 +379,12 @@ def clean_document(
 
 
 def warm_up() -> None:
-    """Import the lazily loaded engines and word lists now (e.g. while a server boots),
-    so the first document does not pay for them."""
+    """Import the lazily loaded engines now (e.g. while a server boots), so the first
+    document does not pay for them. Word data stays unloaded until a document needs
+    it, for its script only."""
     import charset_normalizer  # noqa: F401
     import trafilatura  # noqa: F401
 
-    from .mojibake import SEGMENT_LANGUAGES, _freqs
-
-    _freqs(SEGMENT_LANGUAGES["CYRILLIC"][0])
     clean_text("Warm up\nA line of text.")
 
 

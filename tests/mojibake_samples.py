@@ -101,7 +101,7 @@ NO_WORD_LIST = ("be", "kk")
 
 
 def ud_half(sentence: str) -> str:
-    """"tune" or "held": a stable split by a hash of the sentence. Anything fitted
+    """ "tune" or "held": a stable split by a hash of the sentence. Anything fitted
     (weights, thresholds) is fitted on "tune"; every figure is reported on "held"."""
     import hashlib
 

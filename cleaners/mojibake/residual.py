@@ -19,6 +19,7 @@ import unicodedata
 from .codepages import (
     MOJIBAKE_TRIGGER_RE,
     SPACED_ENCODINGS,
+    _byte_chars,
     _encode,
     _plausible,
     _spaced_res,
@@ -62,15 +63,18 @@ def _layers(chars: str, encoding: str) -> list[str]:
 
 def _clean_run(text: str) -> bool:
     """Letters and marks of one script with punctuation (not symbols) at the edges, or
-    punctuation alone; hyphens may join words ("Инди-курс").
+    punctuation alone; hyphens and apostrophes may join words ("Инди-курс", "l'équipe").
 
-    >>> _clean_run("«Инди-курс»,"), _clean_run("–∫"), _clean_run("√°")
-    (True, False, False)
+    >>> _clean_run("«Инди-курс»,"), _clean_run("l'équipe"), _clean_run("–∫"), _clean_run("√°")
+    (True, True, False, False)
     """
     pre, core, post = _split_edges(text)
     if any(unicodedata.category(c)[0] != "P" for c in pre + post):
         return False
-    return _plausible(pre + core.replace("-", "") + post)
+    return _plausible(pre + _JOINERS_RE.sub("", core) + post)
+
+
+_JOINERS_RE = re.compile("(?<=\\w)[-'’](?=\\w)")
 
 
 def _decode_runs(token: str, encoding: str, layer: int) -> str:
@@ -125,10 +129,44 @@ def find_residual_layers(
     return found
 
 
+@functools.lru_cache(maxsize=8)
+def _nbsp_re(encoding: str) -> re.Pattern[str]:
+    """A token ending in a two-byte lead byte of ``encoding``, then an NBSP or a space."""
+    leads = "".join(re.escape(c) for c in sorted(set(_byte_chars(encoding, 0xC2, 0xDF)) - {" "}))
+    return re.compile(f"(\\S*[{leads}])[\xa0 ]")
+
+
+def find_nbsp_sequences(line: str, decoded_from: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, repair) where a character's second byte was 0xA0: "à" (C3 A0) read
+    in windows-1251 is "Г" and an NBSP, which white-space handling often turns into a
+    space, where ftfy and the word repair see two tokens. Repaired only in a line known
+    to be garbled in that code page, when the token then reads as text.
+
+    >>> find_nbsp_sequences("cГ©lГЁbre, dГ©jГ  vu", frozenset({"sloppy-windows-1251"}))
+    [(11, 17, 'déjà')]
+    >>> find_nbsp_sequences("Г  la", frozenset())
+    []
+    """
+    found = []
+    for encoding in sorted(decoded_from):
+        for m in _nbsp_re(encoding).finditer(line):
+            token = m.group(1)
+            decoded = _decode_runs(token + "\xa0", encoding, 1)
+            if decoded != token + "\xa0" and _clean_run(decoded):
+                found.append((m.start(), m.end(), decoded))
+    found.sort()
+    out: list[tuple[int, int, str]] = []
+    for span in found:  # two code pages may claim one place: the first stays
+        if not out or span[0] >= out[-1][1]:
+            out.append(span)
+    return out
+
+
 def fix_residual_layers(line: str, decoded_from: frozenset[str] = frozenset()) -> str:
-    """Decode what find_residual_layers finds.
+    """Decode what find_residual_layers and find_nbsp_sequences find.
 
     >>> fix_residual_layers("Подготовка –∫ ЕГЭ", frozenset({"macroman"}))
     'Подготовка к ЕГЭ'
     """
-    return _splice(line, find_residual_layers(line, decoded_from))
+    line = _splice(line, find_residual_layers(line, decoded_from))
+    return _splice(line, find_nbsp_sequences(line, decoded_from)) if decoded_from else line

@@ -23,6 +23,7 @@ Two separate questions, two kinds of evidence:
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
@@ -239,7 +240,7 @@ def _word_score(word: str, model: LanguageModel | None, listed: float | None) ->
     if not core:
         return PER_WORD
     score = PER_WORD
-    if any(a.islower() and b.isupper() for a, b in zip(core, core[1:], strict=False)):
+    if any(a.islower() and b.isupper() for a, b in itertools.pairwise(core)):
         score += INNER_CAPITAL
     if len({script_of(c) for c in core}) > 1:
         score += MIXED_SCRIPTS
