@@ -22,6 +22,7 @@ from .codepages import (
     _byte_chars,
     _encode,
     _plausible,
+    _script,
     _spaced_res,
     _splice,
     _split_edges,
@@ -136,11 +137,22 @@ def _nbsp_re(encoding: str) -> re.Pattern[str]:
     return re.compile(f"(\\S*[{leads}])[\xa0 ]")
 
 
+def _main_script(line: str) -> str | None:
+    """The script most of the line's letters are in."""
+    counts: dict[str, int] = {}
+    for c in line:
+        if c.isalpha():
+            s = _script(c)
+            counts[s] = counts.get(s, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
 def find_nbsp_sequences(line: str, decoded_from: frozenset[str]) -> list[tuple[int, int, str]]:
     """(start, end, repair) where a character's second byte was 0xA0: "à" (C3 A0) read
     in windows-1251 is "Г" and an NBSP, which white-space handling often turns into a
     space, where ftfy and the word repair see two tokens. Repaired only in a line known
-    to be garbled in that code page, when the token then reads as text.
+    to be garbled in that code page, for a token that is not text of the line's main
+    script as it stands and is once decoded ("ТЕС " in Russian is left alone).
 
     >>> find_nbsp_sequences("cГ©lГЁbre, dГ©jГ  vu", frozenset({"sloppy-windows-1251"}))
     [(11, 17, 'déjà')]
@@ -148,11 +160,17 @@ def find_nbsp_sequences(line: str, decoded_from: frozenset[str]) -> list[tuple[i
     []
     """
     found = []
+    script = _main_script(line)
     for encoding in sorted(decoded_from):
         for m in _nbsp_re(encoding).finditer(line):
             token = m.group(1)
             decoded = _decode_runs(token + "\xa0", encoding, 1)
-            if decoded != token + "\xa0" and _clean_run(decoded):
+            if (
+                decoded != token + "\xa0"
+                and {_script(c) for c in token if c.isalpha()} != {script}  # not text as is
+                and _clean_run(decoded)
+                and {_script(c) for c in decoded if c.isalpha()} == {script}
+            ):
                 found.append((m.start(), m.end(), decoded))
     found.sort()
     out: list[tuple[int, int, str]] = []

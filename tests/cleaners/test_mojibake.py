@@ -272,3 +272,66 @@ def test_a_left_layer_needs_evidence_and_must_read_as_text() -> None:
 def test_a_word_two_code_pages_explain_is_left_alone() -> None:
     # ftfy's own "sort of negative" case: latin-1 gives Dråber, MacRoman Dr̴ber.
     assert fix_mojibake("Bremer/Mccoy – DrÃ¥ber") == "Bremer/Mccoy – DrÃ¥ber"
+
+
+# --- real sentences (UD treebanks, ../shared/devset), garbled the ways pipelines do ----
+
+from tests.mojibake_samples import (  # noqa: E402
+    UD_PAIRINGS,
+    UD_PATH,
+    ambiguous_boundaries,
+    repair_scores,
+    ud_paragraphs,
+)
+
+needs_ud = pytest.mark.skipif(
+    not UD_PATH.exists(), reason=f"the UD sentences are not at {UD_PATH} (../shared/devset)"
+)
+
+
+@pytest.fixture(scope="module")
+def ud_sample() -> dict[str, list[str]]:
+    return ud_paragraphs("held", per_language=12)
+
+
+@needs_ud
+def test_clean_sentences_of_every_language_are_unchanged(ud_sample: dict) -> None:
+    changed = [t for texts in ud_sample.values() for t in texts if fix_mojibake(t) != t]
+    assert len(ud_sample) == 18
+    assert changed == []
+
+
+@needs_ud
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("encoding", list(UD_PAIRINGS))
+def test_real_sentences_get_their_bytes_back(ud_sample: dict, encoding: str, kind: str) -> None:
+    """Every garbled character repaired (white space aside), on the held-out half."""
+    wrong = []
+    for lang in UD_PAIRINGS[encoding]:
+        for i, text in enumerate(ud_sample.get(lang, [])):
+            repaired = fix_mojibake(garble_kind(text, encoding, kind, seed=i))
+            if "".join(repaired.split()) != "".join(text.split()):
+                wrong.append((lang, text[:60]))
+    total = sum(len(ud_sample.get(lang, [])) for lang in UD_PAIRINGS[encoding])
+    assert len(wrong) <= 0.02 * total, wrong[:5]
+
+
+@needs_ud
+def test_spaces_a_typographic_pass_moved_come_back(ud_sample: dict) -> None:
+    right = total = 0
+    for lang in ("ru", "uk", "bg", "el"):
+        for i, text in enumerate(ud_sample[lang]):
+            garbled = garble_kind(text, "cp1251" if lang != "el" else "cp1252", "typographic", i)
+            amb = ambiguous_boundaries(text, "cp1251" if lang != "el" else "cp1252")
+            _, ok, _ = repair_scores(text, fix_mojibake(garbled), amb)
+            right, total = right + ok, total + len(amb)
+    assert right >= 0.9 * total, right / total
+
+
+def test_nbsp_ending_sequences_in_a_garbled_line() -> None:
+    # "à" is C3 A0: "Г" and an NBSP in windows-1251; the NBSP often becomes a space.
+    text = "Il est allé à Paris et a déjà vu la tour."
+    garbled = garble(text, "cp1251")
+    assert "Г\xa0" in garbled
+    assert fix_mojibake(garbled) == text
+    assert fix_mojibake(garbled.replace("\xa0", " ")) == text
