@@ -135,19 +135,26 @@ def ud_paragraphs(
 
 def ambiguous_boundaries(original: str, encoding: str, times: int = 1) -> set[int]:
     """Where a typographic pass over the garbled ``original`` moves or inserts a space:
-    after each character whose garbled form ends in °, ·, « or ». Indexes count the
-    non-space characters of ``original`` (a boundary ``i`` is after the ``i``-th)."""
+    after each character whose garbled form ends in °, ·, « or », before each whose
+    garbled form begins with one (MacRoman reads « » · as lead bytes). Indexes count
+    the non-space characters of ``original`` (a boundary ``i`` is after the ``i``-th);
+    the edges of the text are not boundaries."""
     from cleaners.garble import garble
 
+    marks = ("°", "·", "«", "»")
     out = set()
     i = 0
     for ch in original:
         if ch.isspace():
             continue
-        i += 1
-        if garble(ch, encoding, times)[-1:] in ("°", "·", "«", "»"):
+        form = garble(ch, encoding, times)
+        if form[:1] in marks and i > 0:
             out.add(i)
-    return out
+        i += 1
+        if form[-1:] in marks:
+            out.add(i)
+    n = sum(not c.isspace() for c in original)
+    return {b for b in out if 0 < b < n}
 
 
 def _spaces_after(text: str) -> tuple[str, set[int]]:

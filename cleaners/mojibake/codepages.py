@@ -165,8 +165,8 @@ def needs_repair(line: str) -> bool:
     """
     from .engine import ftfy_may_change
 
-    if line.isascii() and "\x1a" not in line and "\x1b" not in line:
-        return False
+    if not may_have_mojibake(line):
+        return False  # the trigger also sees every misread sequence the repairs decode
     for encoding in SPACED_ENCODINGS:
         sequence_re, high_re = _sequence_res(encoding)
         covered = sum(len(m.group().replace(" ", "")) for m in sequence_re.finditer(line))
