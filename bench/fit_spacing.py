@@ -89,7 +89,7 @@ def fit_weights(paragraphs: dict[str, list[str]], per_language: int) -> None:
     from tests.mojibake_samples import UD_PAIRINGS
 
     sample = {k: v[:per_language] for k, v in paragraphs.items()}
-    grid = itertools.product((-3.0, -2.0, -1.5, -1.0, -0.5), (-2.0, -1.0, -0.5, 0.0))
+    grid = itertools.product((-3.0, -2.0, -1.0), (-5.0, -4.0, -3.0, -2.0, -1.0))
     results = []
     for unknown, per_word in grid:
         spaced.UNKNOWN_WORD, spaced.PER_WORD = unknown, per_word

@@ -207,8 +207,8 @@ def _words(pieces: list[Piece], encoding: str, layers: int, moved: bool = True) 
 
 # Weights of the word model, fitted on the "tune" half of the UD sentences
 # (bench/fit_spacing.py); the figures are reported on the other half.
-UNKNOWN_WORD = -1.5  # log10 P(a word is not in the list), before its character model
-PER_WORD = -1.0  # log10 cost of one more word: fewer, longer words when equal
+UNKNOWN_WORD = -2.0  # log10 P(a word is not in the list), before its character model
+PER_WORD = -2.0  # log10 cost of one more word: fewer, longer words when equal
 INNER_CAPITAL = -6.0  # a capital after a small letter inside a word
 MIXED_SCRIPTS = -6.0  # letters of two scripts in one word
 
@@ -223,16 +223,24 @@ def _spacing() -> dict[str, dict[str, list[float]]]:
 
 
 def _p_space(lang: str | None, left: str, right: str) -> float | None:
-    """P(space) at a boundary next to punctuation; None between letters/digits."""
-    table = _spacing()
+    """P(space) at a boundary next to punctuation; None between letters/digits. Between
+    two punctuation characters, both must allow it ("»," has none)."""
+    p = 1.0
+    punct = False
     for ch, side in ((left, 0), (right, 1)):
         if not ch.isalnum():
-            for key in (lang or "*", "*"):
-                probs = table.get(key, {}).get(ch)
-                if probs is not None:
-                    return probs[side]
-            return 0.5
-    return None
+            punct = True
+            p *= _side(lang, ch, side)
+    return p if punct else None
+
+
+def _side(lang: str | None, ch: str, side: int) -> float:
+    table = _spacing()
+    for key in (lang or "*", "*"):
+        probs = table.get(key, {}).get(ch)
+        if probs is not None:
+            return probs[side]
+    return 0.5
 
 
 def _word_score(word: str, model: LanguageModel | None, listed: float | None) -> float:
