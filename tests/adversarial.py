@@ -11,11 +11,24 @@ import re
 from collections.abc import Iterator
 
 import cleaners.boilerplate
-import cleaners.mojibake
+import cleaners.mojibake.codepages
+import cleaners.mojibake.engine
+import cleaners.mojibake.garbled_words
+import cleaners.mojibake.residual
+import cleaners.mojibake.spaced
 import cleaners.normalize
 import cleaners.signals
 
-MODULES = (cleaners.signals, cleaners.boilerplate, cleaners.mojibake, cleaners.normalize)
+MODULES = (
+    cleaners.signals,
+    cleaners.boilerplate,
+    cleaners.mojibake.codepages,
+    cleaners.mojibake.engine,
+    cleaners.mojibake.garbled_words,
+    cleaners.mojibake.residual,
+    cleaners.mojibake.spaced,
+    cleaners.normalize,
+)
 
 
 def patterns() -> list[re.Pattern[str]]:

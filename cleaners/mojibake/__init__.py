@@ -19,7 +19,7 @@ from collections.abc import Callable
 from .codepages import SPACED_ENCODINGS, may_have_mojibake, needs_repair
 from .engine import FTFY_CONFIG, codecs_ftfy_decoded, fix_encoding_mojibake
 from .garbled_words import codecs_of_garbled_words, find_garbled_words, fix_garbled_words
-from .residual import find_residual_layers, fix_residual_layers
+from .residual import find_nbsp_sequences, find_residual_layers, fix_residual_layers
 from .spaced import find_spaced_spans, fix_spaced_mojibake
 from .words import is_listed_word
 
@@ -29,6 +29,7 @@ __all__ = [
     "codecs_ftfy_decoded",
     "codecs_of_garbled_words",
     "find_garbled_words",
+    "find_nbsp_sequences",
     "find_residual_layers",
     "find_spaced_spans",
     "fix_encoding_mojibake",

@@ -211,6 +211,10 @@ UNKNOWN_WORD = -2.0  # log10 P(a word is not in the list), before its character 
 PER_WORD = -2.0  # log10 cost of one more word: fewer, longer words when equal
 INNER_CAPITAL = -6.0  # a capital after a small letter inside a word
 MIXED_SCRIPTS = -6.0  # letters of two scripts in one word
+MAX_WORD_CHARS = 40
+# A run with no certain space in this many characters is not prose (a typographic
+# pass leaves the spaces between most words alone): its observed spaces stay.
+MAX_RUN_CHARS = 1000
 
 
 @functools.lru_cache(maxsize=1)
@@ -267,6 +271,8 @@ def decide_spaces(word: Word, model: LanguageModel | None, lang: str | None) -> 
     """The ambiguous boundaries of ``word`` that get a space: punctuation boundaries by
     the language's spacing, the others by the best split into words (Viterbi)."""
     chars = word.chars
+    if len(chars) > MAX_RUN_CHARS:
+        return set(word.spaced)  # not text a reader would segment: keep what was seen
     spaces: set[int] = set()
     cuts = []  # letter/digit boundaries: the word model decides
     for i in sorted(word.ambiguous):
@@ -280,7 +286,15 @@ def decide_spaces(word: Word, model: LanguageModel | None, lang: str | None) -> 
     # Segments between certain boundaries (punctuation decisions included) and the cuts.
     bounds = sorted({0, len(chars), *cuts})
     n = len(bounds)
-    candidates = [(a, b) for a in range(n) for b in range(a + 1, n)]
+    # Words of at most MAX_WORD_CHARS (a piece between two cuts may be longer): the
+    # search stays linear in the length of the run, however hostile the line.
+    candidates = []
+    for a in range(n - 1):
+        b = a + 1
+        candidates.append((a, b))
+        while b + 1 < n and bounds[b + 1] - bounds[a] <= MAX_WORD_CHARS:
+            b += 1
+            candidates.append((a, b))
     texts = [_letter_core(chars, bounds[a], bounds[b]) for a, b in candidates]
     listed = model.log10_listed([_core(t).lower() for t in texts]) if model else [None] * len(texts)
     score = {
@@ -288,11 +302,10 @@ def decide_spaces(word: Word, model: LanguageModel | None, lang: str | None) -> 
     }
     best = [0.0] + [-math.inf] * (n - 1)
     back = [0] * n
-    for b in range(1, n):
-        for a in range(b):
-            s = best[a] + score[(a, b)]
-            if s > best[b]:
-                best[b], back[b] = s, a
+    for (a, b), word_score in score.items():  # candidates come sorted by start
+        s = best[a] + word_score
+        if s > best[b]:
+            best[b], back[b] = s, a
     b = n - 1
     while b > 0:
         a = back[b]
@@ -350,17 +363,22 @@ def _render(words: list[Word], model: LanguageModel | None, lang: str | None) ->
 # non-ASCII characters are then parts of valid sequences again. Real text has a few
 # such pairs by accident ("її" in windows-1251 is a valid 3-byte sequence).
 SECOND_LAYER_COVER = 0.9
-# A garbled line is garbled throughout: most of its non-ASCII characters are parts of
+# A garbled line is garbled throughout: most of its non-ASCII letters are parts of
 # valid sequences. Clean text has a split-looking sequence by accident ("и її" is one
 # in windows-1251), alone.
 GARBLED_COVER = 0.8
 
 
 def _cover(line: str, pieces: list[Piece]) -> float:
-    """The share of the line's non-ASCII characters inside decoded pieces."""
-    high = sum(not c.isascii() for c in line)
-    covered = sum(sum(not c.isascii() for c in line[p.start : p.end]) for p in pieces if p.decoded)
-    return covered / high if high else 0.0
+    """The share of the line's non-ASCII letters inside decoded pieces (typographic
+    punctuation, which clean text has too, does not count)."""
+
+    def letters(text: str) -> int:
+        return sum(c.isalpha() and not c.isascii() for c in text)
+
+    high = letters(line)
+    covered = sum(letters(line[p.start : p.end]) for p in pieces if p.decoded)
+    return covered / high if high else 1.0
 
 
 def _second_layer(pieces: list[Piece], encoding: str) -> list[Piece] | None:
