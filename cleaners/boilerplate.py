@@ -53,6 +53,8 @@ MAX_WORDS_PREFIX_RULE = 40
 MAX_WORDS_SHORT_RULE = 25
 MAX_WORDS_CREDIT = 20
 MAX_WORDS_HEADLINE = 25
+# "We never send spam. Unsubscribe at any time." -- not a sentence reporting one.
+MAX_WORDS_SHORT_PROMISE = 12
 MAX_RELATED_LIST = 12
 # A line that stacks this many distinct subscription cues (subscribe, newsletter,
 # Telegram, donate...) is a promotion block, up to a paragraph's length (a whole page
@@ -70,7 +72,7 @@ def classify_line(line: str, s: sg.LineSignals) -> Verdict:
         return _remove("advertisement", "ad_marker_line")
     if sg.SITE_CHROME_LINE_RE.fullmatch(whole):
         return _remove("site_chrome", "ui_label_line")
-    if s.n_words <= 3 and ("logo" in whole or "favicon" in whole):
+    if s.n_words <= 3 and whole.endswith(("logo", "favicon")):  # an image's alt text
         return _remove("site_chrome", "logo_label")
     if s.n_words <= MAX_WORDS_SHORT_RULE and sg.COPYRIGHT_RE.search(line):
         return _remove("site_chrome", "copyright_line")
@@ -87,7 +89,9 @@ def classify_line(line: str, s: sg.LineSignals) -> Verdict:
         return _remove("promo", "promo_prefix")
     if s.n_words <= 60 and sg.PROMO_ANYWHERE_RE.search(line):
         return _remove("promo", "promo_phrase")
-    if s.n_words <= MAX_WORDS_PREFIX_RULE and sg.NO_SPAM_RE.search(line):
+    if s.n_words <= 8 and not s.ends_sentence and sg.READ_ALL_ON_RE.match(line):
+        return _remove("promo", "read_all_on")
+    if s.n_words <= MAX_WORDS_SHORT_PROMISE and sg.NO_SPAM_RE.search(line):
         return _remove("subscribe", "no_spam_promise")
     if sg.SUBSCRIBE_START_RE.match(line) and (
         s.n_words <= MAX_WORDS_SHORT_RULE or s.subscribe_cues >= 2

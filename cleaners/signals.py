@@ -71,10 +71,13 @@ PROMO_PREFIX_RE = re.compile(
     _I,
 )
 PROMO_ANYWHERE_RE = re.compile(
-    r"read (?:it )?all on \w|download (?:our|the) (?:free )?app|available on the app store"
+    r"download (?:our|the) (?:free )?app|available on the app store"
     r"|get it on google play|listen to (?:our|the) (?:latest )?podcast",
     _I,
 )
+
+# "Read all on ForumDaily", "Read it all on Telegram": a short line pointing elsewhere.
+READ_ALL_ON_RE = re.compile(r"read (?:it )?all (?:on|at) \w", _I)
 
 PHOTO_CREDIT_RE = re.compile(
     r"(?:photo(?:graph)?s?|images?|pictures?|pics?|credits?|photo credits?|image credits?"
@@ -94,7 +97,10 @@ PHOTO_AGENCY_RE = re.compile(
 )
 
 SUBSCRIBE_START_RE = re.compile(
-    r"(?:sign up|subscribe|join (?:our|the|\d[\d,.]* )|get (?:our|the) [\w ]{0,20}newsletter"
+    # "Sign up numbers doubled": a noun; a call is followed by to/for/now/here, a stop,
+    # or nothing.
+    r"(?:(?:sign up|subscribe)(?= (?:to|for|now|here|today|below|free|and|or)\b|\s*[:!.,]|\s*$)"
+    r"|join (?:our|the|\d[\d,.]* )|get (?:our|the) [\w ]{0,20}newsletter"
     r"|enter your e-?mail|never miss|stay (?:informed|up to date|in the know|connected)"
     r"|want (?:more|the latest)|подпишитесь|abonnez-vous|abonnieren sie|suscríbete|inscreva-se)\b",
     _I,
@@ -114,13 +120,17 @@ SYNDICATION_RE = re.compile(
     r"(?:first |originally )?"
     r"(?:published|appeared|posted|republished|syndicated)"
     r"|originally (?:published|appeared|posted) (?:on|in|at|by)"
-    r"|the post .{1,200} appeared first on"
+    # WordPress: "The post <Title> appeared first on <Site>." -- a title follows "post".
+    r"|the post (?-i:[A-Z0-9\"“'‘]).{0,200} appeared first on"
     r"|republished (?:with permission|from|under|courtesy)|reprinted with permission"
     r"|(?:this|the) (?:article|story) is republished from",
     _I,
 )
 
-COPYRIGHT_RE = re.compile(r"(?:©|\(c\)|copyright\b)\s*(?:\d{4}|[A-Z0-9])|all rights reserved", _I)
+# "Copyright 2025 Example", "© Example News" -- not "Copyright law was reformed".
+COPYRIGHT_RE = re.compile(
+    r"(?:©|\(c\)|copyright\b)\s*(?:\d{4}|(?-i:[A-Z0-9]))|all rights reserved", _I
+)
 COOKIE_RE = re.compile(
     r"(?:we|this (?:site|website)) uses? cookies|cookie (?:policy|settings|preferences|consent)"
     r"|accept (?:all )?cookies|by continuing to (?:use|browse)",

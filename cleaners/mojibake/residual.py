@@ -72,9 +72,11 @@ def _clean_run(text: str) -> bool:
     pre, core, post = _split_edges(text)
     if any(unicodedata.category(c)[0] != "P" for c in pre + post):
         return False
-    return _plausible(pre + _JOINERS_RE.sub("", core) + post)
+    letters = _DIGITS_RE.sub("", _JOINERS_RE.sub("", core))  # "1931à", "l'équipe"
+    return _plausible(pre + letters + post) if letters else not core or core.isdigit()
 
 
+_DIGITS_RE = re.compile("[0-9]")
 _JOINERS_RE = re.compile("(?<=\\w)[-'’](?=\\w)")
 
 
@@ -89,9 +91,16 @@ def _decode_runs(token: str, encoding: str, layer: int) -> str:
     return _run_re(encoding).sub(decode, token)
 
 
-def _repair_residual_token(token: str, decoded_from: frozenset[str]) -> str | None:
-    if token.isascii() or _clean_run(token):
-        return None  # a token that reads as text is left alone: "«électeurs", "‘ß’"
+def _repair_residual_token(
+    token: str, decoded_from: frozenset[str], script: str | None = None
+) -> str | None:
+    if token.isascii():
+        return None
+    if _clean_run(token):
+        # A token that reads as text is left alone ("«électeurs", "‘ß’"), unless it is
+        # in another script than its line, which it joins once decoded from a code page
+        # the line is known garbled in (windows-1251 "ГЂ" is "À" in a French line).
+        return _foreign_token(token, decoded_from, script)
     for encoding in SPACED_ENCODINGS:
         if not any(c in _spaced_res(encoding)[2] for c in token):
             continue
@@ -103,6 +112,18 @@ def _repair_residual_token(token: str, decoded_from: frozenset[str]) -> str | No
         twice = _decode_runs(token, encoding, 2)
         if twice != once and _clean_run(twice) and not _clean_run(once):
             return twice  # two valid layers, and only the second reads as text
+    return None
+
+
+def _foreign_token(token: str, decoded_from: frozenset[str], script: str | None) -> str | None:
+    letters = {_script(c) for c in token if c.isalpha()}
+    if script is None or not letters or letters == {script}:
+        return None
+    for encoding in sorted(decoded_from):
+        once = _decode_runs(token, encoding, 1)
+        decoded = {_script(c) for c in once if c.isalpha()}
+        if once != token and decoded <= {script} and _clean_run(once):
+            return once
     return None
 
 
@@ -124,8 +145,9 @@ def find_residual_layers(
     []
     """
     found = []
+    script = _main_script(line) if decoded_from else None
     for m in _tokens(line):
-        if (repaired := _repair_residual_token(m.group(), decoded_from)) is not None:
+        if (repaired := _repair_residual_token(m.group(), decoded_from, script)) is not None:
             found.append((m.start(), m.end(), repaired))
     return found
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import gzip
 import math
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -135,23 +136,30 @@ def listed_words(lang: str) -> WordTable:
 
 def is_listed_word(text: str) -> bool:
     """``text`` is a listed word of a language of its script: two letters or more,
-    with nothing but punctuation at its edges.
+    with nothing but punctuation at its edges; words joined by an apostrophe or a
+    hyphen count when each of two letters or more is listed ("l'époque").
 
     >>> is_listed_word("erklären,"), is_listed_word("erkl√§ren"), is_listed_word("«канал»")
     (True, False, True)
+    >>> is_listed_word("l'époque"), is_listed_word("c'est-à-dire"), is_listed_word("l'xqzw")
+    (True, True, False)
     """
     from .codepages import _split_edges
 
     pre, core, post = _split_edges(text)
-    if len(core) < 2 or not all(c.isalpha() for c in core):
-        return False  # a letter alone is no evidence; a symbol is no letter
     if any(unicodedata.category(c)[0] != "P" for c in pre + post):
         return False
-    scripts = {script_of(c) for c in core}
+    parts = _JOINED_RE.split(core)
+    if not all(p.isalpha() for p in parts) or not any(len(p) >= 2 for p in parts):
+        return False  # a letter alone is no evidence; a symbol is no letter
+    scripts = {script_of(c) for c in "".join(parts)}
     if len(scripts) != 1:
         return False
-    low = core.lower()
-    return any(low in listed_words(lang) for lang in WORD_LANGUAGES.get(scripts.pop(), ()))
+    langs = WORD_LANGUAGES.get(scripts.pop(), ())
+    return all(len(p) < 2 or any(p.lower() in listed_words(lang) for lang in langs) for p in parts)
+
+
+_JOINED_RE = re.compile("['’-]")
 
 
 # --- a language model of words, for word boundaries -------------------------------

@@ -135,3 +135,39 @@ def test_categories_are_a_closed_list() -> None:
 
     with pytest.raises(ValueError):
         _remove("ads", "some_rule")
+
+
+def _cases() -> dict:
+    import json
+    from pathlib import Path
+
+    return json.loads(
+        (Path(__file__).parents[1] / "data" / "boilerplate_cases.json").read_text("utf-8")
+    )
+
+
+def _in_articles(line: str) -> list:
+    """What cleaning does to ``line`` put in the middle of each golden article."""
+    from cleaners import clean_text
+    from tests.conftest import load_golden
+
+    out = []
+    for gold in load_golden():
+        article = gold["text"].split("\n")
+        if len(article) < 8:
+            continue
+        mid = len(article) // 2
+        result = clean_text("\n".join([*article[:mid], line, *article[mid:]]))
+        out.append([r for r in result.removed if r.text == line])
+    assert out, "no golden article of 8+ lines"
+    return out
+
+
+@pytest.mark.parametrize("line", _cases()["keep"])
+def test_sentences_that_merely_mention_boilerplate_stay(line: str) -> None:
+    assert all(hits == [] for hits in _in_articles(line))
+
+
+@pytest.mark.parametrize(("line", "category"), _cases()["remove"])
+def test_boilerplate_lines_go_with_their_category(line: str, category: str) -> None:
+    assert all([h.category for h in hits] == [category] for hits in _in_articles(line))
