@@ -6,7 +6,8 @@
    character, P(a space after it | a letter or digit follows) and P(a space before it
    | one precedes), per language and pooled ("*"), with add-one smoothing toward the
    pooled figure. Written to ``cleaners/data/boundaries.json`` with ``--write``.
-2. The word model's weights (spaced.py: UNKNOWN_WORD, PER_WORD), by a grid search on
+2. The word model's weights (spaced.py: UNKNOWN_WORD, PER_WORD, UNKNOWN_PER_CHAR), by a
+   grid search on
    the share of ambiguous spaces put back right, over typographic garbling of the
    tune half. Printed; set them in spaced.py.
 
@@ -89,20 +90,26 @@ def fit_weights(paragraphs: dict[str, list[str]], per_language: int) -> None:
     from tests.mojibake_samples import UD_PAIRINGS
 
     sample = {k: v[:per_language] for k, v in paragraphs.items()}
-    grid = itertools.product((-3.0, -2.0, -1.0), (-5.0, -4.0, -3.0, -2.0, -1.0))
+    grid = itertools.product((-2.0,), (-2.5, -2.0, -1.5), (0.0, -0.25, -0.5))
     results = []
-    for unknown, per_word in grid:
-        spaced.UNKNOWN_WORD, spaced.PER_WORD = unknown, per_word
+    for unknown, per_word, per_char in grid:
+        spaced.UNKNOWN_WORD, spaced.PER_WORD, spaced.UNKNOWN_PER_CHAR = unknown, per_word, per_char
         total = []
-        for encoding in ("cp1251", "cp1252"):
+        for encoding in ("cp1251", "cp1252", "mac_roman"):
             langs = [g for g in UD_PAIRINGS[encoding] if g in sample]
             scores = ud_scores({g: sample[g] for g in langs}, encoding, "typographic", fix_mojibake)
             total += [row[2] for row in scores.values() if row[2] == row[2]]
         mean = sum(total) / len(total)
-        results.append((mean, unknown, per_word))
-        print(f"  UNKNOWN_WORD {unknown:5.1f}  PER_WORD {per_word:5.1f}  spaces {mean:.4f}")
+        results.append((mean, unknown, per_word, per_char))
+        print(
+            f"  UNKNOWN_WORD {unknown:5.1f}  PER_WORD {per_word:5.1f}  UNKNOWN_PER_CHAR"
+            f" {per_char:5.2f}  spaces {mean:.4f}"
+        )
     best = max(results)
-    print(f"best: UNKNOWN_WORD = {best[1]}, PER_WORD = {best[2]} (spaces {best[0]:.4f})")
+    print(
+        f"best: UNKNOWN_WORD = {best[1]}, PER_WORD = {best[2]}, UNKNOWN_PER_CHAR = {best[3]}"
+        f" (spaces {best[0]:.4f})"
+    )
 
 
 def main() -> None:

@@ -65,6 +65,30 @@ def _split_re(encoding: str) -> re.Pattern[str]:
     return re.compile(f"{cls(0xC2, 0xF4)}{cont}{{0,2}} {cont}")
 
 
+@functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
+def _mark_lead_re(encoding: str) -> re.Pattern[str]:
+    """A space, then a typographic mark that is a lead byte in ``encoding`` (MacRoman
+    reads « » · as lead bytes), then a continuation byte."""
+    table = _bytes_of(encoding)
+    marks = "".join(re.escape(c) for c in sorted(TYPOGRAPHIC) if 0xC2 <= table.get(c, 0) <= 0xF4)
+    if not marks:
+        return re.compile("(?!)")
+    conts = sorted(c for c, b in table.items() if 0x80 <= b <= 0xBF and c != " ")
+    return re.compile(f" [{marks}][{''.join(re.escape(c) for c in conts)}]")
+
+
+def _respaced(line: str, pieces: list[Piece]) -> bool:
+    """Proof that a re-spacing pass went over the misread line: a space inside a
+    sequence (a split), or a typographic pass that left a space before a sequence
+    whose first byte reads as one of its marks (MacRoman "»" is the lead byte of "ș")."""
+    if any(p.split for p in pieces):
+        return True
+    return typographic_pass(line) and any(
+        p.decoded and p.start > 0 and line[p.start - 1] == " " and line[p.start] in TYPOGRAPHIC
+        for p in pieces
+    )
+
+
 def _need(lead: int) -> int:
     """Continuation bytes a UTF-8 lead byte takes (0: not a lead byte)."""
     if 0xC2 <= lead <= 0xDF:
@@ -209,6 +233,7 @@ def _words(pieces: list[Piece], encoding: str, layers: int, moved: bool = True) 
 # (bench/fit_spacing.py); the figures are reported on the other half.
 UNKNOWN_WORD = -2.0  # log10 P(a word is not in the list), before its character model
 PER_WORD = -2.0  # log10 cost of one more word: fewer, longer words when equal
+UNKNOWN_PER_CHAR = 0.0  # and per letter of an unlisted word, beyond its character model
 INNER_CAPITAL = -6.0  # a capital after a small letter inside a word
 MIXED_SCRIPTS = -6.0  # letters of two scripts in one word
 MAX_WORD_CHARS = 40
@@ -260,7 +285,8 @@ def _word_score(word: str, model: LanguageModel | None, listed: float | None) ->
         return score
     if listed is not None:
         return score + listed
-    return score + UNKNOWN_WORD + model.log10_chars(core.lower())
+    low = core.lower()
+    return score + UNKNOWN_WORD + UNKNOWN_PER_CHAR * len(low) + model.log10_chars(low)
 
 
 def _letter_core(chars: list[str], a: int, b: int) -> str:
@@ -406,10 +432,10 @@ def find_spaced_spans(line: str) -> list[tuple[int, int, str, str]]:
     if " " not in line or not may_have_mojibake(line):
         return []
     for encoding in SPACED_ENCODINGS:
-        if not _split_re(encoding).search(line):
-            continue  # no space after a lead byte and its continuations: no split
+        if not _split_re(encoding).search(line) and not _mark_lead_re(encoding).search(line):
+            continue  # no space inside a sequence, none before a mark that leads one
         pieces = parse(line, encoding)
-        if not any(p.split for p in pieces) or _cover(line, pieces) < GARBLED_COVER:
+        if not _respaced(line, pieces) or _cover(line, pieces) < GARBLED_COVER:
             continue
         layers = 1
         again = _second_layer(pieces, encoding)  # C1 controls are fine in the first layer
