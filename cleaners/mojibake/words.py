@@ -166,7 +166,7 @@ _JOINED_RE = re.compile("['’-]")
 
 # Words the character model learns from: the most frequent ones of the list (its
 # shapes, not its rare typos).
-CHAR_MODEL_WORDS = 200_000
+CHAR_MODEL_WORDS = 50_000
 _BOUNDARY = "\x02"  # before and after each word in the trigram model
 
 
