@@ -199,7 +199,8 @@ def _with_prefect(verbose: bool, output: Path, work):  # type: ignore[no-untyped
         with prefect_api():
             from . import clean_corpus  # noqa: F401  (imports prefect while the server boots)
 
-            warm_up()  # free while the server boots: the first shard would pay for it
+            if _pending_server():
+                warm_up()  # free while a temporary server boots
             wait_for_api()
             with reporting(bar):
                 try:
@@ -213,6 +214,13 @@ def _with_prefect(verbose: bool, output: Path, work):  # type: ignore[no-untyped
         if any(output.glob("**/_shards/shard-*.json")):
             err.print("Finished shards are kept: the same command resumes from them.")
         raise typer.Exit(1) from None
+
+
+def _pending_server() -> bool:
+    """Is a temporary server booting (so that work done meanwhile is free)?"""
+    from .runtime import _pending
+
+    return bool(_pending)
 
 
 def _summary_table(summary: dict[str, Any], startup_s: float) -> Table:
@@ -434,7 +442,8 @@ def serve(
     verbose: VerboseOpt = False,
 ) -> None:
     """Serve a scheduled deployment: each run cleans only the inputs the dataset has not
-    seen and appends new parts. Needs a Prefect server (PREFECT_API_URL)."""
+    seen and appends new parts. Needs a Prefect server: `textwash server start`, or
+    PREFECT_API_URL."""
     try:
         options = build_options(config, {**locals(), "incremental": True})
         check_output(output, options)
@@ -444,11 +453,16 @@ def serve(
     except UsageError as exc:
         raise fail(str(exc)) from None
     if not os.environ.get("PREFECT_API_URL"):
-        raise fail(
-            "serve needs a Prefect server: start one with `prefect server start`, then set "
-            "PREFECT_API_URL=http://127.0.0.1:4200/api (a temporary server cannot "
-            "schedule runs)."
-        )
+        from .runtime import BackgroundServer
+
+        background = BackgroundServer.running()
+        if background is None:
+            raise fail(
+                "serve needs a Prefect server: start one with `textwash server start` (or "
+                "`prefect server start` and PREFECT_API_URL=http://127.0.0.1:4200/api); a "
+                "temporary server cannot schedule runs."
+            )
+        os.environ["PREFECT_API_URL"] = background.api_url
     configure_prefect(verbose)
     from .scheduled_clean import serve as serve_flow
 
@@ -517,6 +531,59 @@ def inspect(
         )
     else:
         console.print("[yellow]no _manifest.json: not a finished textwash run[/yellow]")
+
+
+server_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="A Prefect server in the background (its UI on): every command uses it while it "
+    "is up, instead of starting a temporary one.",
+)
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("start")
+def server_start(
+    port: Annotated[int, typer.Option(help="Port (another if it is taken).")] = 4200,
+) -> None:
+    """Start the background server (or say where it already runs)."""
+    from .runtime import BackgroundServer
+
+    if not 0 < port < 65536:
+        raise fail(f"not a port: {port}")
+    running = BackgroundServer.running()
+    try:
+        server = running or BackgroundServer.start(port)
+    except RuntimeError as exc:
+        raise fail(str(exc), 1) from None
+    state = "already running" if running else "started"
+    console.print(f"Prefect server {state}: UI {server.ui_url}, API {server.api_url}")
+    console.print(f"(pid {server.pid}, log {server.log}; stop it with `textwash server stop`)")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Is the background server up? Exit code 1 when it is not."""
+    from .runtime import BackgroundServer
+
+    server = BackgroundServer.running()
+    if server is None:
+        console.print("Prefect server: not running (`textwash server start` starts one)")
+        raise typer.Exit(1)
+    console.print(f"Prefect server: running, UI {server.ui_url}, API {server.api_url}")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the background server."""
+    from .runtime import BackgroundServer
+
+    server = BackgroundServer.read()
+    if server is None:
+        console.print("Prefect server: not running")
+        return
+    server.stop()
+    console.print(f"Prefect server stopped (pid {server.pid})")
 
 
 def main() -> None:  # pragma: no cover - console script entry

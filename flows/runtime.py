@@ -1,12 +1,13 @@
 """Prefect settings and the run's API server. Import this before ``prefect``.
 
-With no ``PREFECT_API_URL``, Prefect starts a temporary server on the first API call
-and waits for it: here that is 10-20 s, nearly all of it the server importing. We
+With ``PREFECT_API_URL`` set, that server is used and nothing is started; else a
+server kept in the background by ``textwash server start`` (``BackgroundServer``),
+when it is up. Otherwise Prefect would start a temporary server on the first API call
+and wait for it: here that is 10-20 s, nearly all of it the server importing. We
 start the same server (the command Prefect's own ``SubprocessASGIServer`` runs) at
 the very start of a command instead, so it boots while this process imports Prefect
 and plans the shards; and one server serves the whole run, so out-of-process workers
-share it instead of each starting their own. With ``PREFECT_API_URL`` set, that
-server is used and nothing is started.
+share it instead of each starting their own.
 """
 
 from __future__ import annotations
@@ -148,6 +149,15 @@ def prefect_api() -> Iterator[str | None]:
     if os.environ.get("PREFECT_API_URL"):
         yield None
         return
+    background = BackgroundServer.running()
+    if background is not None:  # `textwash server start`: no start-up to pay
+        os.environ["PREFECT_API_URL"] = background.api_url
+        try:
+            yield None
+        finally:
+            _flush_api_logs()
+            os.environ.pop("PREFECT_API_URL", None)
+        return
     server = TemporaryServer()
     os.environ["PREFECT_API_URL"] = server.api_url
     _pending.append(server)
@@ -178,3 +188,125 @@ def wait_for_api(timeout: float = 90.0) -> None:
     """Block until the server started by ``prefect_api`` answers (no-op otherwise)."""
     for server in _pending:
         server.wait_ready(timeout)
+
+
+# --- a Prefect server kept in the background: `textwash server start|stop|status` ---
+
+
+def prefect_home() -> Path:
+    return Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
+
+
+def _health(api_url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+class BackgroundServer:
+    """``prefect server start`` (the UI on) as a detached process, found again by the
+    file it leaves in Prefect's home: every textwash command uses it while it is up."""
+
+    def __init__(self, pid: int, port: int, log: str) -> None:
+        self.pid, self.port, self.log = pid, port, log
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @staticmethod
+    def state_file() -> Path:
+        return prefect_home() / "textwash-server.json"
+
+    @classmethod
+    def read(cls) -> BackgroundServer | None:
+        import json
+
+        try:
+            data = json.loads(cls.state_file().read_text(encoding="utf-8"))
+            return cls(int(data["pid"]), int(data["port"]), str(data["log"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    @classmethod
+    def running(cls) -> BackgroundServer | None:
+        """The background server, if its process is alive and its API answers."""
+        server = cls.read()
+        if server is None or not _alive(server.pid) or not _health(server.api_url):
+            return None
+        return server
+
+    @classmethod
+    def start(cls, port: int = 4200, timeout: float = 120.0) -> BackgroundServer:
+        import json
+
+        if (server := cls.running()) is not None:
+            return server
+        if not _port_free(port):
+            port = _free_port()
+        home = prefect_home()
+        home.mkdir(parents=True, exist_ok=True)
+        log = home / "textwash-server.log"
+        env = {**os.environ, **{k: v for k, v in PREFECT_DEFAULTS.items() if k not in os.environ}}
+        env.pop("PREFECT_API_URL", None)
+        cmd = [sys.executable, "-m", "prefect", "server", "start"]
+        with open(log, "ab") as out:
+            process = subprocess.Popen(
+                [*cmd, "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # outlives this command, and its terminal
+            )
+        server = cls(process.pid, port, str(log))
+        deadline = time.monotonic() + timeout
+        while not _health(server.api_url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError(f"the Prefect server did not start; see {log}")
+            time.sleep(0.5)
+        cls.state_file().write_text(
+            json.dumps({"pid": server.pid, "port": port, "log": str(log)}), encoding="utf-8"
+        )
+        return server
+
+    def stop(self, timeout: float = 30.0) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _alive(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(self.pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)
+        self.state_file().unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a finished child of ours is a zombie until reaped
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        return waited == 0
+    except ChildProcessError:
+        return True
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

@@ -1,0 +1,60 @@
+"""`textwash server start|status|stop`: a background Prefect server the commands use."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from flows.runtime import _free_port
+
+from ..conftest import SEEDS
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+
+def textwash(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+def test_a_background_server_serves_every_command(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "home")
+    port = _free_port()
+    started = textwash("server", "start", "--port", str(port), env=env)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert f"http://127.0.0.1:{port}" in started.stdout
+        status = textwash("server", "status", env=env)
+        assert status.returncode == 0 and "running" in status.stdout
+        again = textwash("server", "start", env=env)
+        assert "already running" in again.stdout
+
+        run = textwash("run", str(SEEDS), "-o", str(tmp_path / "out"), env=env)
+        assert run.returncode == 0, run.stderr
+        # The run was recorded by the background server, not by a temporary one.
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/flow_runs/filter",
+            data=b"{}",
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            names = {r["name"] for r in json.loads(resp.read())}
+        assert names, "no flow run on the background server"
+    finally:
+        stopped = textwash("server", "stop", env=env)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    status = textwash("server", "status", env=env)
+    assert status.returncode == 1 and "not running" in status.stdout
