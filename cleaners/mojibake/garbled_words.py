@@ -3,6 +3,7 @@ its script and is not one itself."""
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .codepages import (
@@ -34,10 +35,16 @@ def _tokens(line: str) -> list[re.Match[str]]:
     trigger): only those can be repaired."""
     if not may_have_mojibake(line):
         return []
+    # Hits come in order and do not overlap: a token overlaps one iff the first hit
+    # ending after its start begins before its end (one bisect, not a scan of all).
     hits = [m.span() for m in MOJIBAKE_TRIGGER_RE.finditer(line)]
-    return [
-        t for t in _TOKEN_RE.finditer(line) if any(a < t.end() and t.start() < b for a, b in hits)
-    ]
+    ends = [b for _, b in hits]
+    out = []
+    for t in _TOKEN_RE.finditer(line):
+        k = bisect.bisect_right(ends, t.start())
+        if k < len(hits) and hits[k][0] < t.end():
+            out.append(t)
+    return out
 
 
 def _repair_word(token: str) -> str | None:

@@ -223,7 +223,9 @@ def _trigram_model(words: list[str]) -> tuple[dict[str, float], float]:
     return out, floor
 
 
-@functools.lru_cache(maxsize=8)
+# About 6 MB a language; 16 keeps a corpus of many languages from rebuilding models
+# line after line (an LRU of 8 thrashed on the 16 Latin-script languages of the bench).
+@functools.lru_cache(maxsize=16)
 def language_model(lang: str) -> LanguageModel | None:
     """The word model of ``lang`` (None where wordfreq has no list): built once, from
     its largest list, on first need."""
