@@ -1,17 +1,27 @@
-"""Decide, line by line, what is boilerplate. Signals come from signals.py.
+"""Decide what is boilerplate, for the lines of a whole batch of documents at once.
 
-Every verdict carries a stable category and the rule that decided, so each removal
-can be audited and counted. The rules describe kinds of boilerplate (an ad marker,
-a sign-up block, a "Read also" header and the headlines under it), never one site.
+The lines of all documents are one Polars column; every signal is a vectorized
+expression, the rules are one declarative table (name, category, condition) evaluated
+together, neighbour effects (a "Read also" header and the headlines under it, a
+document's share of repeated lines) are window operations within a document, and the
+line model scores every line the rules keep in one call. Every verdict carries a
+stable category and the rule that decided, so each removal can be audited and
+counted. The rules describe kinds of boilerplate, never one site.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import signals as sg
-from .linemodel import TreeModel, line_features
+from .linemodel import ENDS_SENTENCE_PATTERN, WORD_PATTERN, LineModel, feature_frame
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # A removal is audited with one of these stable category names, and nothing else.
 CATEGORIES = (
@@ -63,57 +73,401 @@ MIN_SUBSCRIBE_CUES_ANY_LENGTH = 3
 MAX_WORDS_PROMO_BLOCK = 150
 
 
-def classify_line(line: str, s: sg.LineSignals) -> Verdict:
-    """The verdict of the phrase and shape rules on one line, out of context."""
-    whole = s.whole
-    if not s.has_letters:
-        return KEEP
-    if sg.ADVERTISEMENT_LINE_RE.fullmatch(whole):
-        return _remove("advertisement", "ad_marker_line")
-    if sg.SITE_CHROME_LINE_RE.fullmatch(whole):
-        return _remove("site_chrome", "ui_label_line")
-    if s.n_words <= 3 and whole.endswith(("logo", "favicon")):  # an image's alt text
-        return _remove("site_chrome", "logo_label")
-    if s.n_words <= MAX_WORDS_SHORT_RULE and sg.COPYRIGHT_RE.search(line):
-        return _remove("site_chrome", "copyright_line")
-    if s.n_words <= 60 and sg.COOKIE_RE.search(line):
-        return _remove("site_chrome", "cookie_notice")
-    non_space = s.n_chars - line.count(" ")
-    if s.markup_chars and s.markup_chars * 2 >= non_space:
-        return _remove("markup_residue", "markup_line")
-    if sg.RELATED_HEADER_RE.fullmatch(line.strip()):
-        return _remove("related_link", "related_header")
-    if s.n_words <= MAX_WORDS_PREFIX_RULE and sg.RELATED_PREFIX_RE.match(line):
-        return _remove("related_link", "related_prefix")
-    if s.n_words <= MAX_WORDS_PREFIX_RULE and sg.PROMO_PREFIX_RE.match(line):
-        return _remove("promo", "promo_prefix")
-    if s.n_words <= 60 and sg.PROMO_ANYWHERE_RE.search(line):
-        return _remove("promo", "promo_phrase")
-    if s.n_words <= 8 and not s.ends_sentence and sg.READ_ALL_ON_RE.match(line):
-        return _remove("promo", "read_all_on")
-    if s.n_words <= MAX_WORDS_SHORT_PROMISE and sg.NO_SPAM_RE.search(line):
-        return _remove("subscribe", "no_spam_promise")
-    if sg.SUBSCRIBE_START_RE.match(line) and (
-        s.n_words <= MAX_WORDS_SHORT_RULE or s.subscribe_cues >= 2
-    ):
-        return _remove("subscribe", "subscribe_call")
-    if s.subscribe_cues >= MIN_SUBSCRIBE_CUES_ANY_LENGTH and s.n_words <= MAX_WORDS_PROMO_BLOCK:
-        return _remove("subscribe", "subscribe_cues")
-    if s.n_words <= 60 and sg.SYNDICATION_RE.search(line):
-        return _remove("syndication", "syndication_note")
-    if s.n_words <= MAX_WORDS_CREDIT and (
-        sg.PHOTO_CREDIT_RE.match(line) or sg.PHOTO_BY_RE.match(line.strip())
-    ):
-        return _remove("photo_credit", "credit_prefix")
-    if s.n_words <= 12 and not s.ends_sentence and sg.PHOTO_AGENCY_RE.search(line):
-        return _remove("photo_credit", "image_agency")
-    return KEEP
+def _rx(pattern: re.Pattern[str], anchor: str = "") -> str:
+    """A Python pattern of signals.py for Polars' regex engine: flags inline, and
+    ``match`` / ``fullmatch`` as anchors."""
+    body = pattern.pattern
+    if anchor == "match":
+        body = f"^(?:{body})"
+    elif anchor == "full":
+        body = f"^(?:{body})$"
+    return ("(?i)" if pattern.flags & re.IGNORECASE else "") + body
 
 
-def is_headline_shaped(s: sg.LineSignals, line: str) -> bool:
-    """A short line that does not end like a sentence: a linked headline."""
-    last = line.rstrip()[-1:]
-    return 2 <= s.n_words <= MAX_WORDS_HEADLINE and last not in ".!…:;,"
+def signal_columns() -> list[pl.Expr]:
+    """What the rules read of each line (column ``text``): never a decision."""
+    import polars as pl
+
+    text = pl.col("text")
+    return [
+        text.str.count_matches(WORD_PATTERN).alias("n_words"),
+        text.str.len_chars().alias("n_chars"),
+        text.str.strip_chars().alias("stripped"),
+        text.str.contains(ENDS_SENTENCE_PATTERN).alias("ends_sentence"),
+        text.str.contains(r"\p{L}").alias("has_letters"),
+        # sg.strip_edges, lowercased: the line without punctuation at its ends
+        text.str.replace(r"^[^\p{L}\p{N}]+", "")
+        .str.replace(r"[^\p{L}\p{N}]+$", "")
+        .str.to_lowercase()
+        .alias("whole"),
+        # how many cues; distinct ones are counted where there are two or more
+        text.str.count_matches(_rx(sg.SUBSCRIBE_CUE_RE).replace(r"\b", r"(?-u:\b)")).alias(
+            "subscribe_cues"
+        ),
+        text.str.extract_all(_rx(sg.MARKUP_RESIDUE_RE))
+        .list.eval(pl.element().str.len_chars())
+        .list.sum()
+        .fill_null(0)
+        .alias("markup_chars"),
+    ]
+
+
+def _distinct_cues(frame: pl.DataFrame) -> pl.DataFrame:
+    """``subscribe_cues`` as the number of distinct cues (by their first six letters:
+    "newsletter" twice is one), counted in Python on the few lines with two or more."""
+    import polars as pl
+
+    rows = frame.with_row_index("_row").filter(pl.col("subscribe_cues") >= 2)
+    if rows.height == 0:
+        return frame
+    distinct = [
+        len({m.group().lower()[:6] for m in sg.SUBSCRIBE_CUE_RE.finditer(text)})
+        for text in rows["text"]
+    ]
+    cues = frame["subscribe_cues"].scatter(
+        rows["_row"], pl.Series(distinct, dtype=frame["subscribe_cues"].dtype)
+    )
+    return frame.with_columns(cues)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the rule table: a line matching ``when`` is removed as ``category``."""
+
+    name: str
+    category: str
+    when: pl.Expr
+
+    def __post_init__(self) -> None:
+        _remove(self.category, self.name)  # a closed list of categories
+
+
+@functools.cache
+def rule_table() -> tuple[Rule, ...]:
+    """The phrase and shape rules, in order: the first that matches a line decides."""
+    import polars as pl
+
+    text, whole, stripped = pl.col("text"), pl.col("whole"), pl.col("stripped")
+    words, ends = pl.col("n_words"), pl.col("ends_sentence")
+    cues = pl.col("subscribe_cues")
+    markup = pl.col("markup_chars")
+    non_space = pl.col("n_chars") - text.str.count_matches(" ")
+
+    def has(p: re.Pattern[str], anchor: str = "", on: pl.Expr = text) -> pl.Expr:
+        return on.str.contains(_rx(p, anchor))
+
+    return (
+        Rule("ad_marker_line", "advertisement", has(sg.ADVERTISEMENT_LINE_RE, "full", whole)),
+        Rule("ui_label_line", "site_chrome", has(sg.SITE_CHROME_LINE_RE, "full", whole)),
+        # an image's alt text
+        Rule(
+            "logo_label",
+            "site_chrome",
+            (words <= 3) & (whole.str.ends_with("logo") | whole.str.ends_with("favicon")),
+        ),
+        Rule(
+            "copyright_line",
+            "site_chrome",
+            (words <= MAX_WORDS_SHORT_RULE) & has(sg.COPYRIGHT_RE),
+        ),
+        Rule("cookie_notice", "site_chrome", (words <= 60) & has(sg.COOKIE_RE)),
+        Rule("markup_line", "markup_residue", (markup > 0) & (markup * 2 >= non_space)),
+        Rule("related_header", "related_link", has(sg.RELATED_HEADER_RE, "full", stripped)),
+        Rule(
+            "related_prefix",
+            "related_link",
+            (words <= MAX_WORDS_PREFIX_RULE) & has(sg.RELATED_PREFIX_RE, "match"),
+        ),
+        Rule(
+            "promo_prefix",
+            "promo",
+            (words <= MAX_WORDS_PREFIX_RULE) & has(sg.PROMO_PREFIX_RE, "match"),
+        ),
+        Rule("promo_phrase", "promo", (words <= 60) & has(sg.PROMO_ANYWHERE_RE)),
+        Rule("read_all_on", "promo", (words <= 8) & ~ends & has(sg.READ_ALL_ON_RE, "match")),
+        Rule(
+            "no_spam_promise",
+            "subscribe",
+            (words <= MAX_WORDS_SHORT_PROMISE) & has(sg.NO_SPAM_RE),
+        ),
+        Rule(
+            "subscribe_call",
+            "subscribe",
+            has(sg.SUBSCRIBE_START_RE, "match") & ((words <= MAX_WORDS_SHORT_RULE) | (cues >= 2)),
+        ),
+        Rule(
+            "subscribe_cues",
+            "subscribe",
+            (cues >= MIN_SUBSCRIBE_CUES_ANY_LENGTH) & (words <= MAX_WORDS_PROMO_BLOCK),
+        ),
+        Rule("syndication_note", "syndication", (words <= 60) & has(sg.SYNDICATION_RE)),
+        Rule(
+            "credit_prefix",
+            "photo_credit",
+            (words <= MAX_WORDS_CREDIT)
+            & (has(sg.PHOTO_CREDIT_RE, "match") | has(sg.PHOTO_BY_RE, "match", stripped)),
+        ),
+        Rule(
+            "image_agency",
+            "photo_credit",
+            (words <= 12) & ~ends & has(sg.PHOTO_AGENCY_RE),
+        ),
+    )
+
+
+# Rules decided after the table, with their categories (audited like the table's).
+LATER_RULES = {
+    "related_list_item": "related_link",
+    "source_rule": "site_chrome",
+    "repeated_across_documents": "repeated_line",
+    "line_model": "site_chrome",
+}
+
+# The model learned from whole web pages; a short text is not one, so it is left to
+# the rules. Nor may the model take (nearly) everything: then it is the one mistaken.
+MIN_LINES_FOR_MODEL = 8
+MAX_MODEL_REMOVED_SHARE = 0.9
+
+# Lines placed inside the article (an ad marker between two paragraphs): the model
+# judges the page as if they were not there, so a paragraph is not boilerplate for
+# standing next to one.
+INLINE_CATEGORIES = frozenset({"advertisement"})
+
+
+def lines_frame(texts: Sequence[str]) -> pl.DataFrame:
+    """The non-blank lines of every document: ``doc`` (its position in ``texts``),
+    ``idx`` (0-based line index in the document) and ``text``."""
+    import polars as pl
+
+    return (
+        pl.DataFrame(
+            {"doc": range(len(texts)), "text": list(texts)}, schema_overrides={"doc": pl.UInt32}
+        )
+        .with_columns(pl.col("text").str.split("\n"))
+        .explode("text")
+        .with_columns(idx=pl.int_range(pl.len(), dtype=pl.UInt32).over("doc"))
+        .filter(pl.col("text").str.strip_chars() != "")
+    )
+
+
+def rule_verdicts(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (see lines_frame) with the signal columns and ``rule``: the name of the
+    first rule of the table that removes the line, or null; then the headlines under a
+    "Read also" header (``related_list_item``)."""
+    import polars as pl
+
+    frame = _distinct_cues(frame.with_columns(signal_columns()))
+    decided: pl.Expr = pl.lit(None, dtype=pl.String)
+    for rule in reversed(rule_table()):
+        decided = pl.when(rule.when).then(pl.lit(rule.name)).otherwise(decided)
+    frame = frame.with_columns(
+        rule=pl.when(pl.col("has_letters")).then(decided).otherwise(pl.lit(None, pl.String))
+    )
+    # Under a related header, up to MAX_RELATED_LIST headline-shaped lines the table
+    # keeps are its links; anything else ends the list.
+    headline = (
+        pl.col("rule").is_null()
+        & pl.col("n_words").is_between(2, MAX_WORDS_HEADLINE)
+        & ~pl.col("text").str.contains(r"[.!…:;,]\s*$")
+    )
+    header = (pl.col("rule") == "related_header").fill_null(False)
+    segment = (header | ~headline).cum_sum().over("doc")
+    in_list = header.first().over("doc", segment)
+    nth = pl.int_range(pl.len()).over("doc", segment)
+    item = headline & in_list & nth.is_between(1, MAX_RELATED_LIST)
+    return frame.with_columns(
+        rule=pl.when(item).then(pl.lit("related_list_item")).otherwise(pl.col("rule"))
+    )
+
+
+def classify_batch(
+    texts: Sequence[str],
+    *,
+    repeated: Sequence[Mapping[int, int] | None] | None = None,
+    repeated_min_docs: int = 3,
+    repeated_min_words: int = 4,
+    repeated_max_share: float = 0.8,
+    source_lines: Sequence[frozenset[str]] | None = None,
+    model: LineModel | None = None,
+) -> list[Classified]:
+    """Verdicts for every line (``text.split("\\n")``) of every document of a batch.
+
+    ``repeated[d]`` maps a line index of document ``d`` to the number of documents of
+    its source that contain the line (cross-document repetition, counted by the flow).
+    When the repeated lines hold ``repeated_max_share`` of a document's characters or
+    more, they stay (``KEEP_REPEATED``): a page is not all footer, so the document is a
+    copy of one counted before, or the counts are wrong. ``source_lines[d]`` are
+    ``line_key`` forms configured as the source's own boilerplate. ``model`` judges the
+    lines the rules keep (see linemodel.py).
+    """
+    import polars as pl
+
+    frame = later_rules(
+        rule_verdicts(lines_frame(texts)),
+        repeated,
+        repeated_min_docs,
+        repeated_min_words,
+        repeated_max_share,
+        source_lines,
+    )
+    if model is not None:
+        frame = _line_model(frame, model)
+    out = [[KEEP] * (t.count("\n") + 1) for t in texts]
+    decided = frame.filter(pl.col("rule").is_not_null()).select("doc", "idx", "rule")
+    for d, i, rule in decided.iter_rows():
+        out[d][i] = _verdict(rule)
+    kept_lines: list[list[int]] = [[] for _ in texts]
+    by_doc = frame.filter(_keep(pl.col("rule"))).group_by("doc").agg("idx")
+    for d, idx in by_doc.iter_rows():
+        kept_lines[d] = idx
+    return [Classified(v, k) for v, k in zip(out, kept_lines, strict=True)]
+
+
+class Classified(NamedTuple):
+    """A document's verdicts, one per line, and the indices of its non-blank lines
+    kept, in order."""
+
+    verdicts: list[Verdict]
+    kept: list[int]
+
+
+@functools.cache
+def _verdict(rule: str) -> Verdict:
+    if rule == KEEP_REPEATED.rule:
+        return KEEP_REPEATED
+    for r in rule_table():
+        if r.name == rule:
+            return _remove(r.category, rule)
+    return _remove(LATER_RULES[rule], rule)
+
+
+def _keep(frame_rule: pl.Expr) -> pl.Expr:
+    return frame_rule.is_null() | (frame_rule == KEEP_REPEATED.rule)
+
+
+def _source_rules(
+    frame: pl.DataFrame, source_lines: Sequence[frozenset[str]] | None
+) -> pl.DataFrame:
+    import polars as pl
+
+    if not source_lines or not any(source_lines):
+        return frame
+    docs = [d for d, lines in enumerate(source_lines) if lines]
+    rows = frame.filter(pl.col("doc").is_in(docs) & pl.col("rule").is_null())
+    hits = [
+        (d, i)
+        for d, i, text in rows.select("doc", "idx", "text").iter_rows()
+        if sg.line_key(text) in source_lines[d]
+    ]
+    return _mark(frame, hits, "source_rule")
+
+
+def _mark(frame: pl.DataFrame, hits: list[tuple[int, int]], rule: str) -> pl.DataFrame:
+    import polars as pl
+
+    if not hits:
+        return frame
+    marks = pl.DataFrame(
+        {"doc": [d for d, _ in hits], "idx": [i for _, i in hits], "_hit": [True] * len(hits)},
+        schema={"doc": pl.UInt32, "idx": pl.UInt32, "_hit": pl.Boolean},
+    )
+    return (
+        frame.join(marks, on=["doc", "idx"], how="left", maintain_order="left")
+        .with_columns(
+            rule=pl.when(pl.col("_hit").fill_null(False)).then(pl.lit(rule)).otherwise("rule")
+        )
+        .drop("_hit")
+    )
+
+
+def _repetition(
+    frame: pl.DataFrame,
+    repeated: Sequence[Mapping[int, int] | None] | None,
+    min_docs: int,
+    min_words: int,
+    max_share: float,
+) -> pl.DataFrame:
+    import polars as pl
+
+    if not repeated or not any(repeated):
+        return frame
+    hits = [
+        (d, i)
+        for d, counts in enumerate(repeated)
+        if counts
+        for i, n in counts.items()
+        if n >= min_docs
+    ]
+    if not hits:
+        return frame
+    marks = pl.DataFrame(
+        {"doc": [d for d, _ in hits], "idx": [i for _, i in hits], "_rep": [True] * len(hits)},
+        schema={"doc": pl.UInt32, "idx": pl.UInt32, "_rep": pl.Boolean},
+    )
+    frame = frame.join(marks, on=["doc", "idx"], how="left", maintain_order="left")
+    hit = (
+        pl.col("rule").is_null()
+        & pl.col("_rep").fill_null(False)
+        & (pl.col("n_words") >= min_words)
+    )
+    chars = pl.col("stripped").str.len_chars()
+    lost = pl.when(hit).then(chars).otherwise(0).sum().over("doc")
+    overruled = lost >= max_share * chars.sum().over("doc")
+    return frame.with_columns(
+        rule=pl.when(hit & overruled)
+        .then(pl.lit(KEEP_REPEATED.rule))
+        .when(hit)
+        .then(pl.lit("repeated_across_documents"))
+        .otherwise("rule")
+    ).drop("_rep")
+
+
+def model_view(frame: pl.DataFrame) -> pl.DataFrame:
+    """The lines the model sees (``rule_verdicts`` output, after the later rules): those
+    of documents of MIN_LINES_FOR_MODEL lines or more, inline lines left out, with
+    ``rule_hit`` (a rule removed the line) and ``kept`` (the model may remove it)."""
+    import polars as pl
+
+    inline = [r.name for r in rule_table() if r.category in INLINE_CATEGORIES]
+    return frame.filter(
+        (pl.len().over("doc") >= MIN_LINES_FOR_MODEL)
+        & ~pl.col("rule").is_in(inline).fill_null(False)
+    ).with_columns(kept=_keep(pl.col("rule")), rule_hit=~_keep(pl.col("rule")))
+
+
+def _line_model(frame: pl.DataFrame, model: LineModel) -> pl.DataFrame:
+    """The model's removals: lines the rules keep that it scores below its threshold,
+    unless it would take more than MAX_MODEL_REMOVED_SHARE of the words kept."""
+    import numpy as np
+    import polars as pl
+
+    view = model_view(frame)
+    if view.height == 0:
+        return frame
+    # Every line of the view gives context; only the ones the rules kept are scored.
+    feats = feature_frame(view).filter(view["kept"])
+    low = np.zeros(view.height, dtype=bool)
+    low[view["kept"].to_numpy()] = model.content_probs(feats) < model.threshold
+    words = pl.col("n_words")
+    drop = pl.col("kept") & pl.Series(low)
+    scored = view.select("doc", "idx", "n_words", "kept").with_columns(_drop=drop)
+    kept_words = pl.when(pl.col("kept")).then(words).otherwise(0).sum().over("doc")
+    dropped_words = pl.when(pl.col("_drop")).then(words).otherwise(0).sum().over("doc")
+    drops = scored.filter(pl.col("_drop") & (dropped_words <= MAX_MODEL_REMOVED_SHARE * kept_words))
+    return _mark(frame, list(drops.select("doc", "idx").iter_rows()), "line_model")
+
+
+def later_rules(
+    frame: pl.DataFrame,
+    repeated: Sequence[Mapping[int, int] | None] | None = None,
+    repeated_min_docs: int = 3,
+    repeated_min_words: int = 4,
+    repeated_max_share: float = 0.8,
+    source_lines: Sequence[frozenset[str]] | None = None,
+) -> pl.DataFrame:
+    """A source's own lines, then lines repeated across its documents."""
+    frame = _source_rules(frame, source_lines)
+    return _repetition(frame, repeated, repeated_min_docs, repeated_min_words, repeated_max_share)
 
 
 def classify_lines(
@@ -124,98 +478,15 @@ def classify_lines(
     repeated_min_words: int = 4,
     repeated_max_share: float = 0.8,
     source_lines: frozenset[str] = frozenset(),
-    model: TreeModel | None = None,
+    model: LineModel | None = None,
 ) -> list[Verdict]:
-    """Verdicts for all lines of a document, using their neighbours.
-
-    ``repeated`` maps a line index to the number of documents of the same source that
-    contain the line (cross-document repetition, counted by the flow). When the
-    repeated lines hold ``repeated_max_share`` of the document's characters or more,
-    they stay (``KEEP_REPEATED``): a page is not all footer, so the document is a copy
-    of one counted before, or the counts are wrong.
-    ``source_lines`` are ``line_key`` forms configured as a source's own boilerplate.
-    ``model`` judges the lines the rules keep (see linemodel.py).
-    """
-    verdicts: list[Verdict] = []
-    in_related_list = 0  # > 0 while under a "Read also" header: items left
-    for i, line in enumerate(lines):
-        if not line.strip():
-            verdicts.append(KEEP)  # blank lines are dropped by segmentation, not audited
-            continue
-        s = sg.measure_line(line)
-        verdict = classify_line(line, s)
-        if verdict.keep and in_related_list and is_headline_shaped(s, line):
-            verdict = _remove("related_link", "related_list_item")
-        if verdict.keep and source_lines and sg.line_key(line) in source_lines:
-            verdict = _remove("site_chrome", "source_rule")
-        if (
-            verdict.keep
-            and repeated
-            and repeated.get(i, 0) >= repeated_min_docs
-            and s.n_words >= repeated_min_words
-        ):
-            verdict = _remove("repeated_line", "repeated_across_documents")
-        if verdict.rule == "related_header":
-            in_related_list = MAX_RELATED_LIST
-        elif verdict.rule == "related_list_item":
-            in_related_list -= 1
-        else:
-            in_related_list = 0
-        verdicts.append(verdict)
-    if repeated:
-        overrule_repetition(lines, verdicts, repeated_max_share)
-    if model is not None:
-        apply_line_model(lines, verdicts, model)
-    return verdicts
-
-
-def overrule_repetition(lines: Sequence[str], verdicts: list[Verdict], max_share: float) -> bool:
-    """Keep the repeated lines of a document that would lose ``max_share`` or more of
-    its characters to them; True if it did.
-
-    >>> v = [_remove("repeated_line", "repeated_across_documents")] * 2 + [KEEP]
-    >>> overrule_repetition(["A long repeated line", "Another one", "Short"], v, 0.8)
-    True
-    >>> [x.rule for x in v]
-    ['repetition_overruled', 'repetition_overruled', None]
-    """
-    total = sum(len(line.strip()) for line in lines)
-    hit = [i for i, v in enumerate(verdicts) if v.category == "repeated_line"]
-    lost = sum(len(lines[i].strip()) for i in hit)
-    if not hit or lost < max_share * total:
-        return False
-    for i in hit:
-        verdicts[i] = KEEP_REPEATED
-    return True
-
-
-# The model learned from whole web pages; a short text is not one, so it is left to
-# the rules. Nor may the model take (nearly) everything: then it is the one mistaken.
-MIN_LINES_FOR_MODEL = 8
-MAX_MODEL_REMOVED_SHARE = 0.9
-
-
-# Lines placed inside the article (an ad marker between two paragraphs): the model
-# judges the page as if they were not there, so a paragraph is not boilerplate for
-# standing next to one.
-INLINE_CATEGORIES = frozenset({"advertisement"})
-
-
-def apply_line_model(lines: Sequence[str], verdicts: list[Verdict], model: TreeModel) -> None:
-    kept = [i for i, line in enumerate(lines) if line.strip() and verdicts[i].keep]
-    if len([line for line in lines if line.strip()]) < MIN_LINES_FOR_MODEL:
-        return
-    idx = [
-        i
-        for i, line in enumerate(lines)
-        if line.strip() and verdicts[i].category not in INLINE_CATEGORIES
-    ]
-    feats = line_features([lines[i] for i in idx], [not verdicts[i].keep for i in idx])
-    probs = model.content_probs(feats, [verdicts[i].keep for i in idx])
-    drop = [i for i, p in zip(idx, probs, strict=True) if verdicts[i].keep and p < model.threshold]
-    kept_words = sum(len(lines[i].split()) for i in kept)
-    dropped_words = sum(len(lines[i].split()) for i in drop)
-    if dropped_words > MAX_MODEL_REMOVED_SHARE * kept_words:
-        return
-    for i in drop:
-        verdicts[i] = _remove("site_chrome", "line_model")
+    """The verdicts of one document: a batch of one (see classify_batch)."""
+    return classify_batch(
+        ["\n".join(lines)],
+        repeated=[repeated],
+        repeated_min_docs=repeated_min_docs,
+        repeated_min_words=repeated_min_words,
+        repeated_max_share=repeated_max_share,
+        source_lines=[source_lines],
+        model=model,
+    )[0].verdicts

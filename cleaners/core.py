@@ -6,14 +6,14 @@ order, so a result can be explained.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import boilerplate, normalize
 from .config import CleanConfig
 from .decode import decode_bytes
 from .extract import ExtractionError, extract_html
-from .linemodel import TreeModel, default_model
+from .linemodel import LineModel, default_model
 from .mojibake import fix_mojibake_and_explain, may_have_mojibake
 from .signals import line_hash, line_key, title_key
 
@@ -159,58 +159,80 @@ def _source_lines(config: CleanConfig, source: str | None) -> frozenset[str]:
     return frozenset()
 
 
-def segment_and_classify(
-    text: str,
+@dataclass(frozen=True)
+class Segmented:
+    """A document split into its kept paragraphs and its audited removals."""
+
+    title: str | None
+    paragraphs: list[str]
+    removed: list[Removal]
+    kept_repeated: bool  # the repeated lines were kept (see boilerplate.classify_batch)
+
+
+def classify_documents(
+    texts: Sequence[str],
     config: CleanConfig,
     *,
-    title: str | None = None,
-    line_stats: LineStats | None = None,
-    source: str | None = None,
-    model: TreeModel | None = None,
-) -> tuple[str | None, list[str], list[Removal], bool]:
-    """Split into lines, find the title, and drop boilerplate lines with an audit row
-    each; the last value says the repeated lines were kept (see classify_lines)."""
-    lines = text.split("\n")
-    if config.strip_boilerplate:
-        verdicts = boilerplate.classify_lines(
-            lines,
-            repeated=line_stats.for_lines(lines) if line_stats else None,
-            repeated_min_docs=config.repeated_line_min_docs,
-            repeated_min_words=config.repeated_line_min_words,
-            repeated_max_share=config.repeated_line_max_share,
-            source_lines=_source_lines(config, source),
-            model=(model or default_model()) if config.use_line_model else None,
-        )
-    else:
-        verdicts = [boilerplate.KEEP] * len(lines)
+    line_stats: Sequence[LineStats | None] | None = None,
+    sources: Sequence[str | None] | None = None,
+    model: LineModel | None = None,
+) -> list[boilerplate.Classified]:
+    """Verdicts for every line of every repaired document of a batch, in one pass."""
+    if not config.strip_boilerplate:
+        return [
+            boilerplate.Classified(
+                [boilerplate.KEEP] * (t.count("\n") + 1),
+                [i for i, line in enumerate(t.split("\n")) if line.strip()],
+            )
+            for t in texts
+        ]
+    stats = line_stats or [None] * len(texts)
+    return boilerplate.classify_batch(
+        texts,
+        repeated=[
+            s.for_lines(t.split("\n")) if s else None for t, s in zip(texts, stats, strict=True)
+        ],
+        repeated_min_docs=config.repeated_line_min_docs,
+        repeated_min_words=config.repeated_line_min_words,
+        repeated_max_share=config.repeated_line_max_share,
+        source_lines=[_source_lines(config, s) for s in (sources or [None] * len(texts))],
+        model=(model or default_model()) if config.use_line_model else None,
+    )
 
-    kept = [i for i, line in enumerate(lines) if line.strip() and verdicts[i].keep]
+
+def segment(
+    text: str, classified: boilerplate.Classified, config: CleanConfig, title: str | None
+) -> Segmented:
+    """Split a classified document into paragraphs and removals; find its title (the
+    first kept line, when it looks like one) and a repeated headline under it."""
+    lines = text.split("\n")
+    verdicts, kept = classified
     title_index = None
     if title is None and config.detect_title and len(kept) >= 2:
         first = lines[kept[0]]
         if looks_like_title(first, config.title_max_words):
             title, title_index = first.strip(), kept[0]
 
-    removed: list[Removal] = []
-    paragraphs: list[str] = []
-    for i, line in enumerate(lines):
-        if not line.strip() or i == title_index:
-            continue
-        verdict = verdicts[i]
-        if (
-            verdict.keep
-            and config.strip_boilerplate
-            and title
-            and i <= (title_index or 0) + 10  # a repeated headline sits at the top
-            and _is_same_headline(line, title)
-        ):
-            verdict = boilerplate.Verdict(False, "duplicate_title", "repeated_headline")
-        if verdict.keep:
-            paragraphs.append(line)
-        else:
-            removed.append(Removal(i + 1, verdict.category or "", verdict.rule or "", line))
-    kept_repeated = any(v is boilerplate.KEEP_REPEATED for v in verdicts)
-    return title, paragraphs, removed, kept_repeated
+    verdicts = list(verdicts)
+    if config.strip_boilerplate and title:
+        top = (title_index or 0) + 10  # a repeated headline sits at the top
+        longest = 2 * len(title) + 20  # a line this long is not the headline again
+        for i in kept:
+            if i > top:
+                break
+            line = lines[i]
+            if i != title_index and len(line) <= longest and _is_same_headline(line, title):
+                verdicts[i] = boilerplate.Verdict(False, "duplicate_title", "repeated_headline")
+    paragraphs = [lines[i] for i in kept if i != title_index and verdicts[i].keep]
+    keep = boilerplate.KEEP
+    decided = [i for i, v in enumerate(verdicts) if v is not keep]  # few: identity test
+    removed = [
+        Removal(i + 1, v.category or "", v.rule or "", lines[i])
+        for i in decided
+        if not (v := verdicts[i]).keep and lines[i].strip()
+    ]
+    kept_repeated = any(verdicts[i] is boilerplate.KEEP_REPEATED for i in decided)
+    return Segmented(title, paragraphs, removed, kept_repeated)
 
 
 def prepare_text(text: str | bytes, config: CleanConfig) -> Prepared:
@@ -257,6 +279,58 @@ def prepare(
     return prepare_html(raw, config, url) if is_html else prepare_text(raw, config)
 
 
+def clean_batch(
+    docs: Sequence[Prepared],
+    config: CleanConfig,
+    *,
+    is_html: Sequence[bool] | None = None,
+    titles: Sequence[str | None] | None = None,
+    line_stats: Sequence[LineStats | None] | None = None,
+    sources: Sequence[str | None] | None = None,
+    line_model: LineModel | None = None,
+) -> list[CleanResult | ExtractionError]:
+    """Segment and classify prepared documents, all lines of the batch at once; per
+    document its result, or the error that rejects it (an HTML page with nothing but
+    navigation). ``titles``: ones the input gave, used when a page has none."""
+    n = len(docs)
+    verdicts = classify_documents(
+        [d.text for d in docs], config, line_stats=line_stats, sources=sources, model=line_model
+    )
+    out: list[CleanResult | ExtractionError] = []
+    for k, doc in enumerate(docs):
+        given = titles[k] if titles else None
+        seg = segment(doc.text, verdicts[k], config, doc.title or given)
+        html = bool(is_html[k]) if is_html else False
+        if html and not _has_main_text(seg.paragraphs, config.html_min_line_words):
+            out.append(
+                ExtractionError(
+                    "no_main_text",
+                    f"no line of {config.html_min_line_words}+ words in the page's main text: "
+                    "navigation, not an article",
+                )
+            )
+            continue
+        text = "\n".join(seg.paragraphs)
+        out.append(
+            CleanResult(
+                title=seg.title,
+                text=text,
+                removed=seg.removed,
+                fixes=list(doc.fixes),
+                encoding=doc.encoding,
+                n_chars_in=doc.n_chars_in,
+                n_chars_out=len(text),
+                author=doc.author,
+                date=doc.date,
+                url=doc.url,
+                sitename=doc.sitename,
+                kept_repeated_lines=seg.kept_repeated,
+            )
+        )
+    assert len(out) == n
+    return out
+
+
 def clean_prepared(
     doc: Prepared,
     config: CleanConfig,
@@ -265,39 +339,21 @@ def clean_prepared(
     title: str | None = None,
     line_stats: LineStats | None = None,
     source: str | None = None,
-    line_model: TreeModel | None = None,
+    line_model: LineModel | None = None,
 ) -> CleanResult:
-    """Segment and classify a prepared document (``title``: one the input gave, used
-    when the page has none)."""
-    title, paragraphs, removed, kept_repeated = segment_and_classify(
-        doc.text,
+    """One prepared document: a batch of one (see clean_batch); raises its error."""
+    (result,) = clean_batch(
+        [doc],
         config,
-        title=doc.title or title,
-        line_stats=line_stats,
-        source=source,
-        model=line_model,
+        is_html=[is_html],
+        titles=[title],
+        line_stats=[line_stats],
+        sources=[source],
+        line_model=line_model,
     )
-    out = "\n".join(paragraphs)
-    if is_html and not _has_main_text(paragraphs, config.html_min_line_words):
-        raise ExtractionError(
-            "no_main_text",
-            f"no line of {config.html_min_line_words}+ words in the page's main text: "
-            "navigation, not an article",
-        )
-    return CleanResult(
-        title=title,
-        text=out,
-        removed=removed,
-        fixes=list(doc.fixes),
-        encoding=doc.encoding,
-        n_chars_in=doc.n_chars_in,
-        n_chars_out=len(out),
-        author=doc.author,
-        date=doc.date,
-        url=doc.url,
-        sitename=doc.sitename,
-        kept_repeated_lines=kept_repeated,
-    )
+    if isinstance(result, ExtractionError):
+        raise result
+    return result
 
 
 def _has_main_text(paragraphs: list[str], min_words: int) -> bool:
@@ -311,7 +367,7 @@ def clean_text(
     title: str | None = None,
     line_stats: LineStats | None = None,
     source: str | None = None,
-    line_model: TreeModel | None = None,
+    line_model: LineModel | None = None,
 ) -> CleanResult:
     """Clean one plain-text document (``line_model``: another classifier than the shipped
     one, e.g. in cross-validation).
@@ -338,7 +394,7 @@ def clean_html(
     *,
     line_stats: LineStats | None = None,
     source: str | None = None,
-    line_model: TreeModel | None = None,
+    line_model: LineModel | None = None,
 ) -> CleanResult:
     """Clean one HTML page: trafilatura's main text, then the same steps as plain text.
 

@@ -2,7 +2,9 @@
 
 Phrases are grouped by the boilerplate category they signal; each pattern has a
 rule name that ends up in the audit trail. Patterns are anchored and bounded (no
-nested quantifiers) so they stay linear on hostile input.
+nested quantifiers) so they stay linear on hostile input, and use only syntax that
+Python's ``re`` and Rust's ``regex`` (Polars) read alike: no look-around, no
+back-references.
 """
 
 from __future__ import annotations
@@ -99,8 +101,8 @@ PHOTO_AGENCY_RE = re.compile(
 SUBSCRIBE_START_RE = re.compile(
     # "Sign up numbers doubled": a noun; a call is followed by to/for/now/here, a stop,
     # or nothing.
-    r"(?:(?:sign up|subscribe)(?= (?:to|for|now|here|today|below|free|and|or)\b|\s*[:!.,]|\s*$)"
-    r"|join (?:our|the|\d[\d,.]* )|get (?:our|the) [\w ]{0,20}newsletter"
+    r"(?:sign up|subscribe)(?: (?:to|for|now|here|today|below|free|and|or)\b|\s*[:!.,]|\s*$)"
+    r"|(?:join (?:our|the|\d[\d,.]* )|get (?:our|the) [\w ]{0,20}newsletter"
     r"|enter your e-?mail|never miss|stay (?:informed|up to date|in the know|connected)"
     r"|want (?:more|the latest)|подпишитесь|abonnez-vous|abonnieren sie|suscríbete|inscreva-se)\b",
     _I,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cleaners import CleanConfig, CleanResult, ExtractionError, LineStats
-from cleaners.core import clean_prepared, count_keys, prepare, source_of
+from cleaners.core import Prepared, clean_batch, count_keys, prepare, source_of
 from cleaners.dedup import minhash, text_hash
 
 from . import __version__
@@ -203,6 +203,95 @@ def _size(item: RawDocument | Reject) -> int:
     return len(item.raw_bytes)
 
 
+# Documents cleaned together (one column of lines, one model call): as the flow feeds
+# them, bounded in count and in bytes so a batch's memory stays small.
+BATCH_DOCS = 1000
+BATCH_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class Pending:
+    """A document read and repaired, waiting for its batch to be classified."""
+
+    slot: int  # its row's index in the shard's documents
+    item: RawDocument
+    doc: Prepared
+    site: str | None
+
+
+class ShardWriter:
+    """The rows and counts of one shard, filled document by document."""
+
+    def __init__(self, run_started: datetime, keep_raw_bytes: int) -> None:
+        self.run_started = run_started
+        self.keep_raw_bytes = keep_raw_bytes
+        self.documents: list[dict | None] = []
+        self.removals: list[dict] = []
+        self.rejects: list[dict] = []
+        self.removed: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()
+        self.fixes: Counter[str] = Counter()
+        self.chars_in = self.chars_out = self.n_dups = self.n_kept_repeated = 0
+
+    def reject(self, reject: Reject) -> None:
+        self.rejects.append(reject_row(reject, self.run_started))
+        self.rejected[reject.error] += 1
+
+    def duplicate(self, item: RawDocument, kept: str) -> None:
+        self.documents.append(document_row(item, None, self.run_started, duplicate_of=kept))
+        self.n_dups += 1
+
+    def reserve(self) -> int:
+        self.documents.append(None)
+        return len(self.documents) - 1
+
+    def cleaned(self, slot: int, item: RawDocument, result: CleanResult) -> None:
+        doc = document_row(item, result, self.run_started)
+        self.documents[slot] = doc
+        self.removals.extend(removal_rows(doc, result))
+        self.removed.update(r.category for r in result.removed)
+        self.fixes.update(result.fixes)
+        self.chars_in += result.n_chars_in
+        self.chars_out += result.n_chars_out
+        self.n_kept_repeated += result.kept_repeated_lines
+
+    def failed(self, item: RawDocument, exc: Exception) -> None:
+        self.reject(failure_reject(item, exc, self.keep_raw_bytes))
+
+    def rows(self) -> dict[str, list[dict]]:
+        return {
+            "documents": [d for d in self.documents if d is not None],
+            "removals": self.removals,
+            "rejects": self.rejects,
+        }
+
+
+def failure_reject(item: RawDocument, exc: Exception, keep_raw_bytes: int) -> Reject:
+    """The reject of a document cleaning failed on: its reason, or where a bug hit."""
+    if isinstance(exc, ExtractionError):
+        return Reject(
+            item.source,
+            exc.reason,
+            str(exc),
+            item.position,
+            item.raw_bytes[:keep_raw_bytes],
+            len(item.raw_bytes),
+            item.source_id,
+        )
+    last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" (at {Path(last.filename).name}:{last.lineno})" if last else ""
+    raw = item.raw_bytes
+    return Reject(
+        item.source,
+        "internal_error",
+        f"{type(exc).__name__}: {exc}{where}",
+        item.position,
+        raw if len(raw) <= keep_raw_bytes else None,
+        len(raw),
+        item.source_id,
+    )
+
+
 def process_shard(
     shard: Shard,
     output: Path,
@@ -215,67 +304,39 @@ def process_shard(
 ) -> dict[str, Any]:
     """Read, clean and write one shard; return its marker (counts included).
 
-    ``repeated``: per site, the lines seen in enough documents (the counting pass).
-    ``duplicates``: doc_id -> the doc_id that keeps the text (``--dedup``).
-    ``progress``: called now and then with the documents and bytes done so far.
+    Documents are repaired one by one and classified in batches (BATCH_DOCS,
+    BATCH_BYTES). ``repeated``: per site, the lines seen in enough documents (the
+    counting pass). ``duplicates``: doc_id -> the doc_id that keeps the text
+    (``--dedup``). ``progress``: called now and then with the documents and bytes done.
     """
     t0, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
-    rows: dict[str, list[dict]] = {"documents": [], "removals": [], "rejects": []}
-    removed: Counter[str] = Counter()
-    rejected: Counter[str] = Counter()
-    fixes: Counter[str] = Counter()
-    chars_in = chars_out = n_dups = n_kept_repeated = 0
-    done_items = done_bytes = 0
+    out = ShardWriter(run_started, read_opts.keep_raw_bytes)
+    pending: list[Pending] = []
+    pending_bytes = done_items = done_bytes = 0
     for item in read_piece_items(shard, read_opts):
         done_items += 1
         done_bytes += _size(item)
         if progress is not None:
             progress(done_items, done_bytes)
         if isinstance(item, Reject):
-            rows["rejects"].append(reject_row(item, run_started))
-            rejected[item.error] += 1
+            out.reject(item)
             continue
         kept = (duplicates or {}).get(item.doc_id)
         if kept is not None:
-            rows["documents"].append(document_row(item, None, run_started, duplicate_of=kept))
-            n_dups += 1
+            out.duplicate(item, kept)
             continue
         try:
-            result = clean_item(item, config, repeated)
-        except ExtractionError as exc:
-            reject = Reject(
-                item.source,
-                exc.reason,
-                str(exc),
-                item.position,
-                item.raw_bytes[: read_opts.keep_raw_bytes],
-                len(item.raw_bytes),
-                item.source_id,
-            )
+            doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
         except Exception as exc:  # a bug must cost one document, never the shard
-            last = traceback.extract_tb(exc.__traceback__)[-1]
-            raw = item.raw_bytes
-            reject = Reject(
-                item.source,
-                "internal_error",
-                f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})",
-                item.position,
-                raw if len(raw) <= read_opts.keep_raw_bytes else None,
-                len(raw),
-                item.source_id,
-            )
-        else:
-            doc = document_row(item, result, run_started)
-            rows["documents"].append(doc)
-            rows["removals"].extend(removal_rows(doc, result))
-            removed.update(r.category for r in result.removed)
-            fixes.update(result.fixes)
-            chars_in += result.n_chars_in
-            chars_out += result.n_chars_out
-            n_kept_repeated += result.kept_repeated_lines
+            out.failed(item, exc)
             continue
-        rows["rejects"].append(reject_row(reject, run_started))
-        rejected[reject.error] += 1
+        pending.append(Pending(out.reserve(), item, doc, source_of(item.url or doc.url)))
+        pending_bytes += len(item.raw_bytes)
+        if len(pending) >= BATCH_DOCS or pending_bytes >= BATCH_BYTES:
+            clean_pending(pending, config, repeated, out)
+            pending, pending_bytes = [], 0
+    clean_pending(pending, config, repeated, out)
+    rows = out.rows()
     marker = {
         "index": shard.index,
         "key": shard.key,
@@ -291,30 +352,75 @@ def process_shard(
         "bytes": shard.size,
         "counts": {
             "documents": len(rows["documents"]),
-            "duplicates": n_dups,
-            "kept_repeated_lines": n_kept_repeated,
+            "duplicates": out.n_dups,
+            "kept_repeated_lines": out.n_kept_repeated,
             "rejects": len(rows["rejects"]),
             "removed_lines": len(rows["removals"]),
-            "removed_by_category": dict(sorted(removed.items())),
-            "rejects_by_error": dict(sorted(rejected.items())),
-            "fixes": dict(sorted(fixes.items())),
-            "chars_in": chars_in,
-            "chars_out": chars_out,
+            "removed_by_category": dict(sorted(out.removed.items())),
+            "rejects_by_error": dict(sorted(out.rejected.items())),
+            "fixes": dict(sorted(out.fixes.items())),
+            "chars_in": out.chars_in,
+            "chars_out": out.chars_out,
         },
     }
     write_shard(output, shard.index, rows, marker)
     return marker
 
 
+def clean_pending(
+    pending: list[Pending],
+    config: CleanConfig,
+    repeated: dict[str, dict[int, int]] | None,
+    out: ShardWriter,
+) -> None:
+    """Classify a batch of repaired documents together. If the batch fails (a bug),
+    each document is cleaned alone, so the bug costs only the documents it hits."""
+    if not pending:
+        return
+    try:
+        results = clean_pending_batch(pending, config, repeated)
+    except Exception:
+        results = []
+        for p in pending:
+            try:
+                results.extend(clean_pending_batch([p], config, repeated))
+            except Exception as exc:
+                results.append(exc)
+    for p, result in zip(pending, results, strict=True):
+        if isinstance(result, CleanResult):
+            out.cleaned(p.slot, p.item, result)
+        else:
+            out.failed(p.item, result)
+
+
+def clean_pending_batch(
+    pending: list[Pending], config: CleanConfig, repeated: dict[str, dict[int, int]] | None
+) -> list[CleanResult | Exception]:
+    stats = [
+        LineStats(repeated[p.site]) if repeated and p.site in repeated else None for p in pending
+    ]
+    return list(
+        clean_batch(
+            [p.doc for p in pending],
+            config,
+            is_html=[p.item.is_html for p in pending],
+            titles=[p.item.title for p in pending],
+            line_stats=stats,
+            sources=[p.site for p in pending],
+        )
+    )
+
+
 def clean_item(
     item: RawDocument, config: CleanConfig, repeated: dict[str, dict[int, int]] | None
 ) -> CleanResult:
+    """One document as a shard cleans it (a batch of one)."""
     doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
     site = source_of(item.url or doc.url)
-    stats = LineStats(repeated[site]) if repeated and site in repeated else None
-    return clean_prepared(
-        doc, config, is_html=item.is_html, title=item.title, line_stats=stats, source=site
-    )
+    result = clean_pending_batch([Pending(0, item, doc, site)], config, repeated)[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def merge_counts(markers: list[dict[str, Any]]) -> dict[str, Any]:

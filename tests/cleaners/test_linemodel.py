@@ -2,94 +2,62 @@ from __future__ import annotations
 
 import math
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.linemodel import (
-    CONTEXT_FEATURES,
-    FEATURES,
-    TreeModel,
-    default_model,
-    line_features,
+from cleaners.boilerplate import classify_batch, classify_lines, lines_frame
+from cleaners.linemodel import FEATURES, META_FILE, MODEL_FILE, default_model, feature_frame
+
+PROSE = "A long sentence of real article prose that ends right here, as prose does."
+
+
+def _features(texts: list[str]) -> pl.DataFrame:
+    frame = lines_frame(texts).with_columns(
+        n_words=pl.col("text").str.count_matches(r"\w+"), rule_hit=pl.lit(False)
+    )
+    return feature_frame(frame)
+
+
+def test_shipped_model_is_lightgbm_text_with_our_features() -> None:
+    from importlib import resources
+
+    model = default_model()
+    assert model is not None
+    assert tuple(model.booster.feature_name()) == FEATURES
+    text = resources.files("cleaners").joinpath(MODEL_FILE).read_text("utf-8")
+    assert text.startswith("tree\n")  # LightGBM's own format, not generated code
+    assert resources.files("cleaners").joinpath(META_FILE).is_file()
+
+
+def test_features_have_one_finite_row_per_non_blank_line() -> None:
+    feats = _features(["Home\n\n" + PROSE + "\nShare", "Only one line"])
+    assert feats.height == 4 and feats.columns == list(FEATURES)
+    assert all(math.isfinite(v) for row in feats.iter_rows() for v in row)
+    assert feats["position"].to_list() == [0.0, 0.5, 1.0, 0.0]
+
+
+def test_window_features_stay_inside_their_document() -> None:
+    """A document's features do not depend on the documents batched with it."""
+    a = "\n".join(["Home", PROSE, "Menu", PROSE, "Share"] * 3)
+    b = "\n".join(["Login", "About us", "Contact"] * 4)
+    together = _features([a, b])
+    alone = pl.concat([_features([a]), _features([b])])
+    assert together.equals(alone)
+
+
+_line = st.one_of(
+    st.sampled_from(
+        ["Home", "ADVERTISEMENT", "Related stories:", "Sign up for our newsletter", PROSE, ""]
+    ),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=60),
 )
 
 
-def test_shipped_model_loads_and_matches_its_features() -> None:
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_line, min_size=1, max_size=14), min_size=1, max_size=4))
+def test_a_batch_decides_what_each_document_alone_decides(docs: list[list[str]]) -> None:
     model = default_model()
-    assert model is not None and len(model.stage1.trees) > 0
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.floats(-5, 50, allow_nan=False), min_size=len(FEATURES), max_size=len(FEATURES)))
-def test_compiled_trees_equal_walking_them(x: list[float]) -> None:
-    model = default_model()
-    assert model is not None
-    assert math.isclose(model.stage1.score(x), model.stage1.score_by_walking(x), rel_tol=1e-12)
-
-
-N_STAGE2 = len(FEATURES) + len(CONTEXT_FEATURES)
-
-
-def _two_stage_model(stage1_keep: float = 1.0) -> TreeModel:
-    """Stage one: long lines are content. Stage two: a line is content when the lines
-    around it are (it reads only ``p_near``)."""
-    words = FEATURES.index("log_words")
-    near = len(FEATURES) + CONTEXT_FEATURES.index("p_near")
-    return TreeModel(
-        {
-            "features": list(FEATURES),
-            "init": 0.0,
-            "rate": 1.0,
-            "threshold": 0.5,
-            "trees": [[[words, 2.0, 1, 2, 0.0], [-1, 0, 0, 0, -3.0], [-1, 0, 0, 0, 3.0]]],
-            "stage2": {
-                "features": list(FEATURES + CONTEXT_FEATURES),
-                "init": 0.0,
-                "rate": 1.0,
-                "trees": [[[near, 0.5, 1, 2, 0.0], [-1, 0, 0, 0, -3.0], [-1, 0, 0, 0, 3.0]]],
-                "stage1_keep": stage1_keep,
-            },
-        }
-    )
-
-
-def test_stage_two_judges_a_line_by_its_neighbours() -> None:
-    model = _two_stage_model()
-    prose = "A long sentence of real article prose that ends right here."
-    lines = [prose, "Short", prose, "Home", "About", "Short"]
-    feats = line_features(lines, [False] * len(lines))
-    assert model.stage1.score(feats[1]) == model.stage1.score(feats[5]) < 0.5
-    probs = model.content_probs(feats, [True] * len(lines))
-    assert probs[1] > 0.5 > probs[5]  # the same line: kept between prose, not among menus
-
-
-def test_stage_two_cannot_overturn_a_confident_stage_one() -> None:
-    prose = "A long sentence of real article prose that ends right here."
-    lines = ["Home", "About", prose, "Login", "Share"]
-    feats = line_features(lines, [False] * len(lines))
-    scored = [True] * len(lines)
-    assert _two_stage_model().content_probs(feats, scored)[2] < 0.5
-    assert _two_stage_model(stage1_keep=0.9).content_probs(feats, scored)[2] > 0.9
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.floats(-5, 50, allow_nan=False), min_size=N_STAGE2, max_size=N_STAGE2))
-def test_compiled_stage_two_equals_walking_it(x: list[float]) -> None:
-    model = _two_stage_model()
-    assert model.stage2 is not None
-    assert math.isclose(model.stage2.score(x), model.stage2.score_by_walking(x), rel_tol=1e-12)
-
-
-def test_lines_the_rules_removed_are_not_scored() -> None:
-    model = default_model()
-    assert model is not None
-    lines = ["Home", "A long sentence of real article prose that ends right here.", "Share"]
-    feats = line_features(lines, [True, False, True])
-    probs = model.content_probs(feats, [False, True, False])
-    assert probs[0] == probs[2] == 0.0 and 0.0 < probs[1] < 1.0
-
-
-def test_features_have_one_vector_per_line() -> None:
-    lines = ["Home", "", "A long sentence of real article prose that ends here.", "Share"]
-    feats = line_features(lines, [False] * 4)
-    assert len(feats) == 4 and all(len(f) == len(FEATURES) for f in feats)
+    texts = ["\n".join(lines) for lines in docs]
+    batch = [c.verdicts for c in classify_batch(texts, model=model)]
+    assert batch == [classify_lines(text.split("\n"), model=model) for text in texts]
