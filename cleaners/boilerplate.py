@@ -237,10 +237,15 @@ INLINE_CATEGORIES = frozenset({"advertisement"})
 def lines_frame(texts: Sequence[str]) -> pl.DataFrame:
     """The non-blank lines of every document: ``doc`` (its position in ``texts``),
     ``idx`` (0-based line index in the document) and ``text``."""
+
+    return _lines_lazy(texts).collect()
+
+
+def _lines_lazy(texts: Sequence[str]) -> pl.LazyFrame:
     import polars as pl
 
     return (
-        pl.DataFrame(
+        pl.LazyFrame(
             {"doc": range(len(texts)), "text": list(texts)}, schema_overrides={"doc": pl.UInt32}
         )
         .with_columns(pl.col("text").str.split("\n"))
@@ -250,17 +255,18 @@ def lines_frame(texts: Sequence[str]) -> pl.DataFrame:
     )
 
 
-def rule_verdicts(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` (see lines_frame) with the signal columns and ``rule``: the name of the
-    first rule of the table that removes the line, or null; then the headlines under a
-    "Read also" header (``related_list_item``)."""
+def rule_verdicts(frame: pl.DataFrame | Sequence[str]) -> pl.DataFrame:
+    """``frame`` (see lines_frame; or the texts to make it of) with the signal columns
+    and ``rule``: the name of the first rule of the table that removes the line, or
+    null; then the headlines under a "Read also" header (``related_list_item``)."""
     import polars as pl
 
-    frame = _distinct_cues(frame.with_columns(signal_columns()))
+    lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else _lines_lazy(frame)
+    frame = _distinct_cues(lazy.with_columns(signal_columns()).collect())
     decided: pl.Expr = pl.lit(None, dtype=pl.String)
     for rule in reversed(rule_table()):
         decided = pl.when(rule.when).then(pl.lit(rule.name)).otherwise(decided)
-    frame = frame.with_columns(
+    lazy = frame.lazy().with_columns(
         rule=pl.when(pl.col("has_letters")).then(decided).otherwise(pl.lit(None, pl.String))
     )
     # Under a related header, up to MAX_RELATED_LIST headline-shaped lines the table
@@ -275,9 +281,9 @@ def rule_verdicts(frame: pl.DataFrame) -> pl.DataFrame:
     in_list = header.first().over("doc", segment)
     nth = pl.int_range(pl.len()).over("doc", segment)
     item = headline & in_list & nth.is_between(1, MAX_RELATED_LIST)
-    return frame.with_columns(
+    return lazy.with_columns(
         rule=pl.when(item).then(pl.lit("related_list_item")).otherwise(pl.col("rule"))
-    )
+    ).collect()
 
 
 def classify_batch(
@@ -303,7 +309,7 @@ def classify_batch(
     import polars as pl
 
     frame = later_rules(
-        rule_verdicts(lines_frame(texts)),
+        rule_verdicts(texts),
         repeated,
         repeated_min_docs,
         repeated_min_words,
