@@ -145,7 +145,7 @@ def explain_mojibake(text: str, *, words: bool = True) -> tuple[str, list[tuple[
     >>> explain_mojibake("our РєР ° РЅР ° Р »РІ")[1]
     [('fix_spaced_mojibake', 'sloppy-windows-1251')]
     """
-    if text.isascii() and "\x1a" not in text and "\x1b" not in text:
+    if not may_have_mojibake(text):  # one scan of the text: no line can need repair
         return text, []
     lines = text.split("\n")
     plan: list[tuple[str, str]] = []
