@@ -8,6 +8,7 @@ cleaned as a shard task would clean it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from .dedup import decide
 from .linestats import counted_ids, frequent, load_counted, load_counts, merge
 from .options import RunOptions
 from .readers import InputFile, RawDocument, Reject
-from .shards import clean_item, measure_shard, plan_shards, read_piece_items
+from .shards import BATCH_DOCS, clean_items, measure_shard, plan_shards, read_piece_items
 
 
 def explain_results(
@@ -39,14 +40,18 @@ def explain_results(
         merge(counts, decide(before, measured, jaccard=cfg.near_duplicate_jaccard).counts)
         repeated = frequent(counts, cfg.repeated_line_min_docs)
     for shard in shards:
-        for item in read_piece_items(shard, options.read):
-            if isinstance(item, Reject):
-                yield item, None
-                continue
-            try:
-                yield item, clean_item(item, cfg, repeated)
-            except ExtractionError as exc:
-                yield item, exc
+        items = read_piece_items(shard, options.read)
+        while batch := list(itertools.islice(items, BATCH_DOCS)):  # cleaned as a shard does
+            docs = [i for i in batch if not isinstance(i, Reject)]
+            results = iter(clean_items(docs, cfg, repeated))
+            for item in batch:
+                if isinstance(item, Reject):
+                    yield item, None
+                    continue
+                result = next(results)
+                if isinstance(result, Exception) and not isinstance(result, ExtractionError):
+                    raise result
+                yield item, result
 
 
 def explain_documents(

@@ -411,13 +411,31 @@ def clean_pending_batch(
     )
 
 
+def clean_items(
+    items: list[RawDocument], config: CleanConfig, repeated: dict[str, dict[int, int]] | None
+) -> list[CleanResult | Exception]:
+    """Documents as a shard cleans them, in one batch: per document its result, or the
+    error that rejects it."""
+    pending: list[Pending] = []
+    out: list[CleanResult | Exception | None] = [None] * len(items)
+    for k, item in enumerate(items):
+        try:
+            doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
+        except Exception as exc:
+            out[k] = exc
+            continue
+        pending.append(Pending(k, item, doc, source_of(item.url or doc.url)))
+    if pending:
+        for p, result in zip(pending, clean_pending_batch(pending, config, repeated), strict=True):
+            out[p.slot] = result
+    return [r for r in out if r is not None]
+
+
 def clean_item(
     item: RawDocument, config: CleanConfig, repeated: dict[str, dict[int, int]] | None
 ) -> CleanResult:
-    """One document as a shard cleans it (a batch of one)."""
-    doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
-    site = source_of(item.url or doc.url)
-    result = clean_pending_batch([Pending(0, item, doc, site)], config, repeated)[0]
+    """One document as a shard cleans it (a batch of one); raises its error."""
+    (result,) = clean_items([item], config, repeated)
     if isinstance(result, Exception):
         raise result
     return result

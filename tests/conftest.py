@@ -10,7 +10,8 @@ import pytest
 from hypothesis import settings
 
 # The suite runs 300 examples per property; bench/properties.py runs 10,000.
-settings.register_profile("default", max_examples=300)
+# 150 examples keep the fast loop under a minute; bench/properties.py runs 10,000.
+settings.register_profile("default", max_examples=150)
 settings.register_profile("bench", max_examples=10_000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 

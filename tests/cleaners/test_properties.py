@@ -31,7 +31,7 @@ PHRASES = [
 ]
 lines = st.one_of(st.text(max_size=80), st.sampled_from(PHRASES))
 documents = st.lists(lines, max_size=25).map("\n".join)
-# Example counts come from the Hypothesis profile (tests/conftest.py): 300 in the suite,
+# Example counts come from the Hypothesis profile (tests/conftest.py): 150 in the suite,
 # 10,000 with --hypothesis-profile=bench (bench/properties.py).
 PROPS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

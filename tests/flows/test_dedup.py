@@ -11,7 +11,7 @@ from flows.dedup import Counted, Measured, decide, first_copies, lsh_bands
 from flows.linestats import frequent
 from flows.options import RunOptions
 from flows.readers import RawDocument, discover
-from flows.shards import clean_item, measure_shard, plan_shards, read_piece_items
+from flows.shards import clean_item, clean_items, measure_shard, plan_shards, read_piece_items
 
 from ..data.duplicates import seed_texts, syndicated, three_copies, write_jsonl
 
@@ -26,8 +26,7 @@ def clean_all(folder: Path, dedup: str = "off") -> tuple[list[RawDocument], list
     decision = decide([], measured, jaccard=opts.config.near_duplicate_jaccard, dedup=dedup)
     repeated = frequent(decision.counts, opts.config.repeated_line_min_docs)
     items = [i for s in shards for i in read_piece_items(s, opts.read)]
-    results = [clean_item(i, opts.config, repeated) for i in items]
-    return items, results, decision.duplicates
+    return items, clean_items(items, opts.config, repeated), decision.duplicates
 
 
 def test_lsh_bands_find_near_copies_almost_surely() -> None:
@@ -53,9 +52,12 @@ def test_syndicated_copies_over_four_sites_are_not_emptied(tmp_path: Path) -> No
     _, results, _ = clean_all(tmp_path / "in")
     assert len(results) == 200
     seeds = seed_texts()
-    for doc, result in zip(docs, results, strict=True):
-        alone = clean_item(RawDocument("x", 0, doc["text"], False, "jsonl"), CleanConfig(), None)
-        assert result.text == alone.text, doc["id"]
+    # each cleaned on its own, without counts (a batch decides what each alone decides)
+    alone = clean_items(
+        [RawDocument("x", 0, doc["text"], False, "jsonl") for doc in docs], CleanConfig(), None
+    )
+    for doc, result, own in zip(docs, results, alone, strict=True):
+        assert result.text == own.text, doc["id"]
         assert "ADVERTISEMENT" not in result.text
         original = seeds[int(doc["id"].split("-")[0])]
         assert len(result.text) > 0.5 * len(original)
