@@ -224,9 +224,12 @@ LATER_RULES = {
 }
 
 # The model learned from whole web pages; a short text is not one, so it is left to
-# the rules. Nor may the model take (nearly) everything: then it is the one mistaken.
+# the rules. Whether a page carries chrome at all is the model's to judge (its page
+# features: the share of lines the rules removed, of short and of link-like lines);
+# it may only never empty a page. (A 90 % cap stood here: grouped CV noisy F1 0.9031
+# with it, 0.9054 without, already-clean text and noisy_recall unchanged.)
 MIN_LINES_FOR_MODEL = 8
-MAX_MODEL_REMOVED_SHARE = 0.9
+MAX_MODEL_REMOVED_SHARE = 0.99
 
 # Lines placed inside the article (an ad marker between two paragraphs): the model
 # judges the page as if they were not there, so a paragraph is not boilerplate for

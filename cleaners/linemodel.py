@@ -80,6 +80,9 @@ FEATURES = (
     "wide_prose_share",
     "dense_distance",
     "dense_share",
+    "doc_rule_share",
+    "doc_short_share",
+    "doc_linkish_share",
 )
 
 
@@ -193,6 +196,11 @@ def context_columns() -> list[pl.Expr]:
         ),
         (pos - dense_at).abs().log1p().alias("dense_distance"),
         (_over(dense.max()) / total_words).alias("dense_share"),
+        # Does the page carry chrome at all? An article already extracted has no line
+        # the rules remove and few menu-like lines; a scraped page has many.
+        _over(c("rule_hit").cast(pl.Float64).mean()).alias("doc_rule_share"),
+        _over(short.cast(pl.Float64).mean()).alias("doc_short_share"),
+        _over((c("linkish") > 0).cast(pl.Float64).mean()).alias("doc_linkish_share"),
     ]
 
 
