@@ -20,6 +20,20 @@ if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
+# Frequent function words of the devset's languages: their density tells prose from
+# menus (jusText's stopword density). Lowercased; compared to whole tokens.
+STOPWORDS = tuple(
+    """a about after all also an and any are as at be because been but by can could did
+    do does for from had has have he her his how i if in into is it its just more most
+    my no not of on one only or other our out over said she so some such than that the
+    their them then there these they this to up was we were what when which who will
+    with would you your le la les de des du un une et est en que qui dans pour pas sur
+    au aux il elle ne se ce sont par plus der die das und ist nicht ein eine zu den mit
+    von sich des auf für im dem auch es el los las del y en que un una por con para es
+    se lo como más o e do da dos das um uma não com na no os il di che è per non una
+    и в не на что с по как это он она но из за к у от то же так""".split()  # noqa: SIM905
+)
+
 WORD_PATTERN = r"\w+(?:['’-]\w+)*"
 # ASCII word boundaries: Unicode ones keep Rust's regex off its fast engines (7x slower).
 _LINKISH_PATTERN = r"(?i)https?://|www\.|\.(?:com|org|net|html?)(?-u:\b)|@\w|[|»›>]|\s/\s"
@@ -74,13 +88,9 @@ FEATURES = (
 
 @functools.cache
 def _stopword_series() -> pl.Series:
-    """Function words: the 100 most frequent words of each of 28 languages (written by
-    bench/make_stopwords.py from wordfreq). Their density tells prose from menus in
-    any of them (jusText's stopword density, one list for pages of any language)."""
     import polars as pl
 
-    text = resources.files("cleaners").joinpath("data/stopwords.txt").read_text("utf-8")
-    return pl.Series(text.split(), dtype=pl.String)
+    return pl.Series(sorted(set(STOPWORDS)), dtype=pl.String)
 
 
 def line_columns() -> list[pl.Expr]:
