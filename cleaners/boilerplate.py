@@ -322,22 +322,25 @@ def classify_batch(
     if model is not None:
         frame = _line_model(frame, model)
     out = [[KEEP] * (t.count("\n") + 1) for t in texts]
+    decided_lines: list[list[int]] = [[] for _ in texts]
     decided = frame.filter(pl.col("rule").is_not_null()).select("doc", "idx", "rule")
     for d, i, rule in decided.iter_rows():
         out[d][i] = _verdict(rule)
+        decided_lines[d].append(i)
     kept_lines: list[list[int]] = [[] for _ in texts]
     by_doc = frame.filter(_keep(pl.col("rule"))).group_by("doc").agg("idx")
     for d, idx in by_doc.iter_rows():
         kept_lines[d] = idx
-    return [Classified(v, k) for v, k in zip(out, kept_lines, strict=True)]
+    return [Classified(*x) for x in zip(out, kept_lines, decided_lines, strict=True)]
 
 
 class Classified(NamedTuple):
-    """A document's verdicts, one per line, and the indices of its non-blank lines
-    kept, in order."""
+    """A document's verdicts, one per line; the indices of its non-blank lines kept,
+    and of the lines with a verdict other than KEEP, in order."""
 
     verdicts: list[Verdict]
     kept: list[int]
+    decided: list[int]
 
 
 @functools.cache

@@ -183,6 +183,7 @@ def classify_documents(
             boilerplate.Classified(
                 [boilerplate.KEEP] * (t.count("\n") + 1),
                 [i for i, line in enumerate(t.split("\n")) if line.strip()],
+                [],
             )
             for t in texts
         ]
@@ -206,7 +207,7 @@ def segment(
     """Split a classified document into paragraphs and removals; find its title (the
     first kept line, when it looks like one) and a repeated headline under it."""
     lines = text.split("\n")
-    verdicts, kept = classified
+    verdicts, kept = classified.verdicts, classified.kept
     title_index = None
     if title is None and config.detect_title and len(kept) >= 2:
         first = lines[kept[0]]
@@ -214,6 +215,7 @@ def segment(
             title, title_index = first.strip(), kept[0]
 
     verdicts = list(verdicts)
+    retitled = []
     if config.strip_boilerplate and title:
         top = (title_index or 0) + 10  # a repeated headline sits at the top
         longest = 2 * len(title) + 20  # a line this long is not the headline again
@@ -223,9 +225,9 @@ def segment(
             line = lines[i]
             if i != title_index and len(line) <= longest and _is_same_headline(line, title):
                 verdicts[i] = boilerplate.Verdict(False, "duplicate_title", "repeated_headline")
+                retitled.append(i)
     paragraphs = [lines[i] for i in kept if i != title_index and verdicts[i].keep]
-    keep = boilerplate.KEEP
-    decided = [i for i, v in enumerate(verdicts) if v is not keep]  # few: identity test
+    decided = sorted({*classified.decided, *retitled})  # lines not simply kept: few
     removed = [
         Removal(i + 1, v.category or "", v.rule or "", lines[i])
         for i in decided
