@@ -38,7 +38,7 @@ from cleaners import CleanConfig, ExtractionError, clean_html, clean_text
 from cleaners.core import clean_batch, prepare_html, prepare_text
 from cleaners.extract import _options as _extract_options
 from cleaners.normalize import normalize_quotes
-from flows.shards import BATCH_DOCS
+from flows.shards import BATCH_BYTES, BATCH_DOCS
 
 # The devset sits beside the project checkout: ../shared/devset.
 DEFAULT_DEVSET = (
@@ -191,9 +191,16 @@ def best_of(rounds: int, fn: Callable[[], object]) -> float:
 
 
 def clean_in_batches(texts: list[str], config: CleanConfig) -> None:
-    """As a shard task feeds them: repaired one by one, classified 1,000 at a time."""
-    for start in range(0, len(texts), BATCH_DOCS):
-        docs = [prepare_text(t, config) for t in texts[start : start + BATCH_DOCS]]
+    """As a shard task feeds them: repaired one by one, classified together up to
+    BATCH_DOCS documents or BATCH_BYTES bytes."""
+    docs, size = [], 0
+    for t in texts:
+        docs.append(prepare_text(t, config))
+        size += len(t.encode())
+        if len(docs) >= BATCH_DOCS or size >= BATCH_BYTES:
+            clean_batch(docs, config)
+            docs, size = [], 0
+    if docs:
         clean_batch(docs, config)
 
 
@@ -205,7 +212,10 @@ def speed(pages: list[dict], html_pages: int, rounds: int) -> None:
 
     config = CleanConfig()
     clean_in_batches([p["noisy"] for p in pages[:50]], config)  # load the word data
-    print(f"speed: best of {rounds} rounds, one process, one thread, batches of {BATCH_DOCS}")
+    print(
+        f"speed: best of {rounds} rounds, one process, one thread, batches of {BATCH_DOCS} "
+        f"documents or {BATCH_BYTES >> 20} MB"
+    )
     for field in ("truth", "noisy"):
         texts = [p[field] for p in pages]
         mb = sum(len(t.encode()) for t in texts) / 1e6

@@ -206,12 +206,14 @@ def context_columns() -> list[pl.Expr]:
 
 def feature_frame(lines: pl.DataFrame) -> pl.DataFrame:
     """FEATURES of each row of ``lines`` (columns ``doc``, ``text``, ``n_words``,
-    ``rule_hit``; non-blank lines of each document in order), as float columns."""
+    ``rule_hit``; non-blank lines of each document in order), as float32 columns."""
+    import polars as pl
+
     return (
         lines.lazy()
         .with_columns(line_columns())
         .with_columns(context_columns())
-        .select(FEATURES)
+        .select(pl.col(FEATURES).cast(pl.Float32))  # what LightGBM reads; half the memory
         .collect()
     )
 
