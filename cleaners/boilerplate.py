@@ -64,7 +64,7 @@ MAX_WORDS_SHORT_RULE = 25
 MAX_WORDS_CREDIT = 20
 MAX_WORDS_HEADLINE = 25
 # "We never send spam. Unsubscribe at any time." -- not a sentence reporting one.
-MAX_WORDS_SHORT_PROMISE = 12
+MAX_WORDS_SHORT_BOX = 12
 MAX_RELATED_LIST = 12
 # A line that stacks this many distinct subscription cues (subscribe, newsletter,
 # Telegram, donate...) is a promotion block, up to a paragraph's length (a whole page
@@ -184,12 +184,6 @@ def rule_table() -> tuple[Rule, ...]:
             (words <= MAX_WORDS_PREFIX_RULE) & has(sg.PROMO_PREFIX_RE, "match"),
         ),
         Rule("promo_phrase", "promo", (words <= 60) & has(sg.PROMO_ANYWHERE_RE)),
-        Rule("read_all_on", "promo", (words <= 8) & ~ends & has(sg.READ_ALL_ON_RE, "match")),
-        Rule(
-            "no_spam_promise",
-            "subscribe",
-            (words <= MAX_WORDS_SHORT_PROMISE) & has(sg.NO_SPAM_RE),
-        ),
         Rule(
             "subscribe_call",
             "subscribe",
@@ -199,6 +193,13 @@ def rule_table() -> tuple[Rule, ...]:
             "subscribe_cues",
             "subscribe",
             (cues >= MIN_SUBSCRIBE_CUES_ANY_LENGTH) & (words <= MAX_WORDS_PROMO_BLOCK),
+        ),
+        # "We don't spam! Read our privacy policy.", "Newsletter Sign Up", a row of
+        # social network names: a short line of two cues is a piece of a sign-up box.
+        Rule(
+            "subscribe_box_line",
+            "subscribe",
+            (cues >= 2) & (words <= MAX_WORDS_SHORT_BOX),
         ),
         Rule("syndication_note", "syndication", (words <= 60) & has(sg.SYNDICATION_RE)),
         Rule(

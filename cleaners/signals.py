@@ -78,9 +78,6 @@ PROMO_ANYWHERE_RE = re.compile(
     _I,
 )
 
-# "Read all on ForumDaily", "Read it all on Telegram": a short line pointing elsewhere.
-READ_ALL_ON_RE = re.compile(r"read (?:it )?all (?:on|at) \w", _I)
-
 PHOTO_CREDIT_RE = re.compile(
     r"(?:photo(?:graph)?s?|images?|pictures?|pics?|credits?|photo credits?|image credits?"
     r"|fotos?|фото|bild|imagen|crédit photo|foto)(?: (?:by|courtesy(?: of)?|source|via))?"
@@ -113,10 +110,6 @@ SUBSCRIBE_CUE_RE = re.compile(
     r"|push notifications|alerts)\b",
     _I,
 )
-NO_SPAM_RE = re.compile(
-    r"\bwe (?:don'?t|do not|won'?t|will not|will never|never) (?:send )?spam", _I
-)
-
 SYNDICATION_RE = re.compile(
     r"(?:this|the) (?:post|article|story|piece|content) (?:was |is |has been )?"
     r"(?:first |originally )?"

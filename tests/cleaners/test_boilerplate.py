@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -171,3 +173,29 @@ def test_sentences_that_merely_mention_boilerplate_stay(line: str) -> None:
 @pytest.mark.parametrize(("line", "category"), _cases()["remove"])
 def test_boilerplate_lines_go_with_their_category(line: str, category: str) -> None:
     assert all([h.category for h in hits] == [category] for hits in _in_articles(line))
+
+
+WCXB = Path(__file__).resolve().parents[3] / "shared" / "devset" / "wcxb-dev-articles.jsonl.gz"
+
+
+@pytest.mark.skipif(not WCXB.exists(), reason=f"the devset is not at {WCXB} (../shared/devset)")
+def test_every_rule_fires_on_boilerplate_of_three_sites() -> None:
+    """A rule describes a kind of boilerplate, not one site's: each line of the table
+    removes lines that are not in the page's true text on three domains or more of
+    the devset's scraped pages."""
+    import gzip
+    import json
+
+    import polars as pl
+
+    from cleaners.boilerplate import rule_table, rule_verdicts
+
+    with gzip.open(WCXB, "rt", encoding="utf-8") as fh:
+        pages = [json.loads(line) for line in fh]
+    truth = [{" ".join(x.lower().split()) for x in p["truth"].split("\n")} for p in pages]
+    hits = rule_verdicts([p["noisy"] for p in pages]).filter(pl.col("rule").is_not_null())
+    domains: dict[str, set[str]] = {r.name: set() for r in rule_table()}
+    for d, text, rule in hits.select("doc", "text", "rule").iter_rows():
+        if rule in domains and " ".join(text.lower().split()) not in truth[d]:
+            domains[rule].add(pages[d]["domain"])
+    assert {r: len(s) for r, s in domains.items() if len(s) < 3} == {}
