@@ -151,23 +151,41 @@ def prefect_api() -> Iterator[str | None]:
         return
     background = BackgroundServer.running()
     if background is not None:  # `textwash server start`: no start-up to pay
-        os.environ["PREFECT_API_URL"] = background.api_url
         try:
-            yield None
+            with _using_api(background.api_url):
+                yield None
         finally:
             _flush_api_logs()
-            os.environ.pop("PREFECT_API_URL", None)
         return
     server = TemporaryServer()
-    os.environ["PREFECT_API_URL"] = server.api_url
     _pending.append(server)
     try:
-        yield server.api_url
+        with _using_api(server.api_url):
+            try:
+                yield server.api_url
+            finally:
+                _flush_api_logs()  # before the server goes: else "Error logging to API"
     finally:
-        _flush_api_logs()  # before the server goes: else "Error logging to API"
-        os.environ.pop("PREFECT_API_URL", None)
         _pending.remove(server)
         server.stop()
+
+
+@contextlib.contextmanager
+def _using_api(api_url: str) -> Iterator[None]:
+    """``PREFECT_API_URL`` for the block. Prefect reads its settings once, at import:
+    a second run in the same process (a notebook, a test runner) would otherwise talk
+    to the first run's server, long stopped."""
+    os.environ["PREFECT_API_URL"] = api_url
+    try:
+        if "prefect" in sys.modules:
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            with temporary_settings(updates={PREFECT_API_URL: api_url}):
+                yield
+        else:
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 _pending: list[TemporaryServer] = []
@@ -177,9 +195,13 @@ def _flush_api_logs() -> None:
     if "prefect" not in sys.modules:
         return
     try:
+        from prefect.events.worker import EventsWorker
         from prefect.logging.handlers import APILogHandler
 
         APILogHandler.flush()
+        # Events go to the server too, over a connection kept open: send what is left
+        # and close it, so a later run in this process does not retry a stopped server.
+        EventsWorker.drain_all(timeout=10, at_exit=False)
     except Exception:  # logs are a convenience; never fail a finished run on them
         pass
 

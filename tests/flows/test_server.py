@@ -58,3 +58,31 @@ def test_a_background_server_serves_every_command(tmp_path: Path) -> None:
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     status = textwash("server", "status", env=env)
     assert status.returncode == 1 and "not running" in status.stdout
+
+
+def test_two_runs_in_one_process_each_get_a_server(tmp_path: Path) -> None:
+    """Prefect reads its settings at import: a second run in the same process (a
+    notebook, a test runner) must not talk to the first run's stopped server."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "home")
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from flows.cli import app\n"
+        "for out in sys.argv[2:]:\n"
+        "    r = CliRunner().invoke(app, ['run', sys.argv[1], '-o', out])\n"
+        "    print('EXIT', r.exit_code, r.output.strip().splitlines()[-1])\n"
+    )
+    outs = [str(tmp_path / "first"), str(tmp_path / "second")]
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(SEEDS), *outs],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    exits = [line for line in res.stdout.splitlines() if line.startswith("EXIT")]
+    assert [e.split()[1] for e in exits] == ["0", "0"], res.stdout + res.stderr[-2000:]
+    for out in outs:
+        manifest = json.loads((Path(out) / "_manifest.json").read_text())
+        assert manifest["summary"]["documents"] == 5
