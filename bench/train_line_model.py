@@ -137,12 +137,14 @@ def fit(rows: pl.DataFrame, rounds: int = ROUNDS) -> lightgbm.Booster:
     return lightgbm.train(PARAMS, data, num_boost_round=rounds)
 
 
-def evaluate(pages: list[dict], model: LineModel | None, config: CleanConfig) -> dict:
-    """Per field, per page: token (P, R, F1) of cleaning against the truth."""
+def evaluate(
+    pages: list[dict], prepared: dict[str, list], model: LineModel | None, config: CleanConfig
+) -> dict:
+    """Per field, per page: token (P, R, F1) of cleaning against the truth
+    (``prepared[field]``: the pages' texts already repaired, in order)."""
     out: dict[str, list] = {}
     for field in FIELDS:
-        docs = [prepare_text(page[field], config) for page in pages]
-        results = clean_batch(docs, config, line_model=model)
+        results = clean_batch(prepared[field], config, line_model=model)
         out[field] = [prf(r.text, page["truth"]) for r, page in zip(results, pages, strict=True)]
     return out
 
@@ -167,12 +169,15 @@ def cross_validate(
     scores: dict = {(f, t): [] for f in FIELDS for t in thresholds}
     identity: dict[str, list] = {f: [] for f in FIELDS}
     per_fold: dict[float, list] = {t: [] for t in thresholds}
+    # Repair is the same whatever the model: once per text, not per fold and threshold.
+    repaired = {f: [prepare_text(p[f], config) for p in pages] for f in FIELDS}
     for k in range(folds):
         test = [i for i in range(len(pages)) if fold_of[i] == k]
         booster = fit(rows.filter(~pl.col("page").is_in(test)), rounds)
         test_pages = [pages[i] for i in test]
+        prepared = {f: [repaired[f][i] for i in test] for f in FIELDS}
         for t in thresholds:
-            got = evaluate(test_pages, LineModel(booster, t), config)
+            got = evaluate(test_pages, prepared, LineModel(booster, t), config)
             for f in FIELDS:
                 scores[f, t] += got[f]
             per_fold[t].append(mean([s[2] for s in got["noisy"]]))

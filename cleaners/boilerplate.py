@@ -372,23 +372,38 @@ def _source_rules(
         for d, i, text in rows.select("doc", "idx", "text").iter_rows()
         if sg.line_key(text) in source_lines[d]
     ]
-    return _mark(frame, hits, "source_rule")
+    return _mark(frame, _keys(hits), "source_rule")
 
 
-def _mark(frame: pl.DataFrame, hits: list[tuple[int, int]], rule: str) -> pl.DataFrame:
+def _keys(hits: list[tuple[int, int]]) -> pl.DataFrame:
+    """(doc, idx) pairs as a frame to join on."""
     import polars as pl
 
-    if not hits:
-        return frame
-    marks = pl.DataFrame(
-        {"doc": [d for d, _ in hits], "idx": [i for _, i in hits], "_hit": [True] * len(hits)},
-        schema={"doc": pl.UInt32, "idx": pl.UInt32, "_hit": pl.Boolean},
+    return pl.DataFrame(
+        {"doc": [d for d, _ in hits], "idx": [i for _, i in hits]},
+        schema={"doc": pl.UInt32, "idx": pl.UInt32},
     )
+
+
+def _flag(frame: pl.DataFrame, keys: pl.DataFrame, name: str) -> pl.DataFrame:
+    """``frame`` with a boolean column ``name``: true on the lines ``keys`` names."""
+    import polars as pl
+
+    marks = keys.select("doc", "idx").with_columns(pl.lit(True).alias(name))
+    return frame.join(marks, on=["doc", "idx"], how="left", maintain_order="left").with_columns(
+        pl.col(name).fill_null(False)
+    )
+
+
+def _mark(frame: pl.DataFrame, keys: pl.DataFrame, rule: str) -> pl.DataFrame:
+    """The lines ``keys`` names get ``rule``."""
+    import polars as pl
+
+    if keys.height == 0:
+        return frame
     return (
-        frame.join(marks, on=["doc", "idx"], how="left", maintain_order="left")
-        .with_columns(
-            rule=pl.when(pl.col("_hit").fill_null(False)).then(pl.lit(rule)).otherwise("rule")
-        )
+        _flag(frame, keys, "_hit")
+        .with_columns(rule=pl.when(pl.col("_hit")).then(pl.lit(rule)).otherwise("rule"))
         .drop("_hit")
     )
 
@@ -413,16 +428,8 @@ def _repetition(
     ]
     if not hits:
         return frame
-    marks = pl.DataFrame(
-        {"doc": [d for d, _ in hits], "idx": [i for _, i in hits], "_rep": [True] * len(hits)},
-        schema={"doc": pl.UInt32, "idx": pl.UInt32, "_rep": pl.Boolean},
-    )
-    frame = frame.join(marks, on=["doc", "idx"], how="left", maintain_order="left")
-    hit = (
-        pl.col("rule").is_null()
-        & pl.col("_rep").fill_null(False)
-        & (pl.col("n_words") >= min_words)
-    )
+    frame = _flag(frame, _keys(hits), "_rep")
+    hit = pl.col("rule").is_null() & pl.col("_rep") & (pl.col("n_words") >= min_words)
     chars = pl.col("stripped").str.len_chars()
     lost = pl.when(hit).then(chars).otherwise(0).sum().over("doc")
     overruled = lost >= max_share * chars.sum().over("doc")
@@ -467,7 +474,7 @@ def _line_model(frame: pl.DataFrame, model: LineModel) -> pl.DataFrame:
     kept_words = pl.when(pl.col("kept")).then(words).otherwise(0).sum().over("doc")
     dropped_words = pl.when(pl.col("_drop")).then(words).otherwise(0).sum().over("doc")
     drops = scored.filter(pl.col("_drop") & (dropped_words <= MAX_MODEL_REMOVED_SHARE * kept_words))
-    return _mark(frame, list(drops.select("doc", "idx").iter_rows()), "line_model")
+    return _mark(frame, drops, "line_model")
 
 
 def later_rules(

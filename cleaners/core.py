@@ -294,7 +294,6 @@ def clean_batch(
     """Segment and classify prepared documents, all lines of the batch at once; per
     document its result, or the error that rejects it (an HTML page with nothing but
     navigation). ``titles``: ones the input gave, used when a page has none."""
-    n = len(docs)
     verdicts = classify_documents(
         [d.text for d in docs], config, line_stats=line_stats, sources=sources, model=line_model
     )
@@ -329,7 +328,6 @@ def clean_batch(
                 kept_repeated_lines=seg.kept_repeated,
             )
         )
-    assert len(out) == n
     return out
 
 

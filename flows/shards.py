@@ -180,14 +180,12 @@ def measure_shard(
         if item.is_html and not html:
             continue
         try:
-            doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
+            doc, site = prepare_item(item, config)
         except Exception:  # the cleaning pass rejects it, with the reason
             continue
-        site = source_of(item.url or doc.url)
-        lines = () if item.is_html or site is None else count_keys(doc.text, config)
-        measured.add(
-            item.doc_id, site, (shard.index, pos), text_hash(doc.text), minhash(doc.text), lines
-        )
+        text = doc.text
+        lines = () if item.is_html or site is None else count_keys(text, config)
+        measured.add(item.doc_id, site, (shard.index, pos), text_hash(text), minhash(text), lines)
     return measured
 
 
@@ -218,6 +216,13 @@ class Pending:
     item: RawDocument
     doc: Prepared
     site: str | None
+
+
+def prepare_item(item: RawDocument, config: CleanConfig) -> tuple[Prepared, str | None]:
+    """``item`` decoded, extracted (HTML) and repaired, and its site: the one its URL or
+    the page itself names. Raises what preparing raises."""
+    doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
+    return doc, source_of(item.url or doc.url)
 
 
 class ShardWriter:
@@ -327,11 +332,11 @@ def process_shard(
             out.duplicate(item, kept)
             continue
         try:
-            doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
+            doc, site = prepare_item(item, config)
         except Exception as exc:  # a bug must cost one document, never the shard
             out.failed(item, exc)
             continue
-        pending.append(Pending(out.reserve(), item, doc, source_of(item.url or doc.url)))
+        pending.append(Pending(out.reserve(), item, doc, site))
         pending_bytes += len(item.raw_bytes)
         if len(pending) >= BATCH_DOCS or pending_bytes >= BATCH_BYTES:
             clean_pending(pending, config, repeated, out)
@@ -421,11 +426,9 @@ def clean_items(
     out: list[CleanResult | Exception | None] = [None] * len(items)
     for k, item in enumerate(items):
         try:
-            doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
+            pending.append(Pending(k, item, *prepare_item(item, config)))
         except Exception as exc:
             out[k] = exc
-            continue
-        pending.append(Pending(k, item, doc, source_of(item.url or doc.url)))
     if pending:
         for p, result in zip(pending, clean_pending_batch(pending, config, repeated), strict=True):
             out[p.slot] = result
