@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from prefect import flow
 
 from .clean_corpus import clean_corpus
-from .partitions import partition_output
+from .partitions import partition_name, partition_output
 
 
 @flow(name="backfill", persist_result=False, validate_parameters=False)
@@ -23,7 +22,7 @@ def backfill(
     """
     summaries = []
     for partition in partitions:
-        name = Path(partition.rstrip("/")).name
+        name = partition_name(partition)
         summaries.append(
             clean_corpus(
                 input=partition,

@@ -20,7 +20,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from . import __version__
-from .dataset import ensure_parts, read_marker, remove_stale, write_manifest
+from .dataset import ensure_parts, promote, read_marker, remove_stale, write_manifest
 from .dedup import Measured, decide
 from .incremental import clear_pending, dataset_lock, next_index, save_seen
 from .linestats import (
@@ -37,6 +37,7 @@ from .plan import Plan, inputs_of, make_plan
 from .progress import ProgressFile, Tally
 from .runners import run_in_order, slots
 from .shards import Shard, count_groups, measure_shard, merge_counts, process_shard
+from .storage import as_path, is_remote
 
 
 @task(name="count_lines", cache_policy=NO_CACHE, persist_result=False)
@@ -44,7 +45,7 @@ def count_lines(shards: list[dict[str, Any]], output: str, options: dict[str, An
     """The counting pass over a group of shards: each document's site, signature and
     line hashes (documents counted in earlier runs are only located)."""
     opts = RunOptions.from_dict(options)
-    out = Path(output)
+    out = as_path(output)
     skip = counted_ids(out)
     report = ProgressFile(out, "count", shards[0]["index"])
     measured = Measured()
@@ -75,13 +76,13 @@ def clean_shard(
     opts = RunOptions.from_dict(options)
     marker = process_shard(
         Shard.from_dict(shard),
-        Path(output),
+        as_path(output),
         opts.config,
         opts.read,
         datetime.fromisoformat(run_started),
         repeated,
         duplicates,
-        ProgressFile(Path(output), "clean", shard["index"]),
+        ProgressFile(as_path(output), "clean", shard["index"]),
     )
     return marker
 
@@ -101,8 +102,9 @@ def clean_corpus(
     t0 = time.perf_counter()
     run_started = datetime.now(UTC).replace(microsecond=0)
     opts = RunOptions.from_dict(options or {})
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
+    out = as_path(output)
+    if not is_remote(out):  # an object store has no folders to make
+        out.mkdir(parents=True, exist_ok=True)
     with dataset_lock(out):
         plan = make_plan(inputs_of(input, out, prefix), out, opts)
         counts, counted, repeated, duplicates = count(plan, out, opts, prefix)
@@ -196,8 +198,10 @@ def commit(
     run_started: datetime,
     t0: float,
 ) -> dict[str, Any]:
-    """Make the run's result the dataset: drop stale parts, save the state, make sure
-    every table has a part, then the manifest (written last) and an artifact."""
+    """Make the run's result the dataset: move the staged shards into place, drop stale
+    parts, save the state, make sure every table has a part, then the manifest (written
+    last) and an artifact."""
+    promote(out, plan.keep)
     remove_stale(out, plan.keep if plan.keep is not None else set(range(next_index(out))))
     save_counts(out, counts)
     save_counted(out, counted)
@@ -208,7 +212,7 @@ def commit(
     dataset = [m for i in indexes if (m := read_marker(out, i))]
     summary = {
         "input": os.fspath(input),
-        "output": os.fspath(out),
+        "output": str(out),
         "mode": "incremental" if plan.incremental else "mirror",
         **merge_counts(ran),
         "shards": len(plan.shards),
@@ -277,6 +281,4 @@ def run_flow(flow_fn: Any, options: RunOptions, **params: Any) -> Any:
 
 def run_clean_corpus(input: str, output: str, options: RunOptions | None = None) -> dict[str, Any]:
     """``clean_corpus`` from Python, on the options' task runner."""
-    return run_flow(
-        clean_corpus, options or RunOptions(), input=os.fspath(input), output=os.fspath(output)
-    )
+    return run_flow(clean_corpus, options or RunOptions(), input=str(input), output=str(output))

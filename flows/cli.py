@@ -32,6 +32,7 @@ from cleaners.config import ConfigError
 from .options import RunOptions, read_options, shard_bytes_of
 from .readers import InputError, InputFile, ReadOptions, discover, is_dataset
 from .runtime import configure_prefect, prefect_api, wait_for_api
+from .storage import as_path, is_remote, is_url
 
 app = typer.Typer(
     add_completion=False,
@@ -91,13 +92,17 @@ def build_options(config: Path | None, flags: dict[str, Any] | None = None) -> R
 
 
 def check_output(output: Path, options: RunOptions | None = None) -> None:
-    """The dataset folder can be one: a folder (or nothing yet) we may write, and, for
-    an incremental run, a dataset of the schema this version writes."""
-    if output.exists() and not output.is_dir():
+    """The dataset folder can be one: a folder (or nothing yet) we may write, or a
+    prefix of a bucket we can reach, and, for an incremental run, a dataset of the
+    schema this version writes."""
+    if is_remote(output):
+        _check_bucket(output)
+    elif output.exists() and not output.is_dir():
         raise UsageError(f"output {output} exists and is not a folder")
-    parent = next((p for p in [output, *output.parents] if p.exists()), Path("."))
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write the output folder {output} (no permission on {parent})")
+    else:
+        parent = next((p for p in [output, *output.parents] if p.exists()), Path("."))
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise UsageError(f"cannot write the output folder {output} (no permission on {parent})")
     if options is not None and options.incremental and output.is_dir():
         from .dataset import dataset_version
         from .schema import SCHEMA_VERSION, can_append_to
@@ -111,14 +116,33 @@ def check_output(output: Path, options: RunOptions | None = None) -> None:
             )
 
 
+def _check_bucket(output: Path) -> None:
+    """The bucket exists and answers (endpoint and credentials come from the
+    environment, as the store's own tools read them)."""
+    bucket = str(output).split("://", 1)[1].split("/", 1)[0]
+    try:
+        found = output.fs.exists(bucket)  # type: ignore[attr-defined]
+    except Exception as exc:  # no credentials, no network: the store's own words
+        raise UsageError(f"cannot reach {output}: {type(exc).__name__}: {exc}") from None
+    if not found:
+        raise UsageError(f"no bucket {bucket!r} for {output}")
+    if output.is_file():
+        raise UsageError(f"output {output} is an object, not a prefix")
+
+
 def find_inputs(input: str, output: Path) -> list[InputFile]:
     """The files a run would read; none is an error."""
     try:
-        files = discover(input, exclude=(output,))
+        files = discover(input, exclude=(str(output),))
     except InputError as exc:
         raise UsageError(str(exc)) from None
+    except Exception as exc:  # a bucket we cannot list: the store's own words
+        if not is_url(input):
+            raise
+        raise UsageError(f"cannot list {input}: {type(exc).__name__}: {exc}") from None
     if not files:
-        what = "a textwash dataset" if os.path.isdir(input) and is_dataset(input) else "it"
+        local = not is_url(input) and os.path.isdir(input)
+        what = "a textwash dataset" if local and is_dataset(input) else "it"
         raise UsageError(
             f"no inputs found in {input} (hidden files and datasets are skipped; "
             f"{what} holds nothing to clean)"
@@ -127,7 +151,9 @@ def find_inputs(input: str, output: Path) -> list[InputFile]:
 
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file.")]
-OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Dataset folder.")]
+OutputOpt = Annotated[
+    str, typer.Option("--output", "-o", help="Dataset folder, or a URL (s3://bucket/prefix).")
+]
 RunnerOpt = Annotated[str, typer.Option(help="thread | process | dask")]
 WorkersOpt = Annotated[
     int | None,
@@ -290,7 +316,7 @@ def run(
         str,
         typer.Argument(help="Folder, file or glob of .txt/.html/.jsonl/.parquet (optionally .gz)."),
     ] = "seeds",
-    output: OutputOpt = Path("output"),
+    output: OutputOpt = "output",
     config: ConfigOpt = None,
     runner: RunnerOpt = "thread",
     workers: WorkersOpt = None,
@@ -310,19 +336,20 @@ def run(
     t0 = time.perf_counter()
     try:
         options = build_options(config, locals())
-        check_output(output, options)
-        find_inputs(input, output)
+        out = as_path(output)
+        check_output(out, options)
+        find_inputs(input, out)
     except UsageError as exc:
         raise fail(str(exc)) from None
 
     def work(startup: float) -> tuple[dict, float]:
         from .clean_corpus import run_clean_corpus
 
-        return run_clean_corpus(input, str(output), options), startup
+        return run_clean_corpus(input, str(out), options), startup
 
-    summary, startup = _with_prefect(verbose, output, work)
+    summary, startup = _with_prefect(verbose, out, work)
     _report(summary, startup)
-    console.print(f"dataset: {output}/  (total {time.perf_counter() - t0:.1f} s)")
+    console.print(f"dataset: {out}/  (total {time.perf_counter() - t0:.1f} s)")
     _report_rejects(_rejected(summary), f"{output}/rejects/", strict)
 
 
@@ -336,7 +363,7 @@ def backfill(
     ] = None,
     start: Annotated[str | None, typer.Option(help="First date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Last date, inclusive.")] = None,
-    output: OutputOpt = Path("output"),
+    output: OutputOpt = "output",
     config: ConfigOpt = None,
     runner: RunnerOpt = "thread",
     workers: WorkersOpt = None,
@@ -350,12 +377,13 @@ def backfill(
 ) -> None:
     """Clean many partitions, each into OUTPUT/<partition name>/, one subflow each;
     resumable like run. Sources start with the partition's name."""
-    from .partitions import partition_output, partition_paths
+    from .partitions import partition_name, partition_output, partition_paths
 
     t0 = time.perf_counter()
     try:
         options = build_options(config, locals())
-        check_output(output, options)
+        out = as_path(output)
+        check_output(out, options)
         try:
             paths = partition_paths(partitions, template, start, end)
         except ValueError as exc:
@@ -365,7 +393,7 @@ def backfill(
         full = []
         for path in paths:
             try:
-                find_inputs(path, Path(partition_output(str(output), path)))
+                find_inputs(path, as_path(partition_output(str(out), path)))
                 full.append(path)
             except UsageError as exc:
                 err.print(
@@ -380,25 +408,23 @@ def backfill(
         from .backfill import backfill as backfill_flow
         from .clean_corpus import run_flow
 
-        return run_flow(backfill_flow, options, partitions=full, output=str(output))
+        return run_flow(backfill_flow, options, partitions=full, output=str(out))
 
-    summaries = _with_prefect(verbose, output, work)
+    summaries = _with_prefect(verbose, out, work)
     table = Table(title="textwash backfill", header_style="bold")
     for col in ("partition", "documents", "rejects", "lines removed", "shards run/skipped"):
         table.add_column(col, justify="left" if col == "partition" else "right")
     for path, s in zip(full, summaries, strict=True):
         table.add_row(
-            Path(path).name,
+            partition_name(path),
             f"{s['dataset']['documents']:,}",
             f"{s['dataset']['rejects']:,}",
             f"{s['dataset']['removed_lines']:,}",
             f"{s['shards_run']}/{s['shards_skipped']}",
         )
     console.print(table)
-    console.print(
-        f"{len(full)} partition(s) into {output}/  (total {time.perf_counter() - t0:.1f} s)"
-    )
-    _report_rejects(sum(map(_rejected, summaries)), f"{output}/*/rejects/", strict)
+    console.print(f"{len(full)} partition(s) into {out}/  (total {time.perf_counter() - t0:.1f} s)")
+    _report_rejects(sum(map(_rejected, summaries)), f"{out}/*/rejects/", strict)
 
 
 @app.command()
@@ -430,7 +456,7 @@ def explain(
 def serve(
     input: Annotated[str, typer.Argument(help="Folder or glob the scraper writes into.")],
     cron: Annotated[str, typer.Option(help='When to run, e.g. "*/15 * * * *".')],
-    output: OutputOpt = Path("output"),
+    output: OutputOpt = "output",
     name: Annotated[str, typer.Option(help="Deployment name.")] = "textwash",
     config: ConfigOpt = None,
     runner: RunnerOpt = "thread",
@@ -446,9 +472,10 @@ def serve(
     PREFECT_API_URL."""
     try:
         options = build_options(config, {**locals(), "incremental": True})
-        check_output(output, options)
+        check_output(as_path(output), options)
         _check_cron(cron)
-        if not os.path.exists(input) and not any(c in input for c in "*?["):
+        local = not is_url(input)
+        if local and not os.path.exists(input) and not any(c in input for c in "*?["):
             raise UsageError(f"input not found: {input}")
     except UsageError as exc:
         raise fail(str(exc)) from None
@@ -480,18 +507,19 @@ def _check_cron(cron: str) -> None:
 
 @app.command()
 def inspect(
-    output: Annotated[Path, typer.Argument(help="A dataset folder written by textwash.")] = Path(
-        "output"
-    ),
+    dataset: Annotated[
+        str, typer.Argument(help="A dataset folder (or URL) written by textwash.")
+    ] = "output",
 ) -> None:
     """Summarize a dataset: rows and parts, removals by category, rejects, versions."""
     from collections import Counter
 
     import pyarrow.parquet as pq
 
-    from .dataset import read_manifest
+    from .dataset import read_manifest, read_table
     from .schema import TABLES
 
+    output = as_path(dataset)
     if not output.is_dir():
         raise fail(f"not a folder: {output}")
     table = Table(title=f"textwash dataset {output}", header_style="bold")
@@ -505,13 +533,14 @@ def inspect(
         rows = 0
         versions = set()
         for part in parts:
-            meta = pq.read_metadata(part)
+            with part.open("rb") as fh:
+                meta = pq.read_metadata(fh)
             rows += meta.num_rows
             schema_meta = meta.schema.to_arrow_schema().metadata or {}
             versions.add(schema_meta.get(b"textwash.schema_version", b"?").decode())
             column = {"removals": "category", "rejects": "error"}.get(name)
             if column:
-                counts[name].update(pq.read_table(part, columns=[column])[column].to_pylist())
+                counts[name].update(read_table(part, columns=[column])[column].to_pylist())
         table.add_row(name, str(len(parts)), f"{rows:,}", ", ".join(sorted(versions)) or "-")
     console.print(table)
     for name, title in (("removals", "removed lines by category"), ("rejects", "rejects")):

@@ -1,26 +1,29 @@
-"""The output dataset on disk: atomic part writes, shard markers, the manifest.
+"""The output dataset, in a folder or under a bucket prefix: parts, markers, manifest.
 
 Layout::
 
     OUTPUT/documents/part-00000.parquet   one row per clean document
     OUTPUT/removals/part-00000.parquet    one row per removed line
     OUTPUT/rejects/part-00000.parquet     one row per input that could not be cleaned
-    OUTPUT/_shards/shard-00000.json       a finished shard: its inputs and counts
+    OUTPUT/_shards/shard-00000.json       a committed shard: its inputs and counts
     OUTPUT/_manifest.json                 the run: shards, counts, config, versions
+    OUTPUT/_staging/...                   shards finished by a run not yet committed
 
-Every file is written under a temporary name in the same folder and renamed, so a
-reader (or a crash) never sees a partial file. A shard writes a part only for a table
-it has rows for, and its marker last (listing those parts), so a marker means the
-shard is complete. At commit, a table with no part at all gets one empty part, so a
-glob such as ``rejects/*.parquet`` always matches.
+Every file is written whole or not at all (storage.write_atomic). A shard writes its
+parts under ``_staging/`` (only for tables it has rows for), then its marker there
+(listing those parts): a staged marker means the shard is complete. ``documents/*.parquet``
+does not match ``_staging``, so a glob reader never sees a run's parts before the run
+commits. At commit, each staged shard's parts are moved into place (a rename, or a
+server-side copy on an object store, which has no rename), then its marker; a table with
+no part at all gets one empty part, so a glob such as ``rejects/*.parquet`` always
+matches; the manifest is written last. A run killed during commit leaves staged
+markers, and the next run finishes moving them: moving is idempotent.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +31,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .schema import SCHEMA_VERSION, TABLES
+from .storage import move, write_atomic
 
 MANIFEST = "_manifest.json"
 SHARDS_DIR = "_shards"
+STAGING = "_staging"
 _PART_RE = re.compile(r"part-(\d{5,})\.parquet$")
 
 
@@ -38,68 +43,105 @@ def part_name(index: int) -> str:
     return f"part-{index:05d}.parquet"
 
 
-def _atomic_target(path: Path) -> tuple[int, str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-
-
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda fh: pq.write_table(table, fh, compression="zstd"))
 
 
 def write_json_atomic(obj: Any, path: Path) -> None:
-    fd, tmp = _atomic_target(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            # ASCII escapes: paths that are not UTF-8 (surrogates) survive the round trip.
-            json.dump(obj, fh, indent=2, sort_keys=True, ensure_ascii=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # ASCII escapes: paths that are not UTF-8 (surrogates) survive the round trip.
+    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+    write_atomic(path, lambda fh: fh.write(text.encode("ascii")))
 
 
-def marker_path(output: Path, index: int) -> Path:
-    return output / SHARDS_DIR / f"shard-{index:05d}.json"
+def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A Parquet file of the dataset (local or remote) as one table."""
+    with path.open("rb") as fh:
+        return pq.read_table(fh, columns=columns)
+
+
+def read_schema(path: Path) -> pa.Schema:
+    with path.open("rb") as fh:
+        return pq.read_schema(fh)
+
+
+def marker_path(output: Path, index: int, staged: bool = False) -> Path:
+    base = output / STAGING if staged else output
+    return base / SHARDS_DIR / f"shard-{index:05d}.json"
+
+
+def part_path(output: Path, table: str, index: int, staged: bool = False) -> Path:
+    base = output / STAGING if staged else output
+    return base / table / part_name(index)
 
 
 def write_shard(output: Path, index: int, rows: dict[str, list[dict]], marker: dict) -> None:
-    """Write a shard's parts (tables with rows), then its marker (the commit point).
-
-    A shard run again first loses its old marker, and the parts of tables it no
-    longer has rows for: a crash half-way cannot leave old and new parts under a
-    marker that looks finished.
-    """
-    marker_path(output, index).unlink(missing_ok=True)
+    """Stage a shard's parts (tables with rows), then its marker (the shard's commit
+    point). A shard run again first loses its old staged marker and parts."""
+    marker_path(output, index, staged=True).unlink(missing_ok=True)
     parts = []
     for table, schema in TABLES.items():
-        path = output / table / part_name(index)
+        path = part_path(output, table, index, staged=True)
         if rows[table]:
             write_parquet_atomic(pa.Table.from_pylist(rows[table], schema=schema), path)
             parts.append(table)
         else:
             path.unlink(missing_ok=True)
-    write_json_atomic({**marker, "parts": parts}, marker_path(output, index))
+    write_json_atomic({**marker, "parts": parts}, marker_path(output, index, staged=True))
+
+
+def _load_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def read_marker(output: Path, index: int) -> dict | None:
-    try:
-        marker = json.loads(marker_path(output, index).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    tables = marker.get("parts", list(TABLES))  # 1.0 markers: every table had a part
-    parts_ok = all((output / t / part_name(index)).exists() for t in tables)
-    return marker if parts_ok else None
+    """A finished shard's marker, staged (newer) or committed; None if its parts are
+    not all there."""
+    for staged in (True, False):
+        marker = _load_json(marker_path(output, index, staged))
+        if marker is None:
+            continue
+        tables = marker.get("parts", list(TABLES))  # 1.0 markers: every table had a part
+        # A staged shard's part may already be in place (a commit cut short).
+        ok = all(
+            part_path(output, t, index, staged).exists() or part_path(output, t, index).exists()
+            for t in tables
+        )
+        return marker if ok else None
+    return None
+
+
+def staged_indexes(output: Path) -> list[int]:
+    folder = output / STAGING / SHARDS_DIR
+    found = [m for p in _children(folder) if (m := _MARKER_RE.search(p.name))]
+    return sorted(int(m.group(1)) for m in found)
+
+
+def promote(output: Path, keep: set[int] | None) -> list[int]:
+    """Move the staged shards (those in ``keep``; None: all) into the dataset: parts
+    first, then a table the shard no longer has rows for loses its old part, then the
+    marker. Idempotent, so a commit cut short is finished by the next run."""
+    moved = []
+    for index in staged_indexes(output):
+        if keep is not None and index not in keep:
+            continue
+        marker = _load_json(marker_path(output, index, staged=True))
+        if marker is None:
+            continue
+        for table in TABLES:
+            staged, final = part_path(output, table, index, True), part_path(output, table, index)
+            if staged.exists():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                move(staged, final)
+            elif table not in marker.get("parts", []):
+                final.unlink(missing_ok=True)
+        final_marker = marker_path(output, index)
+        final_marker.parent.mkdir(parents=True, exist_ok=True)
+        move(marker_path(output, index, staged=True), final_marker)
+        moved.append(index)
+    return moved
 
 
 def ensure_parts(output: Path, index: int) -> None:
@@ -115,26 +157,38 @@ def dataset_version(output: Path) -> str | None:
     """The schema version of a dataset's parts (None: no parts yet)."""
     for table in TABLES:
         for part in sorted((output / table).glob("part-*.parquet")):
-            meta = pq.read_schema(part).metadata or {}
+            meta = read_schema(part).metadata or {}
             return meta.get(b"textwash.schema_version", b"1.0").decode()
     return None
 
 
+_MARKER_RE = re.compile(r"shard-(\d{5,})\.json$")
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir()) if folder.is_dir() else []
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
 def remove_stale(output: Path, keep: set[int]) -> list[str]:
-    """Delete parts and markers of shards outside ``keep`` (from an earlier, larger plan)
-    and temporary files a crashed run left behind."""
+    """Delete parts and markers (committed or staged) of shards outside ``keep`` (from
+    an earlier, larger plan) and temporary files a crashed run left behind."""
     removed = []
-    for folder in [*TABLES, SHARDS_DIR]:
-        d = output / folder
-        if not d.is_dir():
-            continue
-        for p in d.iterdir():
-            m = _PART_RE.search(p.name) or re.search(r"shard-(\d{5,})\.json$", p.name)
-            stale_tmp = p.name.startswith(".") and p.name.endswith(".tmp")
-            if stale_tmp or (m and int(m.group(1)) not in keep):
-                p.unlink(missing_ok=True)
-                removed.append(str(p.relative_to(output)))
+    for base in (output, output / STAGING):
+        for folder in [*TABLES, SHARDS_DIR]:
+            for p in _children(base / folder):
+                m = _PART_RE.search(p.name) or _MARKER_RE.search(p.name)
+                stale_tmp = p.name.startswith(".") and p.name.endswith(".tmp")
+                if stale_tmp or (m and int(m.group(1)) not in keep):
+                    p.unlink(missing_ok=True)
+                    removed.append(_relative(p, output))
     return removed
+
+
+def _relative(path: Path, root: Path) -> str:
+    return str(path)[len(str(root)) :].lstrip("/")
 
 
 def write_manifest(output: Path, manifest: dict) -> None:
@@ -143,7 +197,4 @@ def write_manifest(output: Path, manifest: dict) -> None:
 
 
 def read_manifest(output: Path) -> dict | None:
-    try:
-        return json.loads((output / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return _load_json(output / MANIFEST)

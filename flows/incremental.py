@@ -18,17 +18,21 @@ import hashlib
 import json
 import os
 import re
+import socket
 import stat
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from .dataset import SHARDS_DIR, write_json_atomic, write_parquet_atomic
+from .dataset import SHARDS_DIR, STAGING, read_table, write_json_atomic, write_parquet_atomic
 from .linestats import STATE_DIR
 from .readers import InputFile
 from .shards import Shard
+from .storage import create_exclusive, is_remote, is_url, open_input
 
 INPUTS = "inputs.parquet"
 PENDING = "pending.json"
@@ -42,11 +46,12 @@ INPUTS_SCHEMA = pa.schema(
 
 
 def file_sha256(path: str) -> str:
-    """SHA-256 of a regular file's bytes; "" for anything else (a FIFO would block)."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
+    """SHA-256 of a regular file's (or object's) bytes; "" for anything else (a FIFO
+    would block)."""
+    if not is_url(path) and not stat.S_ISREG(os.stat(path).st_mode):
         return ""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
@@ -57,7 +62,7 @@ def load_seen(output: Path) -> dict[str, tuple[str, str]]:
     path = output / STATE_DIR / INPUTS
     if not path.exists():
         return {}
-    t = pq.read_table(path)
+    t = read_table(path)
     return {
         s: (fp, sha)
         for s, fp, sha in zip(
@@ -108,7 +113,8 @@ def next_index(output: Path) -> int:
     """One past the highest shard index in the dataset."""
     indexes = [
         int(m.group(1))
-        for p in (output / SHARDS_DIR).glob("shard-*.json")
+        for folder in (output / SHARDS_DIR, output / STAGING / SHARDS_DIR)
+        for p in folder.glob("shard-*.json")
         if (m := re.search(r"shard-(\d+)\.json$", p.name))
     ]
     return max(indexes, default=-1) + 1
@@ -139,10 +145,21 @@ class DatasetBusy(RuntimeError):
     """Another run holds the dataset's lock."""
 
 
+LOCK = "lock"
+# An object-store lock not renewed for this long belongs to a run that died on another
+# machine; the holder renews it every LEASE_S / 4.
+LEASE_S = 300.0
+
+
 @contextlib.contextmanager
 def dataset_lock(output: Path) -> Iterator[None]:
-    """An exclusive lock on the dataset for one run (released if the process dies)."""
-    path = output / STATE_DIR / "lock"
+    """One writer per dataset. A local dataset: an exclusive ``flock`` (released if the
+    process dies). On an object store, which has no locks: see ``object_lock``."""
+    path = output / STATE_DIR / LOCK
+    if is_remote(output):
+        with object_lock(path, str(output)):
+            yield
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -153,3 +170,75 @@ def dataset_lock(output: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _holder(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _abandoned(holder: dict | None, now: float) -> bool:
+    """Is the run that holds a lock gone? On this machine: its process is not alive.
+    Elsewhere: it has not renewed the lease."""
+    if holder is None:
+        return True
+    if holder.get("host") == socket.gethostname():
+        try:
+            os.kill(int(holder["pid"]), 0)
+        except ProcessLookupError:
+            return True
+        except (PermissionError, KeyError, ValueError, TypeError):
+            pass
+    return now - float(holder.get("renewed", 0)) > LEASE_S
+
+
+@contextlib.contextmanager
+def object_lock(path: Path, name: str) -> Iterator[None]:
+    """A lock as an object created only if absent (a conditional PUT, ``If-None-Match``).
+
+    The object says who holds it (host, pid, a token) and when it last renewed it; a
+    thread renews it every ``LEASE_S / 4``. A lock whose holder is gone (a dead process
+    on this machine, or no renewal for ``LEASE_S``) is taken over, so a killed run is
+    resumed by the next one. Between reading an abandoned lock and taking it over, two
+    new runs could both see it abandoned: the conditional create lets only one of them
+    in.
+    """
+    token = uuid.uuid4().hex
+
+    def body() -> bytes:
+        me = {"host": socket.gethostname(), "pid": os.getpid(), "token": token}
+        return json.dumps({**me, "renewed": time.time()}).encode()
+
+    if not create_exclusive(path, body()):
+        holder = _holder(path)
+        if not _abandoned(holder, time.time()):
+            who = f"{holder.get('host')}:{holder.get('pid')}" if holder else "?"
+            raise DatasetBusy(
+                f"another textwash run ({who}) is writing {name}; a lock not renewed for "
+                f"{LEASE_S:.0f} s is taken over"
+            )
+        path.unlink(missing_ok=True)
+        if not create_exclusive(path, body()):
+            raise DatasetBusy(f"another textwash run took the lock of {name} first")
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(LEASE_S / 4):
+            holder = _holder(path)
+            if holder is None or holder.get("token") != token:
+                return  # taken over (we looked dead): stop renewing
+            with contextlib.suppress(OSError):
+                path.write_bytes(body())
+
+    thread = threading.Thread(target=renew, name="textwash-lock", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        holder = _holder(path)
+        if holder is not None and holder.get("token") == token:
+            path.unlink(missing_ok=True)

@@ -13,9 +13,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from .dataset import write_parquet_atomic
+from .dataset import read_table, write_parquet_atomic
 from .dedup import Counted, Counts
 
 STATE_DIR = "_state"
@@ -44,7 +43,7 @@ def load_counts(output: Path) -> Counts:
     path = output / STATE_DIR / LINE_STATS
     if not path.exists():
         return counts
-    table = pq.read_table(path)
+    table = read_table(path)
     hashes = table["line_hash"]
     if pa.types.is_string(hashes.type):  # written as hex before 0.2
         hashes = [int(h, 16) for h in hashes.to_pylist()]
@@ -69,7 +68,7 @@ def load_counted(output: Path) -> list[Counted]:
     """The documents counted before, in the order they were counted."""
     path = output / STATE_DIR / DOCS
     if path.exists():
-        t = pq.read_table(path)
+        t = read_table(path)
         return [
             Counted(*row)
             for row in zip(
@@ -78,7 +77,7 @@ def load_counted(output: Path) -> list[Counted]:
         ]
     legacy = output / STATE_DIR / LEGACY_DOCS
     if legacy.exists():
-        return [Counted(d, None, None, None) for d in pq.read_table(legacy)["doc_id"].to_pylist()]
+        return [Counted(d, None, None, None) for d in read_table(legacy)["doc_id"].to_pylist()]
     return []
 
 
@@ -87,7 +86,7 @@ def counted_ids(output: Path) -> set[str]:
     for name in (DOCS, LEGACY_DOCS):
         path = output / STATE_DIR / name
         if path.exists():
-            return set(pq.read_table(path, columns=["doc_id"])["doc_id"].to_pylist())
+            return set(read_table(path, columns=["doc_id"])["doc_id"].to_pylist())
     return set()
 
 

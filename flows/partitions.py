@@ -5,7 +5,8 @@ from __future__ import annotations
 import glob
 import os
 from datetime import date, timedelta
-from pathlib import Path
+
+from .storage import as_path, filesystem, is_url
 
 
 def partition_paths(
@@ -14,13 +15,16 @@ def partition_paths(
     start: str | None = None,
     end: str | None = None,
 ) -> list[str]:
-    """The partitions of a backfill: folders matching a glob, or a date range over a
-    path template (``raw/date={date}``), existing ones only, in order.
+    """The partitions of a backfill: folders (or bucket prefixes) matching a glob, or a
+    date range over a path template (``raw/date={date}``), existing ones only, in order.
 
     >>> partition_paths(template="raw/date={date}", start="2025-01-30", end="2025-02-01")
     []
     """
     if partitions:
+        if is_url(partitions):
+            fs, path = filesystem(partitions)
+            return sorted(fs.unstrip_protocol(p) for p in fs.glob(path))
         return sorted(p for p in glob.glob(partitions) if os.path.isdir(p) or os.path.isfile(p))
     if not (template and start and end):
         raise ValueError("give --partitions GLOB, or --template with --start and --end")
@@ -30,16 +34,32 @@ def partition_paths(
     out = []
     while day <= last:
         path = template.format(date=day.isoformat())
-        if os.path.exists(path):
+        if _exists(path):
             out.append(path)
         day += timedelta(days=1)
     return out
 
 
+def _exists(path: str) -> bool:
+    if is_url(path):
+        fs, inner = filesystem(path)
+        return bool(fs.exists(inner))
+    return os.path.exists(path)
+
+
+def partition_name(partition: str) -> str:
+    """A partition's last path component (``date=2025-01-01``).
+
+    >>> partition_name("s3://raw/date=2025-01-01/"), partition_name("raw/day2")
+    ('date=2025-01-01', 'day2')
+    """
+    return partition.rstrip("/").rsplit("/", 1)[-1]
+
+
 def partition_output(output: str, partition: str) -> str:
     """Where a partition's dataset goes: OUTPUT/<the partition's last path component>
     (``date=2025-01-01`` stays a Hive-style partition for DuckDB and Spark)."""
-    name = Path(partition.rstrip("/")).name
+    name = partition_name(partition)
     if name in ("", ".", ".."):
         raise ValueError(f"cannot name a partition after {partition!r}")
-    return str(Path(output) / name)
+    return str(as_path(output) / name)

@@ -38,7 +38,7 @@ class Plan:
 
 def inputs_of(input: str, out: Path, prefix: str = "") -> list[InputFile]:
     """The run's input files; never the dataset itself, nor any other textwash dataset."""
-    return discover(input, exclude=(out,), prefix=prefix)
+    return discover(input, exclude=(str(out),), prefix=prefix)
 
 
 def _split_done(shards: list[Shard], out: Path, options: RunOptions) -> tuple[list, list]:

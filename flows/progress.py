@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Protocol
 
 from .linestats import STATE_DIR
+from .storage import is_remote
 
 PROGRESS_DIR = "progress"
 INTERVAL_S = 0.5
+REMOTE_INTERVAL_S = 2.0
 
 
 class Reporter(Protocol):
@@ -67,17 +69,25 @@ class ProgressFile:
 
     def __init__(self, output: Path, phase: str, index: int) -> None:
         self.path = _path(output, phase, index)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.remote = is_remote(self.path)
+        if not self.remote:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # An object store bills and rate-limits requests: report less often there.
+        self.interval = REMOTE_INTERVAL_S if self.remote else INTERVAL_S
         self._next = 0.0
 
     def __call__(self, items: int, done_bytes: int) -> None:
         now = time.monotonic()
         if now < self._next:
             return
-        self._next = now + INTERVAL_S
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self._next = now + self.interval
+        text = json.dumps([items, done_bytes])
         try:
-            tmp.write_text(json.dumps([items, done_bytes]), encoding="utf-8")
+            if self.remote:  # one PUT: never seen partial
+                self.path.write_text(text, encoding="utf-8")
+                return
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError:  # progress is a convenience; never fail a shard on it
             pass

@@ -6,6 +6,7 @@ out of ``read_file``: a bad file, line or row becomes a ``Reject``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import glob
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from cleaners.config import ConfigError, check_types
 from cleaners.decode import looks_binary
+
+from .storage import filesystem, is_url, local_path, open_input
 
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html"}
 RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -148,8 +151,10 @@ def discover(
     such as this run's output) are skipped; other files with an unsupported suffix are
     kept so that they are rejected, not lost.
     """
-    spec = os.fspath(spec)
-    skip = {os.path.realpath(p) for p in exclude}
+    spec = str(spec) if is_url(str(spec)) else local_path(os.fspath(spec))
+    if is_url(spec):
+        return _discover_url(spec, exclude, prefix)
+    skip = {os.path.realpath(local_path(str(p))) for p in exclude if not is_url(str(p))}
 
     def excluded(folder: str) -> bool:
         return os.path.realpath(folder) in skip or is_dataset(folder)
@@ -197,6 +202,64 @@ def discover(
     return files
 
 
+def _discover_url(spec: str, exclude: tuple, prefix: str) -> list[InputFile]:
+    """``discover`` on an object store: one listing of the prefix (or the glob), then
+    the same rules as for a folder."""
+    fs, path = filesystem(spec)
+    skip = [filesystem(str(e))[1].rstrip("/") + "/" for e in exclude if is_url(str(e))]
+    if glob.has_magic(path):
+        parts = path.split("/")
+        root = "/".join(parts[: next(i for i, p in enumerate(parts) if glob.has_magic(p))])
+        found = {p: i for p, i in fs.glob(path, detail=True).items() if i.get("type") == "file"}
+    elif fs.isfile(path):
+        root, found = path.rsplit("/", 1)[0], {path: fs.info(path)}
+    else:
+        root = path.rstrip("/")
+        found = fs.find(root, detail=True)
+        if not found and not fs.isdir(root):
+            raise InputError(f"input not found: {spec}")
+    rels = {p: p[len(root) :].lstrip("/") for p in found}
+    # Folders that hold a dataset marker are datasets: nothing under them is input.
+    datasets = {
+        "".join(f"{folder}/" for folder in rel.split("/")[:i])
+        for rel in rels.values()
+        for i, part in enumerate(rel.split("/"))
+        if part in DATASET_MARKERS
+    }
+    files = []
+    for p, info in found.items():
+        rel = rels[p]
+        if any(part.startswith(".") for part in rel.split("/")):
+            continue
+        if any(rel.startswith(d) for d in datasets) or any((p + "/").startswith(s) for s in skip):
+            continue
+        if prefix:
+            rel = f"{prefix}/{rel}"
+        files.append(
+            InputFile(fs.unstrip_protocol(p), rel, int(info.get("size") or 0), _mtime_ns(info))
+        )
+    files.sort(key=lambda f: f.rel)
+    return files
+
+
+def _mtime_ns(info: dict) -> int:
+    """An object's modification time in ns, whichever key its store uses."""
+    from datetime import datetime
+
+    for key in ("LastModified", "mtime", "updated", "last_modified", "created"):
+        value = info.get(key)
+        if isinstance(value, datetime):
+            return int(value.timestamp() * 1e9)
+        if isinstance(value, int | float):
+            return int(value * 1e9)
+        if isinstance(value, str) and value:
+            try:
+                return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1e9)
+            except ValueError:
+                continue
+    return 0
+
+
 def _in_dataset(path: str, root: str, excluded: Callable[[str], bool]) -> bool:
     """Is a file of a glob inside a dataset folder (between the root and the file)?"""
     folder = os.path.dirname(os.path.abspath(path))
@@ -213,7 +276,7 @@ def _in_dataset(path: str, root: str, excluded: Callable[[str], bool]) -> bool:
 
 def _read_bytes(f: InputFile, gz: bool, limit: int) -> bytes:
     """At most ``limit`` bytes (decompressed), so a gzip bomb costs no more memory."""
-    with open(f.path, "rb") as fh:
+    with open_input(f.path) as fh:
         if not gz:
             data = fh.read(limit + 1)
         else:
@@ -278,7 +341,7 @@ def _split_jsonl(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
     pieces: list[Piece] = []
     start = first = 0
     base = lines_before = 0  # bytes and newlines before the current chunk
-    with open(f.path, "rb") as fh:
+    with open_input(f.path) as fh:
         while chunk := fh.read(8 << 20):
             pos = start + size_at(start) - base
             while pos < len(chunk):
@@ -298,7 +361,8 @@ def _split_jsonl(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
 def _split_parquet(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
     import pyarrow.parquet as pq
 
-    meta = pq.ParquetFile(f.path).metadata
+    with open_input(f.path) as fh:
+        meta = pq.ParquetFile(fh).metadata
     pieces: list[Piece] = []
     start = first = rows = size = offset = 0
     for i in range(meta.num_row_groups):
@@ -324,8 +388,8 @@ def read_piece(piece: Piece, opts: ReadOptions | None = None) -> Iterator[RawDoc
     opts = opts or ReadOptions()
     f = piece.file
     fmt, gz = _format_of(f.rel)
-    try:
-        st = os.stat(f.path)
+    try:  # an object store has only objects; a folder may hold links and pipes
+        st = _ObjectStat(f.size) if is_url(f.path) else os.stat(f.path)
     except OSError:  # a dangling link or a link loop
         yield Reject(f.rel, "unreadable", "a broken or looping link", raw_size=0)
         return
@@ -361,6 +425,12 @@ def read_piece(piece: Piece, opts: ReadOptions | None = None) -> Iterator[RawDoc
         yield Reject(
             f.rel, "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}", raw_size=f.size
         )
+
+
+@dataclass(frozen=True)
+class _ObjectStat:
+    st_size: int
+    st_mode: int = stat.S_IFREG
 
 
 def _read_document_file(
@@ -507,7 +577,7 @@ def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocume
     stream that ends early or expands like a bomb rejects the rest of the file."""
     source, limit = piece.file.rel, opts.max_document_bytes
     pos = piece.first - 1
-    with open(piece.file.path, "rb") as fh:
+    with open_input(piece.file.path) as fh:
         chunks = (
             _gzip_chunks(fh, piece.file.size, opts)
             if gz
@@ -574,7 +644,14 @@ def _json_line(source: str, pos: int, line: bytes, opts: ReadOptions) -> RawDocu
 
 
 def _read_parquet(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocument | Reject]:
-    """In record batches of the piece's row groups, only the needed columns."""
+    """In record batches of the piece's row groups (an object stays open meanwhile)."""
+    with contextlib.ExitStack() as stack:
+        yield from _parquet_records(piece, gz, opts, stack)
+
+
+def _parquet_records(
+    piece: Piece, gz: bool, opts: ReadOptions, stack: contextlib.ExitStack
+) -> Iterator[RawDocument | Reject]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -583,6 +660,8 @@ def _read_parquet(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocu
         if gz:  # no random access into gzip: decompress (bounded) into memory
             data = _read_bytes(piece.file, True, opts.max_document_bytes * 20)
             pf = pq.ParquetFile(pa.BufferReader(data))
+        elif is_url(piece.file.path):
+            pf = pq.ParquetFile(stack.enter_context(open_input(piece.file.path)))
         else:
             pf = pq.ParquetFile(piece.file.path)
         names = set(pf.schema_arrow.names)

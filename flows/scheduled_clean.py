@@ -10,6 +10,7 @@ from prefect import flow
 from .clean_corpus import clean_corpus
 from .options import RunOptions
 from .runners import task_runner
+from .storage import is_url
 
 
 @flow(name="scheduled_clean", persist_result=False, validate_parameters=False)
@@ -34,8 +35,9 @@ def serve(input: str, output: str, options: RunOptions, *, cron: str, name: str)
         name=name,
         cron=cron,
         parameters={
-            "input": os.path.abspath(input),
-            "output": os.path.abspath(output),
+            # The runs start in other processes: a folder by its absolute path.
+            "input": input if is_url(input) else os.path.abspath(input),
+            "output": output if is_url(output) else os.path.abspath(output),
             "options": options.replace(incremental=True, force=False).to_dict(),
         },
         description=f"textwash: clean new inputs of {input} into {output}",

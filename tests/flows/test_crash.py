@@ -100,7 +100,8 @@ def reference(prefect_server: str, tmp_path_factory: pytest.TempPathFactory):
 
 
 def _markers(out: Path) -> int:
-    return len(list((out / "_shards").glob("shard-*.json")))
+    """Finished shards: committed, or staged by a run not yet committed."""
+    return len(list(out.glob("_shards/shard-*.json")) + list(out.glob("_staging/_shards/*.json")))
 
 
 def _after(out: Path, shards: int, seconds: float):  # type: ignore[no-untyped-def]
@@ -138,6 +139,8 @@ def test_killed_run_resumes_to_the_same_dataset(
     killed = kill_when(proc, ready)
     assert killed, "the run finished before the kill point: make the corpus larger"
     assert_no_partial_files(out)
+    for table in TABLES:  # nothing committed yet: a glob reader sees no part of it
+        assert not list((out / table).glob("*.parquet")), table
 
     finish(corpus, out, prefect_server)
     got = snapshot(out)
@@ -167,10 +170,11 @@ def test_killed_incremental_run_resumes(reference: tuple, prefect_server: str) -
         for p in rest:
             shutil.copy(p, inbox / p.name)
         if name.endswith("killed"):
-            before = _markers(out)
+            before, committed = _markers(out), snapshot(out)
             proc = textwash(inbox, out, prefect_server, "--incremental")
             assert kill_when(proc, lambda out=out, before=before: _markers(out) >= before + 3)
             assert_no_partial_files(out)
+            assert snapshot(out) == committed  # the killed run's parts are not visible
         finish(inbox, out, prefect_server, "--incremental")
         datasets.append(snapshot(out))
     clean, killed = datasets

@@ -1,0 +1,188 @@
+"""Inputs and the dataset on an object store: a real S3 server on loopback (moto's
+server mode, as s3fs's own tests use), reached only through the AWS environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+from .test_crash import kill_when, make_corpus, snapshot
+from .test_runners import corpus, dataset
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+
+SECRET = "textwash-test-secret-never-written"
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory: pytest.TempPathFactory):
+    """An S3 server on loopback, two buckets, and the AWS variables pointing at it."""
+    pytest.importorskip("s3fs", reason="the s3 extra (s3fs) is not installed")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    nowhere = tmp_path_factory.mktemp("aws") / "none"
+    env = {
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        "AWS_ACCESS_KEY_ID": "textwash-test-key",
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(nowhere),  # no profile of this machine's user
+        "AWS_SHARED_CREDENTIALS_FILE": str(nowhere),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        import fsspec
+
+        fs = fsspec.filesystem("s3", use_listings_cache=False, skip_instance_cache=True)
+        for bucket in ("raw", "clean"):
+            fs.mkdir(bucket)
+        yield fs
+    server.stop()
+
+
+def upload(fs, local: Path, prefix: str) -> str:  # type: ignore[no-untyped-def]
+    fs.put(str(local), prefix, recursive=True)
+    return f"s3://{prefix}"
+
+
+def download(fs, prefix: str, local: Path) -> Path:  # type: ignore[no-untyped-def]
+    fs.get(prefix, str(local), recursive=True)
+    return local
+
+
+def run(*args: str) -> None:
+    result = CliRunner().invoke(app, ["run", *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+
+
+def test_a_bucket_gives_the_dataset_a_folder_gives(s3, prefect_server: str, tmp_path: Path) -> None:
+    src = corpus(tmp_path)
+    (src / ".hidden.txt").write_text("never read", encoding="utf-8")
+    url = upload(s3, src, "raw/same")
+    run(str(src), "-o", str(tmp_path / "local"))
+    reference = dataset(tmp_path / "local")
+    assert len(reference[0]) == 5 + 60 + 40
+    small = ["--shard-mb", "0.05"]  # the JSONL and the Parquet are read in pieces
+    runs = {
+        # Its own output inside the input prefix, run twice: never read back.
+        "s3://raw/same/inside": ["--shard-files", "1"],
+        "s3://clean/thread": ["--workers", "2", *small],
+        "s3://clean/process": ["--runner", "process", "--workers", "2", *small],
+        "s3://clean/dask": ["--runner", "dask", "--workers", "2", "--shard-files", "3", *small],
+    }
+    for out, flags in runs.items():
+        run(url, "-o", out, *flags)
+        if out.endswith("inside"):
+            run(url, "-o", out, *flags)
+        local = download(s3, out.removeprefix("s3://"), tmp_path / out.rsplit("/", 1)[1])
+        assert dataset(local) == reference, out
+        manifest = json.loads((local / "_manifest.json").read_text())
+        assert manifest["summary"]["output"] == out
+        assert not list(local.glob("_staging/**/*.parquet")), "everything was moved into place"
+        for path in local.rglob("*"):
+            if path.is_file():
+                assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_parts_stay_out_of_the_tables_until_commit(s3) -> None:
+    from flows.dataset import promote, read_marker, write_shard
+    from flows.schema import TABLES
+    from flows.storage import as_path
+
+    out = as_path("s3://clean/staging")
+    rows = {table: [] for table in TABLES}
+    write_shard(out, 0, rows, {"index": 0})
+    assert read_marker(out, 0) == {"index": 0, "parts": []}
+    assert not s3.glob("clean/staging/documents/*.parquet")
+    assert s3.exists("clean/staging/_staging/_shards/shard-00000.json")
+    assert promote(out, None) == [0]
+    assert promote(out, None) == []  # idempotent
+    assert read_marker(out, 0) == {"index": 0, "parts": []}
+    assert s3.exists("clean/staging/_shards/shard-00000.json")
+
+
+def test_one_writer_per_bucket_dataset(s3) -> None:
+    from flows.incremental import DatasetBusy, dataset_lock
+    from flows.storage import as_path
+
+    out = as_path("s3://clean/locked")
+    held = dataset_lock(out)
+    held.__enter__()
+    with pytest.raises(DatasetBusy, match="another textwash run"), dataset_lock(out):
+        pass
+    held.__exit__(None, None, None)
+    with dataset_lock(out):  # released: the next run gets it
+        pass
+    assert not s3.exists("clean/locked/_state/lock")
+
+    # A lock left by a process that died (SIGKILL never releases it) is taken over.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    import socket
+
+    holder = {"host": socket.gethostname(), "pid": dead.pid, "token": "x", "renewed": time.time()}
+    s3.pipe_file("clean/locked/_state/lock", json.dumps(holder).encode())
+    with dataset_lock(out):
+        assert json.loads(s3.cat("clean/locked/_state/lock"))["pid"] == os.getpid()
+
+
+def test_killed_bucket_run_resumes_to_the_same_dataset(
+    s3, prefect_server: str, tmp_path: Path
+) -> None:
+    src = make_corpus(tmp_path)
+    url = upload(s3, src, "raw/crash")
+    run(str(src), "-o", str(tmp_path / "reference"), "--shard-files", "1")
+    expected = snapshot(tmp_path / "reference")
+
+    out = "s3://clean/killed"
+    cmd = [sys.executable, "-m", "flows.cli", "run", url, "-o", out, "--shard-files", "1"]
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    staged = lambda: len(s3.glob("clean/killed/_staging/_shards/*.json")) >= 3  # noqa: E731
+    assert kill_when(proc, staged), "the run finished before the kill point"
+    # Nothing was committed: a glob reader of the tables sees no part of the killed run.
+    for table in ("documents", "removals", "rejects"):
+        assert not s3.glob(f"clean/killed/{table}/*.parquet"), table
+
+    run(url, "-o", out, "--shard-files", "1")
+    assert snapshot(download(s3, "clean/killed", tmp_path / "killed")) == expected
+
+
+def test_inspect_a_bucket_and_clear_errors(s3, tmp_path: Path) -> None:
+    from flows.storage import as_path
+
+    out = "s3://clean/inspect"
+    as_path(out).joinpath("documents", "part-00000.parquet").write_bytes(_empty_documents_part())
+    result = CliRunner().invoke(app, ["inspect", out])
+    assert result.exit_code == 0, result.output
+    assert "documents" in result.output and "no _manifest.json" in result.output
+
+    result = CliRunner().invoke(app, ["run", "seeds", "-o", "s3://no-such-bucket/x"])
+    assert result.exit_code == 2 and "no bucket 'no-such-bucket'" in result.output
+    result = CliRunner().invoke(app, ["run", "s3://raw/nothing-here/", "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "input not found: s3://raw/nothing-here/" in result.output
+
+
+def _empty_documents_part() -> bytes:
+    import io
+
+    import pyarrow.parquet as pq
+
+    from flows.schema import TABLES
+
+    buf = io.BytesIO()
+    pq.write_table(TABLES["documents"].empty_table(), buf)
+    return buf.getvalue()
