@@ -429,10 +429,10 @@ def backfill(
 
 @app.command()
 def explain(
-    file: Annotated[Path, typer.Argument(help="An input file or folder (.txt, .jsonl, ...).")],
+    file: Annotated[str, typer.Argument(help="An input file or folder (.txt, .jsonl, ...).")],
     config: ConfigOpt = None,
     dataset: Annotated[
-        Path | None,
+        str | None,
         typer.Option(help="A dataset the input was cleaned into: use its line counts too."),
     ] = None,
     limit: Annotated[int, typer.Option(help="Most documents to show from a JSONL/Parquet.")] = 5,
@@ -444,12 +444,13 @@ def explain(
 
     try:
         options = build_options(config)
-        files = find_inputs(str(file), Path(os.devnull))
+        files = find_inputs(file, Path(os.devnull))
     except UsageError as exc:
         raise fail(str(exc)) from None
     if limit < 1:
         raise fail("--limit must be at least 1")
-    explain_documents(files, options, dataset, limit, show_text, console)
+    known = as_path(dataset) if dataset else None
+    explain_documents(files, options, known, limit, show_text, console)
 
 
 @app.command()
