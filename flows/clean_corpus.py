@@ -14,7 +14,7 @@ import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -34,33 +34,54 @@ from .linestats import (
 )
 from .options import RunOptions
 from .plan import Plan, inputs_of, make_plan
+from .prepared import PreparedSink, drop_prepared, open_prepared, prepared_path
 from .progress import ProgressFile, Tally
 from .runners import run_in_order, slots
 from .shards import Shard, count_groups, measure_shard, merge_counts, process_shard
-from .storage import as_path, is_remote
+from .storage import as_path, is_remote, write_atomic
 
 
 @task(name="count_lines", cache_policy=NO_CACHE, persist_result=False)
-def count_lines(shards: list[dict[str, Any]], output: str, options: dict[str, Any]) -> Measured:
+def count_lines(
+    shards: list[dict[str, Any]], output: str, options: dict[str, Any], keep: list[int]
+) -> Measured:
     """The counting pass over a group of shards: each document's site, signature and
-    line hashes (documents counted in earlier runs are only located)."""
+    line hashes (documents counted in earlier runs are only located). For the shards
+    in ``keep`` (those still to clean), what it prepared is kept for the cleaning pass."""
     opts = RunOptions.from_dict(options)
     out = as_path(output)
     skip = counted_ids(out)
     report = ProgressFile(out, "count", shards[0]["index"])
+    kept = set(keep)
     measured = Measured()
     items = done = 0
     for data in shards:
         shard = Shard.from_dict(data)
 
-        def progress(n: int, b: int, items: int = items, done: int = done) -> None:
-            report(items + n, done + b)
+        def progress(n: int, b: int, at: tuple[int, int] = (items, done)) -> None:
+            report(at[0] + n, at[1] + b)
 
-        measured.extend(
-            measure_shard(shard, opts.config, opts.read, skip, opts.dedup != "off", progress)
-        )
+        measured.extend(count_shard(shard, out, opts, skip, progress, shard.index in kept))
         items, done = items + 1, done + shard.size
     return measured
+
+
+def count_shard(
+    shard: Shard, out: Path, opts: RunOptions, skip: set[str], progress: Any, keep: bool
+) -> Measured:
+    """Count one shard; with ``keep``, write what it prepared for the cleaning pass."""
+    html = opts.dedup != "off"
+    if not keep:
+        return measure_shard(shard, opts.config, opts.read, skip, html, progress)
+    measured = []
+
+    def spill(fh: IO[bytes]) -> None:
+        sink = PreparedSink(fh, shard.key, opts.config.fingerprint())
+        measured.append(measure_shard(shard, opts.config, opts.read, skip, html, progress, sink))
+        sink.close()
+
+    write_atomic(prepared_path(out, shard.index), spill)
+    return measured[0]
 
 
 @task(name="clean_shard", cache_policy=NO_CACHE, persist_result=False)
@@ -74,16 +95,21 @@ def clean_shard(
 ) -> dict[str, Any]:
     """Read, clean and write one shard (arguments are plain values: they cross processes)."""
     opts = RunOptions.from_dict(options)
-    marker = process_shard(
-        Shard.from_dict(shard),
-        as_path(output),
-        opts.config,
-        opts.read,
-        datetime.fromisoformat(run_started),
-        repeated,
-        duplicates,
-        ProgressFile(as_path(output), "clean", shard["index"]),
-    )
+    out, todo = as_path(output), Shard.from_dict(shard)
+    fingerprint = opts.config.fingerprint()
+    with open_prepared(out, todo.index, todo.key, fingerprint) as prepared:
+        marker = process_shard(
+            todo,
+            out,
+            opts.config,
+            opts.read,
+            datetime.fromisoformat(run_started),
+            repeated,
+            duplicates,
+            ProgressFile(out, "clean", todo.index),
+            prepared,
+        )
+    drop_prepared(out, todo.index)
     return marker
 
 
@@ -121,7 +147,12 @@ def count(plan: Plan, out: Path, opts: RunOptions, label: str = "") -> tuple[Any
         return counts, counted, frequent(counts, opts.config.repeated_line_min_docs), {}
     groups = count_groups(plan.shards, opts.shard_bytes)
     tally = Tally(out, f"{label} counting".strip(), sum(s.size for s in plan.shards), None)
-    submit = functools.partial(count_lines.submit, output=str(out), options=opts.to_dict())
+    submit = functools.partial(
+        count_lines.submit,
+        output=str(out),
+        options=opts.to_dict(),
+        keep=[s.index for s in plan.todo],
+    )
     measured = Measured()
     try:
         for group, result in run_in_order(
@@ -202,6 +233,7 @@ def commit(
     parts, save the state, make sure every table has a part, then the manifest (written
     last) and an artifact."""
     promote(out, plan.keep)
+    drop_prepared(out)
     remove_stale(out, plan.keep if plan.keep is not None else set(range(next_index(out))))
     save_counts(out, counts)
     save_counted(out, counted)

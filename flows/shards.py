@@ -27,6 +27,7 @@ from cleaners.dedup import minhash, text_hash
 from . import __version__
 from .dataset import write_shard
 from .dedup import Measured
+from .prepared import PreparedSink, PreparedSource
 from .readers import InputFile, Piece, RawDocument, ReadOptions, Reject, read_piece, split_file
 from .records import document_row, reject_row, removal_rows
 
@@ -161,11 +162,13 @@ def measure_shard(
     skip: set[str],
     html: bool = False,
     progress: Progress | None = None,
+    sink: PreparedSink | None = None,
 ) -> Measured:
     """The counting pass over one shard: per document, in plan order, its site, its
     signature and its line hashes (see dedup.py). Documents in ``skip`` (counted in an
     earlier run) are only located; HTML pages are measured only when ``html`` (their
-    lines exist only after extraction, the costly part, so they are not counted)."""
+    lines exist only after extraction, the costly part, so they are not counted).
+    ``sink`` keeps every document prepared, for the cleaning pass (prepared.py)."""
     measured = Measured()
     done_bytes = 0
     for pos, item in enumerate(read_piece_items(shard, read_opts)):
@@ -183,6 +186,8 @@ def measure_shard(
             doc, site = prepare_item(item, config)
         except Exception:  # the cleaning pass rejects it, with the reason
             continue
+        if sink is not None:
+            sink.add(pos, item.doc_id, doc)
         text = doc.text
         lines = () if item.is_html or site is None else count_keys(text, config)
         measured.add(item.doc_id, site, (shard.index, pos), text_hash(text), minhash(text), lines)
@@ -218,10 +223,14 @@ class Pending:
     site: str | None
 
 
-def prepare_item(item: RawDocument, config: CleanConfig) -> tuple[Prepared, str | None]:
-    """``item`` decoded, extracted (HTML) and repaired, and its site: the one its URL or
-    the page itself names. Raises what preparing raises."""
-    doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
+def prepare_item(
+    item: RawDocument, config: CleanConfig, doc: Prepared | None = None
+) -> tuple[Prepared, str | None]:
+    """``item`` decoded, extracted (HTML) and repaired (unless ``doc`` is that already),
+    and its site: the one its URL or the page itself names. Raises what preparing
+    raises."""
+    if doc is None:
+        doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
     return doc, source_of(item.url or doc.url)
 
 
@@ -307,6 +316,7 @@ def process_shard(
     repeated: dict[str, dict[int, int]] | None = None,
     duplicates: dict[str, str] | None = None,
     progress: Progress | None = None,
+    prepared: PreparedSource | None = None,
 ) -> dict[str, Any]:
     """Read, clean and write one shard; return its marker (counts included).
 
@@ -314,6 +324,7 @@ def process_shard(
     BATCH_BYTES). ``repeated``: per site, the lines seen in enough documents (the
     counting pass). ``duplicates``: doc_id -> the doc_id that keeps the text
     (``--dedup``). ``progress``: called now and then with the documents and bytes done.
+    ``prepared``: the documents the counting pass already repaired (not repaired again).
     """
     t0, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     out = ShardWriter(run_started, read_opts.keep_raw_bytes)
@@ -332,7 +343,8 @@ def process_shard(
             out.duplicate(item, kept)
             continue
         try:
-            doc, site = prepare_item(item, config)
+            known = prepared.take(done_items - 1, item.doc_id) if prepared else None
+            doc, site = prepare_item(item, config, known)
         except Exception as exc:  # a bug must cost one document, never the shard
             out.failed(item, exc)
             continue
@@ -353,6 +365,7 @@ def process_shard(
             for p in shard.pieces
         ],
         "worker": f"{socket.gethostname()}:{os.getpid()}",
+        "repaired_by_counting": prepared.taken if prepared else 0,
         "started": started,
         "seconds": round(time.perf_counter() - t0, 3),
         "bytes": shard.size,

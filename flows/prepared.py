@@ -1,0 +1,141 @@
+"""Repair once: the counting pass keeps what it prepared, the cleaning pass takes it back.
+
+Both passes start from the prepared document (decoded, extracted from HTML, mojibake
+repaired, normalized): about a third of the cleaning pass's time on scraped pages. The
+counting task writes what it prepared for a shard still to clean to
+``OUTPUT/_staging/prepared/shard-N.arrow`` (Arrow IPC, zstd, in record batches, so its
+memory stays bounded), tagged with the shard's key and the config's fingerprint. The
+cleaning task of that shard reads it back in the same order and prepares only the
+documents it lacks (those the counting pass skipped). A file whose tags do not match
+is ignored. It is deleted once its shard is written, and any left over at commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pyarrow as pa
+
+from cleaners.core import Prepared
+
+from .dataset import STAGING
+
+PREPARED_DIR = "prepared"
+FLUSH_DOCS = 1000
+FLUSH_CHARS = 16 << 20
+_FIELDS = ("title", "author", "date", "url", "sitename")
+SCHEMA = pa.schema(
+    [
+        pa.field("ord", pa.int64(), nullable=False),  # the item's place in the shard
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("text", pa.large_string(), nullable=False),
+        pa.field("fixes", pa.list_(pa.string()), nullable=False),
+        pa.field("encoding", pa.string()),
+        pa.field("n_chars_in", pa.int64(), nullable=False),
+        *(pa.field(name, pa.large_string()) for name in _FIELDS),
+    ]
+)
+
+
+def prepared_path(output: Path, index: int) -> Path:
+    return output / STAGING / PREPARED_DIR / f"shard-{index:05d}.arrow"
+
+
+def _tags(key: str, config: str) -> dict[bytes, bytes]:
+    return {b"textwash.shard_key": key.encode(), b"textwash.config": config.encode()}
+
+
+class PreparedSink:
+    """Collects (ord, doc_id, Prepared) and writes them as record batches to ``fh``."""
+
+    def __init__(self, fh: IO[bytes], key: str, config: str) -> None:
+        options = pa.ipc.IpcWriteOptions(compression="zstd")
+        schema = SCHEMA.with_metadata(_tags(key, config))
+        self._writer = pa.ipc.new_file(fh, schema, options=options)
+        self._rows: list[dict] = []
+        self._chars = 0
+
+    def add(self, ord: int, doc_id: str, doc: Prepared) -> None:
+        row = {"ord": ord, "doc_id": doc_id, "text": doc.text, "fixes": doc.fixes}
+        row.update(encoding=doc.encoding, n_chars_in=doc.n_chars_in)
+        row.update({name: getattr(doc, name) for name in _FIELDS})
+        self._rows.append(row)
+        self._chars += len(doc.text)
+        if len(self._rows) >= FLUSH_DOCS or self._chars >= FLUSH_CHARS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._rows:
+            self._writer.write_batch(pa.RecordBatch.from_pylist(self._rows, schema=SCHEMA))
+        self._rows, self._chars = [], 0
+
+    def close(self) -> None:
+        self.flush()
+        self._writer.close()
+
+
+class PreparedSource:
+    """The prepared documents of one shard, taken in order: ``take(ord, doc_id)``
+    gives the document at that place, or None if the counting pass did not keep it."""
+
+    def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
+        self._batches = batches
+        self._rows: list[dict] = []
+        self._at = 0
+        self.taken = 0
+
+    def _head(self) -> dict | None:
+        while self._at >= len(self._rows):
+            try:
+                batch = next(self._batches, None)
+            except (OSError, pa.ArrowException):  # unreadable: prepare the rest again
+                batch = None
+            if batch is None:
+                return None
+            self._rows, self._at = batch.to_pylist(), 0
+        return self._rows[self._at]
+
+    def take(self, ord: int, doc_id: str) -> Prepared | None:
+        while (row := self._head()) is not None and row["ord"] < ord:
+            self._at += 1  # kept for an item the cleaning pass skips (a duplicate)
+        if row is None or row["ord"] != ord or row["doc_id"] != doc_id:
+            return None
+        self._at += 1
+        self.taken += 1
+        return Prepared(
+            row["text"],
+            row["fixes"],
+            row["encoding"],
+            row["n_chars_in"],
+            **{name: row[name] for name in _FIELDS},
+        )
+
+
+@contextlib.contextmanager
+def open_prepared(output: Path, index: int, key: str, config: str) -> Iterator[PreparedSource]:
+    """The shard's prepared documents; none if there is no file or it is not this
+    shard's under this config (a stale one, or unreadable)."""
+    path = prepared_path(output, index)
+    with contextlib.ExitStack() as stack:
+        batches: Iterator[pa.RecordBatch] = iter(())
+        try:
+            reader = pa.ipc.open_file(stack.enter_context(path.open("rb")))
+            if (reader.schema.metadata or {}) == _tags(key, config):
+                batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+        except (OSError, pa.ArrowException):
+            pass
+        yield PreparedSource(batches)
+
+
+def drop_prepared(output: Path, index: int | None = None) -> None:
+    """Delete one shard's file, or (``index`` None) every one left over."""
+    if index is not None:
+        prepared_path(output, index).unlink(missing_ok=True)
+        return
+    folder = output / STAGING / PREPARED_DIR
+    with contextlib.suppress(OSError):
+        for path in list(folder.iterdir()) if folder.is_dir() else []:
+            path.unlink(missing_ok=True)
