@@ -20,9 +20,7 @@
 
 Overhead and scaling use textwash's default shard plan, as ``textwash run`` does.
 
-Cleaning is pure Python at about 0.7 MB/s per core on noisy pages, so a full pass
-over 512 MB is about 12 core-minutes; the measures run on slices of the corpus
-whose sizes are printed.
+The measures run on slices of the corpus whose sizes are printed.
 """
 
 from __future__ import annotations
@@ -105,32 +103,41 @@ def take_slice(corpus: Path, dest: Path, size_mb: float) -> int:
 
 
 def plain_loop(src: Path, out: Path) -> float:
-    """The flow's work without Prefect: plan, count, clean each shard in turn."""
-    from cleaners import CleanConfig
+    """The flow's work without Prefect: plan, count, decide, clean each shard in turn
+    (each document repaired once, as in the flow)."""
+    from flows.clean_corpus import count_shard
+    from flows.dedup import Measured, decide
     from flows.linestats import frequent, merge
-    from flows.readers import ReadOptions, discover
-    from flows.shards import count_groups, count_shard, plan_shards, process_shard
+    from flows.options import RunOptions
+    from flows.prepared import drop_prepared, open_prepared
+    from flows.readers import discover
+    from flows.shards import plan_shards, process_shard
 
     t0 = time.perf_counter()
-    cfg, opts = CleanConfig(), ReadOptions()
-    plan = plan_shards(discover(src), SHARD_BYTES)
+    opts = RunOptions(shard_bytes=SHARD_BYTES)
+    cfg, fingerprint = opts.config, opts.config.fingerprint()
+    plan = plan_shards(discover(src), opts.shard_bytes, opts.shard_files)
+    measured = Measured()
+    for shard in plan:
+        measured.extend(count_shard(shard, out, opts, set(), None, keep=True))
     counts: dict = {}
-    for group in count_groups(plan, SHARD_BYTES):
-        for shard in group:
-            shard_counts, _ = count_shard(shard, cfg, opts, set())
-            merge(counts, shard_counts)
+    merge(counts, decide([], measured, jaccard=cfg.near_duplicate_jaccard).counts)
     repeated = frequent(counts, cfg.repeated_line_min_docs)
     started = datetime.now(UTC)
     for shard in plan:
-        process_shard(shard, out, cfg, opts, started, repeated)
+        with open_prepared(out, shard.index, shard.key, fingerprint) as prepared:
+            process_shard(shard, out, cfg, opts.read, started, repeated, {}, None, prepared)
+        drop_prepared(out, shard.index)
     return time.perf_counter() - t0
 
 
 def flow_run(src: Path, out: Path, runner: str, workers: int) -> float:
     from flows.clean_corpus import run_clean_corpus
+    from flows.options import RunOptions
 
     t0 = time.perf_counter()
-    run_clean_corpus(str(src), str(out), runner=runner, workers=workers, shard_bytes=SHARD_BYTES)
+    options = RunOptions(runner=runner, workers=workers, shard_bytes=SHARD_BYTES)
+    run_clean_corpus(str(src), str(out), options)
     return time.perf_counter() - t0
 
 

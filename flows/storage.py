@@ -112,8 +112,10 @@ def move(src: Path, dst: Path) -> None:
 def create_exclusive(path: Path, data: bytes) -> bool:
     """Create ``path`` holding ``data`` only if it does not exist; False if it does.
 
-    Remotely a conditional PUT (``If-None-Match: *``), which S3, GCS and Azure honour;
-    locally ``O_EXCL``.
+    Remotely fsspec's ``mode="create"``: a conditional PUT (``If-None-Match: *``) in
+    s3fs; a package that does not implement it gets fsspec's generic check-then-write,
+    which two writers racing within one round trip could both pass. Locally
+    ``O_EXCL``.
     """
     if is_remote(path):
         try:
