@@ -143,16 +143,18 @@ def flow_run(src: Path, out: Path, runner: str, workers: int) -> float:
 
 def peak_rss_mb(src: Path, out: Path, api: str) -> tuple[float, float]:
     """(peak RSS in MB, seconds) of one `textwash run` process on one thread."""
+    # VmHWM is this process's own peak: ru_maxrss would keep the peak of the process
+    # it was forked from (Linux carries it across exec), here this bench's own size.
     code = (
-        "import resource, sys, time\n"
+        "import re, sys, time\n"
         "from flows.cli import app\n"
         "t0 = time.perf_counter()\n"
         "try:\n"
         "    app(sys.argv[1:])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
-        " time.perf_counter() - t0)\n"
+        "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+        "print('RSS', int(hwm) / 1024, time.perf_counter() - t0)\n"
     )
     cmd = [sys.executable, "-c", code, "run", str(src), "-o", str(out)]
     cmd += ["--shard-mb", str(RSS_SHARD_MB)]
