@@ -107,7 +107,6 @@ def plain_loop(src: Path, out: Path) -> float:
     (each document repaired once, as in the flow)."""
     from flows.clean_corpus import count_shard
     from flows.dedup import Measured, decide
-    from flows.linestats import frequent, merge
     from flows.options import RunOptions
     from flows.prepared import drop_prepared, open_prepared
     from flows.readers import discover
@@ -120,9 +119,8 @@ def plain_loop(src: Path, out: Path) -> float:
     measured = Measured()
     for shard in plan:
         measured.extend(count_shard(shard, out, opts, set(), None, keep=True))
-    counts: dict = {}
-    merge(counts, decide([], measured, jaccard=cfg.near_duplicate_jaccard).counts)
-    repeated = frequent(counts, cfg.repeated_line_min_docs)
+    counts = decide([], measured, jaccard=cfg.near_duplicate_jaccard).counts
+    repeated = counts.frequent(cfg.repeated_line_min_docs)
     started = datetime.now(UTC)
     for shard in plan:
         with open_prepared(out, shard.index, shard.key, fingerprint) as prepared:

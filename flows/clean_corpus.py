@@ -25,10 +25,8 @@ from .dedup import Measured, decide
 from .incremental import clear_pending, dataset_lock, next_index, save_seen
 from .linestats import (
     counted_ids,
-    frequent,
     load_counted,
     load_counts,
-    merge,
     save_counted,
     save_counts,
 )
@@ -144,7 +142,7 @@ def count(plan: Plan, out: Path, opts: RunOptions, label: str = "") -> tuple[Any
     counts = load_counts(out)
     counted = load_counted(out)
     if not plan.todo or not (opts.config.strip_boilerplate or opts.dedup != "off"):
-        return counts, counted, frequent(counts, opts.config.repeated_line_min_docs), {}
+        return counts, counted, counts.frequent(opts.config.repeated_line_min_docs), {}
     groups = count_groups(plan.shards, opts.shard_bytes)
     tally = Tally(out, f"{label} counting".strip(), sum(s.size for s in plan.shards), None)
     submit = functools.partial(
@@ -172,8 +170,8 @@ def count(plan: Plan, out: Path, opts: RunOptions, label: str = "") -> tuple[Any
         dedup=opts.dedup,
         incremental=opts.incremental,
     )
-    merge(counts, decision.counts)
-    repeated = frequent(counts, opts.config.repeated_line_min_docs)
+    counts = counts.merged(decision.counts)
+    repeated = counts.frequent(opts.config.repeated_line_min_docs)
     return counts, counted + decision.counted, repeated, decision.duplicates
 
 

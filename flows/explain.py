@@ -17,8 +17,8 @@ from rich.table import Table
 
 from cleaners import CleanResult, ExtractionError
 
-from .dedup import decide
-from .linestats import counted_ids, frequent, load_counted, load_counts, merge
+from .dedup import Counts, decide
+from .linestats import counted_ids, load_counted, load_counts
 from .options import RunOptions
 from .readers import InputFile, RawDocument, Reject
 from .shards import BATCH_DOCS, clean_items, measure_shard, plan_shards, read_piece_items
@@ -31,14 +31,14 @@ def explain_results(
     extraction error that rejects it (None for a document the reader rejected)."""
     cfg = options.config
     shards = plan_shards(files, 1 << 62, 1 << 30)  # one shard: the order a run keeps
-    counts = load_counts(dataset) if dataset else {}
+    counts = load_counts(dataset) if dataset else Counts()
     repeated: dict = {}
     if cfg.strip_boilerplate and shards:
         skip = counted_ids(dataset) if dataset else set()
         before = load_counted(dataset) if dataset else []
         measured = measure_shard(shards[0], cfg, options.read, skip)
-        merge(counts, decide(before, measured, jaccard=cfg.near_duplicate_jaccard).counts)
-        repeated = frequent(counts, cfg.repeated_line_min_docs)
+        counts = counts.merged(decide(before, measured, jaccard=cfg.near_duplicate_jaccard).counts)
+        repeated = counts.frequent(cfg.repeated_line_min_docs)
     for shard in shards:
         items = read_piece_items(shard, options.read)
         while batch := list(itertools.islice(items, BATCH_DOCS)):  # cleaned as a shard does

@@ -9,9 +9,9 @@ no document is counted twice).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 
 from .dataset import read_table, write_parquet_atomic
@@ -39,29 +39,22 @@ DOCS_SCHEMA = pa.schema(
 
 
 def load_counts(output: Path) -> Counts:
-    counts: Counts = defaultdict(Counter)
     path = output / STATE_DIR / LINE_STATS
     if not path.exists():
-        return counts
+        return Counts()
     table = read_table(path)
-    hashes = table["line_hash"]
-    if pa.types.is_string(hashes.type):  # written as hex before 0.2
-        hashes = [int(h, 16) for h in hashes.to_pylist()]
-    else:
-        hashes = hashes.to_pylist()
-    for source, h, n in zip(
-        table["source"].to_pylist(), hashes, table["n_docs"].to_pylist(), strict=True
-    ):
-        counts[source][h] = n
-    return counts
+    if pa.types.is_string(table["line_hash"].type):  # written as hex before 0.2
+        hashes = pa.array([int(h, 16) for h in table["line_hash"].to_pylist()], pa.uint64())
+        table = table.set_column(1, "line_hash", hashes)
+    frame = pl.from_arrow(table.select(["source", "line_hash", "n_docs"]))
+    assert isinstance(frame, pl.DataFrame)
+    return Counts(frame.with_columns(pl.col("source").cast(pl.Categorical)))
 
 
 def save_counts(output: Path, counts: Counts) -> None:
-    rows = sorted((s, h, n) for s, c in counts.items() for h, n in c.items())
-    columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[], [], []]
-    write_parquet_atomic(
-        pa.table(columns, schema=LINE_STATS_SCHEMA), output / STATE_DIR / LINE_STATS
-    )
+    frame = counts.frame.with_columns(pl.col("source").cast(pl.String)).sort("source", "line_hash")
+    table = frame.to_arrow().cast(LINE_STATS_SCHEMA)
+    write_parquet_atomic(table, output / STATE_DIR / LINE_STATS)
 
 
 def load_counted(output: Path) -> list[Counted]:
@@ -102,18 +95,3 @@ def save_counted(output: Path, counted: list[Counted]) -> None:
     )
     write_parquet_atomic(table, output / STATE_DIR / DOCS)
     (output / STATE_DIR / LEGACY_DOCS).unlink(missing_ok=True)
-
-
-def merge(into: Counts, new: Counts) -> None:
-    for source, counter in new.items():
-        into.setdefault(source, Counter()).update(counter)
-
-
-def frequent(counts: Counts, min_docs: int) -> dict[str, dict[int, int]]:
-    """Only what can decide anything: lines seen in at least ``min_docs`` documents."""
-    out = {}
-    for source, counter in counts.items():
-        kept = {h: n for h, n in counter.items() if n >= min_docs}
-        if kept:
-            out[source] = kept
-    return out

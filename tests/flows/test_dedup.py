@@ -8,7 +8,6 @@ from pathlib import Path
 from cleaners import CleanConfig
 from cleaners.dedup import minhash, text_hash
 from flows.dedup import Counted, Measured, decide, first_copies, lsh_bands
-from flows.linestats import frequent
 from flows.options import RunOptions
 from flows.readers import RawDocument, discover
 from flows.shards import clean_item, clean_items, measure_shard, plan_shards, read_piece_items
@@ -24,7 +23,7 @@ def clean_all(folder: Path, dedup: str = "off") -> tuple[list[RawDocument], list
     for shard in shards:
         measured.extend(measure_shard(shard, opts.config, opts.read, set()))
     decision = decide([], measured, jaccard=opts.config.near_duplicate_jaccard, dedup=dedup)
-    repeated = frequent(decision.counts, opts.config.repeated_line_min_docs)
+    repeated = decision.counts.frequent(opts.config.repeated_line_min_docs)
     items = [i for s in shards for i in read_piece_items(s, opts.read)]
     return items, clean_items(items, opts.config, repeated), decision.duplicates
 
@@ -95,7 +94,7 @@ def test_a_copy_of_a_counted_document_does_not_count_again() -> None:
     measured.add("new", "a.example", (0, 0), text_hash(text + "\nRead more."), sig, [1, 2, 3])
     measured.add("other", "b.example", (0, 1), text_hash(text), sig, [1, 2, 3])
     decision = decide(before, measured, jaccard=0.8, dedup="near", incremental=True)
-    assert decision.counts == {"b.example": {1: 1, 2: 1, 3: 1}}  # another site: counts
+    assert decision.counts.as_dict() == {"b.example": {1: 1, 2: 1, 3: 1}}  # another site: counts
     assert decision.duplicates == {"new": "old", "other": "old"}
     mirror = decide(before, measured, jaccard=0.8, dedup="near", incremental=False)
     assert mirror.duplicates == {"other": "new"}  # "old" is not in this mirror's plan
@@ -109,4 +108,34 @@ def test_counts_are_per_article_not_per_copy(tmp_path: Path) -> None:
     )
     counts = decide([], measured, jaccard=opts.config.near_duplicate_jaccard).counts
     # A line counts once per article and site (a line two seeds share, twice).
-    assert max(n for c in counts.values() for n in c.values()) <= 2
+    assert max(n for c in counts.as_dict().values() for n in c.values()) <= 2
+
+
+def test_line_counts_add_up_across_runs_and_survive_the_state_file(tmp_path: Path) -> None:
+    """Counts saved by one run, loaded and merged with the next run's, equal counting
+    both runs' documents at once (categorical sites from different frames included)."""
+    import numpy as np
+
+    from flows.dedup import Counts
+    from flows.linestats import load_counts, save_counts
+
+    rng = np.random.default_rng(3)
+    sites = [f"s{i % 7}.example" for i in range(300)]
+    lines = [
+        np.unique(rng.integers(0, 40, size=rng.integers(1, 12))).astype(np.uint64) for _ in sites
+    ]
+    lines[5] = np.array([2**64 - 1], dtype=np.uint64)  # the largest hash survives
+    first = Counts.of_documents(sites[:120], lines[:120])
+    save_counts(tmp_path, first)
+    merged = load_counts(tmp_path).merged(Counts.of_documents(sites[120:], lines[120:]))
+    expected: dict[str, dict[int, int]] = {}
+    for site, hashes in zip(sites, lines, strict=True):
+        for h in hashes.tolist():
+            expected.setdefault(site, {}).setdefault(h, 0)
+            expected[site][h] += 1
+    assert merged.as_dict() == expected
+    assert merged.frequent(3) == {
+        s: {h: n for h, n in c.items() if n >= 3} for s, c in expected.items()
+    }
+    save_counts(tmp_path, merged)
+    assert load_counts(tmp_path).as_dict() == expected
