@@ -350,7 +350,7 @@ def run(
     summary, startup = _with_prefect(verbose, out, work)
     _report(summary, startup)
     console.print(f"dataset: {out}/  (total {time.perf_counter() - t0:.1f} s)")
-    _report_rejects(_rejected(summary), f"{output}/rejects/", strict)
+    _report_rejects(_rejected(summary), f"{out}/rejects/", strict)
 
 
 @app.command()

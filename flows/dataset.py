@@ -89,7 +89,8 @@ def write_shard(output: Path, index: int, rows: dict[str, list[dict]], marker: d
     write_json_atomic({**marker, "parts": parts}, marker_path(output, index, staged=True))
 
 
-def _load_json(path: Path) -> dict | None:
+def load_json(path: Path) -> dict | None:
+    """A JSON file of the dataset; None if it is missing or unreadable."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -100,7 +101,7 @@ def read_marker(output: Path, index: int) -> dict | None:
     """A finished shard's marker, staged (newer) or committed; None if its parts are
     not all there."""
     for staged in (True, False):
-        marker = _load_json(marker_path(output, index, staged))
+        marker = load_json(marker_path(output, index, staged))
         if marker is None:
             continue
         tables = marker.get("parts", list(TABLES))  # 1.0 markers: every table had a part
@@ -113,8 +114,9 @@ def read_marker(output: Path, index: int) -> dict | None:
     return None
 
 
-def staged_indexes(output: Path) -> list[int]:
-    folder = output / STAGING / SHARDS_DIR
+def marker_indexes(output: Path, staged: bool = False) -> list[int]:
+    """The shard indexes with a marker, committed or (``staged``) not yet."""
+    folder = (output / STAGING if staged else output) / SHARDS_DIR
     found = [m for p in _children(folder) if (m := _MARKER_RE.search(p.name))]
     return sorted(int(m.group(1)) for m in found)
 
@@ -124,10 +126,10 @@ def promote(output: Path, keep: set[int] | None) -> list[int]:
     first, then a table the shard no longer has rows for loses its old part, then the
     marker. Idempotent, so a commit cut short is finished by the next run."""
     moved = []
-    for index in staged_indexes(output):
+    for index in marker_indexes(output, staged=True):
         if keep is not None and index not in keep:
             continue
-        marker = _load_json(marker_path(output, index, staged=True))
+        marker = load_json(marker_path(output, index, staged=True))
         if marker is None:
             continue
         for table in TABLES:
@@ -197,4 +199,4 @@ def write_manifest(output: Path, manifest: dict) -> None:
 
 
 def read_manifest(output: Path) -> dict | None:
-    return _load_json(output / MANIFEST)
+    return load_json(output / MANIFEST)

@@ -17,7 +17,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import socket
 import stat
 import threading
@@ -28,7 +27,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .dataset import SHARDS_DIR, STAGING, read_table, write_json_atomic, write_parquet_atomic
+from .dataset import (
+    load_json,
+    marker_indexes,
+    read_table,
+    write_json_atomic,
+    write_parquet_atomic,
+)
 from .linestats import STATE_DIR
 from .readers import InputFile
 from .shards import Shard
@@ -111,20 +116,13 @@ def new_inputs(
 
 def next_index(output: Path) -> int:
     """One past the highest shard index in the dataset."""
-    indexes = [
-        int(m.group(1))
-        for folder in (output / SHARDS_DIR, output / STAGING / SHARDS_DIR)
-        for p in folder.glob("shard-*.json")
-        if (m := re.search(r"shard-(\d+)\.json$", p.name))
-    ]
+    indexes = marker_indexes(output) + marker_indexes(output, staged=True)
     return max(indexes, default=-1) + 1
 
 
 def load_pending(output: Path) -> tuple[list[Shard], dict[str, tuple[str, str]]] | None:
-    path = output / STATE_DIR / PENDING
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    data = load_json(output / STATE_DIR / PENDING)
+    if data is None:
         return None
     shards = [Shard.from_dict(s) for s in data["shards"]]
     return shards, {k: tuple(v) for k, v in data["inputs"].items()}  # type: ignore[misc]
@@ -172,13 +170,6 @@ def dataset_lock(output: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _holder(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-
-
 def _abandoned(holder: dict | None, now: float) -> bool:
     """Is the run that holds a lock gone? On this machine: its process is not alive.
     Elsewhere: it has not renewed the lease."""
@@ -212,7 +203,7 @@ def object_lock(path: Path, name: str) -> Iterator[None]:
         return json.dumps({**me, "renewed": time.time()}).encode()
 
     if not create_exclusive(path, body()):
-        holder = _holder(path)
+        holder = load_json(path)
         if not _abandoned(holder, time.time()):
             who = f"{holder.get('host')}:{holder.get('pid')}" if holder else "?"
             raise DatasetBusy(
@@ -226,7 +217,7 @@ def object_lock(path: Path, name: str) -> Iterator[None]:
 
     def renew() -> None:
         while not stop.wait(LEASE_S / 4):
-            holder = _holder(path)
+            holder = load_json(path)
             if holder is None or holder.get("token") != token:
                 return  # taken over (we looked dead): stop renewing
             with contextlib.suppress(OSError):
@@ -239,6 +230,6 @@ def object_lock(path: Path, name: str) -> Iterator[None]:
     finally:
         stop.set()
         thread.join()
-        holder = _holder(path)
+        holder = load_json(path)
         if holder is not None and holder.get("token") == token:
             path.unlink(missing_ok=True)

@@ -99,9 +99,8 @@ def shard_target(remaining: int, max_bytes: int, min_bytes: int = MIN_SHARD_BYTE
 
 # Counting now costs more than cleaning (it repairs each document, for both passes,
 # and computes its MinHash: about 60 % of a run on the devset's noisy pages), so its
-# tasks take one shard each, like cleaning ones; larger groups left one worker alone
-# with the last group (2 workers: 1.69x instead of 1.8x). Kept as a knob: counts add
-# up, so grouping never changes a result.
+# tasks take one shard each, like cleaning ones, rather than groups sized for a pass
+# that cost a fifth. Kept as a knob: counts add up, so grouping never changes a result.
 COUNT_GROUP = 1
 
 

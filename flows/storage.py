@@ -32,7 +32,7 @@ _FS_OPTIONS = {"use_listings_cache": False}
 def is_url(spec: str | os.PathLike[str]) -> bool:
     """A URL fsspec should open (``file://`` is a local path).
 
-    >>> is_url("s3://bucket/raw/"), is_url("raw/2025"), is_url("file:///tmp/x")
+    >>> is_url("s3://bucket/raw/"), is_url("raw/2025"), is_url("file://raw/2025")
     (True, False, False)
     """
     s = os.fspath(spec)
@@ -42,8 +42,8 @@ def is_url(spec: str | os.PathLike[str]) -> bool:
 def local_path(spec: str | os.PathLike[str]) -> str:
     """A local spec without its ``file://`` scheme.
 
-    >>> local_path("file:///tmp/raw"), local_path("raw")
-    ('/tmp/raw', 'raw')
+    >>> local_path("file://raw/2025"), local_path("raw")
+    ('raw/2025', 'raw')
     """
     s = os.fspath(spec)
     return s[len("file://") :] if s.startswith("file://") else s
@@ -61,12 +61,7 @@ def as_path(spec: str | os.PathLike[str]) -> Path:
 
 
 def is_remote(path: Path) -> bool:
-    return hasattr(path, "protocol") and getattr(path, "protocol", "") not in ("", "file", "local")
-
-
-def url_of(path: Path) -> str:
-    """How to name ``path`` to a user or another process (a URL keeps its scheme)."""
-    return str(path)
+    return getattr(path, "protocol", "") not in ("", "file", "local")
 
 
 def filesystem(spec: str) -> tuple[Any, str]:
@@ -110,26 +105,17 @@ def move(src: Path, dst: Path) -> None:
 
 
 def create_exclusive(path: Path, data: bytes) -> bool:
-    """Create ``path`` holding ``data`` only if it does not exist; False if it does.
+    """Create the object ``path`` holding ``data`` only if it does not exist; False if
+    it does (a local dataset locks with ``flock`` instead).
 
-    Remotely fsspec's ``mode="create"``: a conditional PUT (``If-None-Match: *``) in
-    s3fs; a package that does not implement it gets fsspec's generic check-then-write,
-    which two writers racing within one round trip could both pass. Locally
-    ``O_EXCL``.
+    fsspec's ``mode="create"``: a conditional PUT (``If-None-Match: *``) in s3fs; a
+    package that does not implement it gets fsspec's generic check-then-write, which
+    two writers racing within one round trip could both pass.
     """
-    if is_remote(path):
-        try:
-            path.fs.pipe_file(path.path, data, mode="create")  # type: ignore[attr-defined]
-        except FileExistsError:
-            return False
-        return True
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        path.fs.pipe_file(path.path, data, mode="create")  # type: ignore[attr-defined]
     except FileExistsError:
         return False
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
     return True
 
 
