@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .codepages import SPACED_ENCODINGS, may_have_mojibake, needs_repair
+from .codepages import SPACED_ENCODINGS, may_have_mojibake, needs_repair, triggered_needs_repair
 from .engine import FTFY_CONFIG, codecs_ftfy_decoded, fix_encoding_mojibake
 from .garbled_words import codecs_of_garbled_words, find_garbled_words, fix_garbled_words
 from .residual import find_nbsp_sequences, find_residual_layers, fix_residual_layers
@@ -147,8 +147,10 @@ def explain_mojibake(text: str, *, words: bool = True) -> tuple[str, list[tuple[
     """
     if not may_have_mojibake(text):  # one scan of the text: no line can need repair
         return text, []
-    lines = text.split("\n")
     plan: list[tuple[str, str]] = []
+    if "\n" not in text:  # one line, already scanned
+        return (_repair_line(text, words, plan) if triggered_needs_repair(text) else text), plan
+    lines = text.split("\n")
     for i, line in enumerate(lines):
         if needs_repair(line):
             lines[i] = _repair_line(line, words, plan)

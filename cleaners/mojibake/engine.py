@@ -61,8 +61,8 @@ def ftfy_may_change(line: str) -> bool:
     returns at once for text its badness heuristic does not flag, and otherwise changes
     a line only by decoding all of it from one of its code pages (after restoring lost
     NBSPs and lossy "?" sequences), by its ``decode_inconsistent_utf8`` (which needs its
-    detector's pattern) or by fixing C1 controls. The cheap tests go first: the badness
-    regex runs only where one of them holds.
+    detector's pattern) or by fixing C1 controls. The badness test goes first: clean
+    Cyrillic and Greek lines pass the detector's pattern but never the badness test.
 
     >>> ftfy_may_change("Всё «хорошо» — её слова"), ftfy_may_change("donâ€™t")
     (False, True)
@@ -71,9 +71,11 @@ def ftfy_may_change(line: str) -> bool:
         return False
     if _OTHER_STEPS_RE.search(line):
         return True
-    if not (_decodes_whole(line) or UTF8_DETECTOR_RE.search(line)):
+    # ftfy's encoding step returns at once unless the badness heuristic flags the
+    # whole line, before it tries a code page or its detector.
+    if not is_bad(line):
         return False
-    return is_bad(line)
+    return _decodes_whole(line) or UTF8_DETECTOR_RE.search(line) is not None
 
 
 def _decodes_whole(line: str) -> bool:

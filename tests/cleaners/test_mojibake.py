@@ -74,6 +74,7 @@ def test_fast_path_skips_only_lines_ftfy_cannot_change() -> None:
 # --- equivalence with the pinned ftfy configuration -------------------------------
 
 import json  # noqa: E402
+import random  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from hypothesis import given, settings  # noqa: E402
@@ -89,6 +90,7 @@ from cleaners.mojibake import (  # noqa: E402
     find_spaced_spans,
     is_listed_word,
 )
+from cleaners.mojibake.codepages import MOJIBAKE_TRIGGER_RE  # noqa: E402
 
 FTFY_CASES = json.loads(
     (Path(__file__).parents[1] / "data" / "ftfy_test_cases.json").read_text(encoding="utf-8")
@@ -163,6 +165,28 @@ def test_fast_path_never_skips_a_line_ftfy_would_change(text: str) -> None:
     for line in text.split("\n"):
         if not may_have_mojibake(line):
             assert ftfy.fix_text(line, FTFY_CONFIG) == line
+
+
+@settings(deadline=None)
+@given(texts)
+def test_fast_trigger_finds_what_the_span_pattern_finds(text: str) -> None:
+    # may_have_mojibake anchors on continuation bytes for speed; it must agree with
+    # the pattern the repairs take their spans from, on every line.
+    for line in text.split("\n"):
+        assert may_have_mojibake(line) == (MOJIBAKE_TRIGGER_RE.search(line) is not None)
+
+
+def test_fast_trigger_agrees_on_real_sentences() -> None:
+    from tests.mojibake_samples import UD_PATH, ud_paragraphs
+
+    if not UD_PATH.exists():
+        pytest.skip(f"{UD_PATH} is absent (the devset sits beside the clone in CI)")
+    paragraphs = [p for ps in ud_paragraphs("tune", per_language=60).values() for p in ps]
+    rng = random.Random(7)
+    for text in paragraphs:
+        garbled = garble(text, rng.choice(["cp1252", "cp1251", "latin-1", "mac_roman"]))
+        for line in (text, garbled):
+            assert may_have_mojibake(line) == (MOJIBAKE_TRIGGER_RE.search(line) is not None)
 
 
 # --- round trips on real multilingual text --------------------------------------
