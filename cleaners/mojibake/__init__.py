@@ -19,7 +19,12 @@ from collections.abc import Callable
 from .codepages import SPACED_ENCODINGS, may_have_mojibake, needs_repair, triggered_needs_repair
 from .engine import FTFY_CONFIG, codecs_ftfy_decoded, fix_encoding_mojibake
 from .garbled_words import codecs_of_garbled_words, find_garbled_words, fix_garbled_words
-from .residual import find_nbsp_sequences, find_residual_layers, fix_residual_layers
+from .residual import (
+    codecs_of_foreign_tokens,
+    find_nbsp_sequences,
+    find_residual_layers,
+    fix_residual_layers,
+)
 from .spaced import find_spaced_spans, fix_spaced_mojibake
 from .words import is_listed_word
 
@@ -27,6 +32,7 @@ __all__ = [
     "FTFY_CONFIG",
     "SPACED_ENCODINGS",
     "codecs_ftfy_decoded",
+    "codecs_of_foreign_tokens",
     "codecs_of_garbled_words",
     "find_garbled_words",
     "find_nbsp_sequences",
@@ -67,6 +73,9 @@ def _residual(text: str, evidence: Evidence) -> tuple[str, set[str]]:
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if may_have_mojibake(line):
+            # A foreign token that decodes to the line's script is proof of its own.
+            if proof := codecs_of_foreign_tokens(line):
+                evidence[i] = evidence.get(i, frozenset()) | proof
             lines[i] = fix_residual_layers(line, evidence.get(i, frozenset()))
     fixed = "\n".join(lines)
     changed = {

@@ -139,9 +139,10 @@ SPACED_ENCODINGS = ("latin", "sloppy-windows-1251", "macroman")
 TYPOGRAPHIC = frozenset("°·«»")
 
 
-def _utf8_char(encoding: str, gap: str) -> str:
+def _utf8_char(encoding: str, gap: str, lost_a0: bool = False) -> str:
     """Pattern of one character's UTF-8 bytes read in ``encoding``, with ``gap`` (a
-    pattern: "" or " ?") allowed before each continuation byte."""
+    pattern: "" or " ?") allowed before each continuation byte; with ``lost_a0``, also
+    a lead byte of ftfy's ``restore_byte_a0`` before a space (its 0xA0 became one)."""
 
     def cls(first: int, last: int) -> str:
         # NBSP stays: it is byte 0xA0, a continuation (Р\xa0 is "Р" read twice).
@@ -153,16 +154,25 @@ def _utf8_char(encoding: str, gap: str) -> str:
     # One class of every lead first, then a lookbehind for its length: a pattern that
     # starts with a class lets the regex engine skip ahead at C speed (an alternation
     # of three does not), which matters in Cyrillic text, where most letters are leads.
-    return f"(?:{cls(0xC2, 0xF4)}(?:(?<={lead2}){c}|(?<={lead3}){c}{c}|(?<={lead4}){c}{c}{c}))"
+    lost = ""
+    if lost_a0:
+        leads = b"".join(bytes([b]) for b in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9))
+        chars = sorted(set(leads.decode(encoding, errors="ignore")) - {" "})
+        lost = "|(?<=[" + "".join(re.escape(ch) for ch in chars) + "])(?= )"
+    return (
+        f"(?:{cls(0xC2, 0xF4)}(?:(?<={lead2}){c}|(?<={lead3}){c}{c}|(?<={lead4}){c}{c}{c}{lost}))"
+    )
 
 
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
 def _sequence_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(a whole UTF-8 sequence misread in ``encoding``, a space allowed before each
-    continuation byte; any character of its bytes 0x80-0xFF)."""
+    continuation byte, or a lead byte whose continuation 0xA0 became a space (ftfy's
+    ``restore_byte_a0`` leads; never in MacRoman, where 0xA0 is "†"); any character
+    of its bytes 0x80-0xFF)."""
     high = sorted(set(_byte_chars(encoding, 0x80, 0xFF)) - {" "})
     return (
-        re.compile(_utf8_char(encoding, " ?")),
+        re.compile(_utf8_char(encoding, " ?", lost_a0=encoding != "macroman")),
         re.compile("[" + "".join(re.escape(c) for c in high) + "]"),
     )
 
@@ -191,12 +201,19 @@ def triggered_needs_repair(line: str) -> bool:
     """``needs_repair`` of a line ``may_have_mojibake`` already holds for."""
     from .engine import ftfy_may_change
 
-    for encoding in SPACED_ENCODINGS:
-        sequence_re, high_re = _sequence_res(encoding)
-        covered = sum(len(m.group().replace(" ", "")) for m in sequence_re.finditer(line))
-        if covered and covered >= MISREAD_SHARE * len(high_re.findall(line)):
-            return True
-    return ftfy_may_change(line)
+    return any(misread_throughout(line, e) for e in SPACED_ENCODINGS) or ftfy_may_change(line)
+
+
+def misread_throughout(line: str, encoding: str) -> bool:
+    """Whole misread UTF-8 sequences make up ``MISREAD_SHARE`` of the characters of
+    ``line`` from the upper half of ``encoding``.
+
+    >>> misread_throughout("Gesch√§ftjahr", "macroman"), misread_throughout("Лі", "latin")
+    (True, False)
+    """
+    sequence_re, high_re = _sequence_res(encoding)
+    covered = sum(len(m.group().replace(" ", "")) for m in sequence_re.finditer(line))
+    return bool(covered) and covered >= MISREAD_SHARE * len(high_re.findall(line))
 
 
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
@@ -230,7 +247,12 @@ def _plausible(text: str) -> bool:
         return bool(text) and all(unicodedata.category(c)[0] in "PS" for c in text)
     if not all(unicodedata.category(c)[0] in "LM" for c in core):
         return False
-    return len({_script(c) for c in core if c.isalpha()}) == 1
+    return len({_WRITING.get(s, s) for s in {_script(c) for c in core if c.isalpha()}}) == 1
+
+
+# Scripts one writing system mixes inside a word: Japanese writes 東京 and ドードー
+# (whose mark ー is "KATAKANA-HIRAGANA") and 食べる.
+_WRITING = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK"}
 
 
 def _decode_utf8(chars: str, encoding: str) -> str | None:

@@ -28,6 +28,7 @@ from .codepages import (
     _split_edges,
     _utf8_char,
     may_have_mojibake,
+    misread_throughout,
 )
 
 _TOKEN_RE = re.compile(r"\S+")
@@ -64,19 +65,25 @@ def _layers(chars: str, encoding: str) -> list[str]:
 
 def _clean_run(text: str) -> bool:
     """Letters and marks of one script with punctuation (not symbols) at the edges, or
-    punctuation alone; hyphens and apostrophes may join words ("Инди-курс", "l'équipe").
+    punctuation alone; hyphens and apostrophes may join words ("Инди-курс", "l'équipe");
+    numbers with a unit sign may be glued on ("9°C").
 
     >>> _clean_run("«Инди-курс»,"), _clean_run("l'équipe"), _clean_run("–∫"), _clean_run("√°")
     (True, True, False, False)
+    >>> _clean_run("9°C,"), _clean_run("1931à"), _clean_run("9В°C")
+    (True, True, False)
     """
-    pre, core, post = _split_edges(text)
+    bare = _NUMBER_RE.sub("", text)  # "1931à", "9°C"
+    if not bare:
+        return False
+    pre, core, post = _split_edges(bare)
     if any(unicodedata.category(c)[0] != "P" for c in pre + post):
         return False
-    letters = _DIGITS_RE.sub("", _JOINERS_RE.sub("", core))  # "1931à", "l'équipe"
-    return _plausible(pre + letters + post) if letters else not core or core.isdigit()
+    letters = _JOINERS_RE.sub("", core)  # "l'équipe"
+    return _plausible(pre + letters + post) if letters else True
 
 
-_DIGITS_RE = re.compile("[0-9]")
+_NUMBER_RE = re.compile("[0-9]+[°%‰′″]?")  # a number and its unit sign
 _JOINERS_RE = re.compile("(?<=\\w)[-'’](?=\\w)")
 
 
@@ -121,10 +128,95 @@ def _foreign_token(token: str, decoded_from: frozenset[str], script: str | None)
         return None
     for encoding in sorted(decoded_from):
         once = _decode_runs(token, encoding, 1)
-        decoded = {_script(c) for c in once if c.isalpha()}
-        if once != token and decoded <= {script} and _clean_run(once):
+        # Any one script: a known-garbled French line may quote Japanese (ドードー).
+        if once != token and _clean_run(once):
             return once
     return None
+
+
+def codecs_of_foreign_tokens(line: str) -> frozenset[str]:
+    """Code pages a line is proven garbled in by its own tokens, without a word list.
+
+    A token that does not read as text (a symbol inside a word, letters of two
+    scripts, letters of another script than the line's) proves the line garbled in a
+    code page when its misread runs decode, in that code page alone, to text in the
+    line's script, and it is either a word with a garbled piece (two letters or more
+    of the line's script outside the runs: "vallonnГ©" in windows-1251,
+    "Gesch√§ftjahres" in MacRoman) or wholly of one other script, two letters or more
+    or a lead byte before an NBSP ("ГЂ" for "À", "Г" and an NBSP for "à"), giving
+    letters from the part of the alphabet the line writes in. Real words do not mix
+    scripts, and a foreign word that is valid UTF-8 of the line's own letters is no
+    accident; a lone symbol and letter ("√π" in a formula) prove nothing.
+    As in ``needs_repair``, the line must be misread throughout in that code page:
+    leetspeak ("MÄ£ÄM ÌÑÌ") has a decodable token now and then, not mostly.
+
+    >>> sorted(codecs_of_foreign_tokens("De là, le paysage devient plus vallonnГ© et"))
+    ['sloppy-windows-1251']
+    >>> sorted(codecs_of_foreign_tokens("im Gesch√§ftjahr"))
+    ['macroman']
+    >>> codecs_of_foreign_tokens("Москва (Moscow), iPhone-ы, МГУ, Дід, «Ёлка», √π ≈ 1.77")
+    frozenset()
+    """
+    script = None
+    found: set[str] = set()
+    for m in _tokens(line):
+        token = m.group()
+        if _clean_run(token) and {_script(c) for c in token if c.isalpha()} <= {script}:
+            continue
+        script = script or _main_script(line)
+        if line[m.end() : m.end() + 1] == "\xa0":
+            token += "\xa0"  # a lost second byte A0 ("à" is "Г" and an NBSP)
+        readings = [e for e in SPACED_ENCODINGS if _reads_as_text(token, e)]
+        if len(readings) != 1:  # two code pages explain it ("DrÃ¥ber"): no proof, as in ftfy
+            continue
+        pages = {ord(c) >> 8 for c in line if c.isalpha()}
+        if _proves(token, readings[0], script, pages) and misread_throughout(line, readings[0]):
+            found.add(readings[0])
+    return frozenset(found)
+
+
+def _reads_as_text(token: str, encoding: str) -> bool:
+    once = _decode_runs(token, encoding, 1)
+    return once != token and _clean_run(once.rstrip("\xa0"))
+
+
+def _proves(token: str, encoding: str, script: str | None, pages: set[int]) -> bool:
+    once = _decode_runs(token, encoding, 1)
+    if once == token or not _clean_run(once.rstrip("\xa0")):
+        return False
+    if {_script(c) for c in once if c.isalpha()} != {script}:
+        return False
+    letters = [c for c in token if c.isalpha()]
+    foreign = {_script(c) for c in letters} - {script}
+    outside = _run_re(encoding).sub("", token)
+    if sum(c.isalpha() and _script(c) == script for c in outside) >= 2:
+        # A word with a garbled piece: the piece has another script's letters in it,
+        # or sits between the word's letters (a mark after a name is typography:
+        # "NESTLÉ®" is no "NESTLɮ").
+        return bool(foreign) or _garbled_inside(token, encoding)
+    lost_a0 = token.endswith("\xa0") and not once.endswith("\xa0")
+    wholly_foreign = len(foreign) == 1 and all(_script(c) != script for c in letters)
+    # Its letters from the part of the alphabet (256 code points) the line writes in:
+    # "ГЂ" is "À" in an English line, "ДІ" (a Ukrainian initialism) is no "Ĳ" there.
+    familiar = all(ord(c) >> 8 in pages for c in once if c.isalpha())
+    return wholly_foreign and familiar and (len(letters) >= 2 or lost_a0)
+
+
+def _garbled_inside(token: str, encoding: str) -> bool:
+    """A misread run of ``token`` has a letter right before and right after it, and
+    decodes to a letter ("Weiß\xadwein", a soft hyphen after ß, would decode to a
+    combining mark).
+
+    >>> _garbled_inside("Gesch√§ftjahr", "macroman"), _garbled_inside("Weiß\xadwein", "latin")
+    (True, False)
+    """
+    for m in _run_re(encoding).finditer(token):
+        a, b = m.span()
+        if a > 0 and b < len(token) and token[a - 1].isalpha() and token[b].isalpha():
+            layers = _layers(m.group(), encoding)
+            if layers and any(c.isalpha() for c in layers[0]):
+                return True
+    return False
 
 
 def find_residual_layers(

@@ -361,3 +361,21 @@ def test_nbsp_ending_sequences_in_a_garbled_line() -> None:
     assert "Г\xa0" in garbled
     assert fix_mojibake(garbled) == text
     assert fix_mojibake(garbled.replace("\xa0", " ")) == text
+
+
+# --- hand-written cases: clean lines that must stay, garbled ones that must be fixed --
+
+MOJIBAKE_CASES = json.loads(
+    (Path(__file__).parent.parent / "data" / "mojibake_cases.json").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("clean", MOJIBAKE_CASES["keep"])
+def test_suspicious_clean_lines_stay(clean: str) -> None:
+    assert fix_mojibake(clean) == clean
+
+
+@pytest.mark.parametrize("case", MOJIBAKE_CASES["fix"], ids=lambda c: c["clean"][:30])
+def test_words_garbled_alone_are_repaired_without_a_word_list(case: dict[str, str]) -> None:
+    assert garble(case["clean"], case["code_page"]) == case["garbled"]
+    assert fix_mojibake(case["garbled"]) == case["clean"]
