@@ -183,7 +183,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--devset", type=Path, default=DEFAULT_DEVSET)
     ap.add_argument("--ud-half", choices=("held", "tune"), default="held")
-    ap.add_argument("--ud-limit", type=int, default=100, help="paragraphs per language")
+    ap.add_argument("--ud-limit", type=int, default=400, help="paragraphs per language")
     ap.add_argument("--only-ud", action="store_true", help="the real-sentence figures only")
     ap.add_argument(
         "--ftfy-cases",
