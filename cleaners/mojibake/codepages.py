@@ -3,6 +3,7 @@ character, the fast path, and what a decoded run must look like to be text."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -108,6 +109,31 @@ def may_have_mojibake(line: str) -> bool:
     if line.isascii() and "\x1a" not in line and "\x1b" not in line:
         return False
     return bool(_CONT_TRIGGER_RE.search(line) or _LOOSE_TRIGGER_RE.search(line))
+
+
+_TOKEN_RE = re.compile(r"\S+")
+
+
+def mojibake_tokens(line: str) -> list[re.Match[str]]:
+    """The whitespace-separated tokens of ``line`` that hold a misread UTF-8 sequence
+    (a hit of ``MOJIBAKE_TRIGGER_RE``): only those can be repaired.
+
+    >>> [m.group() for m in mojibake_tokens("Wir erkl√§ren es, café")]
+    ['erkl√§ren']
+    """
+    if not may_have_mojibake(line):
+        return []
+    # Hits come in order and do not overlap: a token overlaps one iff the first hit
+    # ending after its start begins before its end (one bisect, not a scan of all:
+    # linear on a hostile line of thousands of tokens and hits).
+    hits = [m.span() for m in MOJIBAKE_TRIGGER_RE.finditer(line)]
+    ends = [b for _, b in hits]
+    out = []
+    for t in _TOKEN_RE.finditer(line):
+        k = bisect.bisect_right(ends, t.start())
+        if k < len(hits) and hits[k][0] < t.end():
+            out.append(t)
+    return out
 
 
 def _fix_lines(text: str, fix_line: Callable[[str], str]) -> str:

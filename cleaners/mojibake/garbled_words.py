@@ -3,17 +3,13 @@ its script and is not one itself."""
 
 from __future__ import annotations
 
-import bisect
-import re
-
 from .codepages import (
-    MOJIBAKE_TRIGGER_RE,
     SPACED_ENCODINGS,
     _decode_utf8,
     _fix_lines,
     _spaced_res,
     _splice,
-    may_have_mojibake,
+    mojibake_tokens,
 )
 from .words import is_listed_word
 
@@ -26,25 +22,6 @@ from .words import is_listed_word
 # listed in wordfreq for a language of its script, while the token itself is not one.
 
 # wordfreq "small" lists (words of frequency >= 1e-6, about 30,000 per language):
-
-_TOKEN_RE = re.compile(r"\S+")
-
-
-def _tokens(line: str) -> list[re.Match[str]]:
-    """The tokens of ``line`` that hold a misread UTF-8 sequence (the fast path's
-    trigger): only those can be repaired."""
-    if not may_have_mojibake(line):
-        return []
-    # Hits come in order and do not overlap: a token overlaps one iff the first hit
-    # ending after its start begins before its end (one bisect, not a scan of all).
-    hits = [m.span() for m in MOJIBAKE_TRIGGER_RE.finditer(line)]
-    ends = [b for _, b in hits]
-    out = []
-    for t in _TOKEN_RE.finditer(line):
-        k = bisect.bisect_right(ends, t.start())
-        if k < len(hits) and hits[k][0] < t.end():
-            out.append(t)
-    return out
 
 
 def _repair_word(token: str) -> str | None:
@@ -80,7 +57,7 @@ def codecs_of_garbled_words(line: str) -> frozenset[str]:
     >>> sorted(codecs_of_garbled_words("Wir erkl√§ren es"))
     ['macroman']
     """
-    found = (_word_reading(m.group()) for m in _tokens(line))
+    found = (_word_reading(m.group()) for m in mojibake_tokens(line))
     return frozenset(r[1] for r in found if r)
 
 
@@ -94,7 +71,7 @@ def find_garbled_words(line: str) -> list[tuple[int, int, str]]:
     []
     """
     found = []
-    for m in _tokens(line):
+    for m in mojibake_tokens(line):
         token = m.group()
         if not token.isascii() and (repaired := _repair_word(token)):
             found.append((m.start(), m.end(), repaired))

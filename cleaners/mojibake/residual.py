@@ -17,7 +17,6 @@ import re
 import unicodedata
 
 from .codepages import (
-    MOJIBAKE_TRIGGER_RE,
     SPACED_ENCODINGS,
     _byte_chars,
     _encode,
@@ -27,22 +26,9 @@ from .codepages import (
     _splice,
     _split_edges,
     _utf8_char,
-    may_have_mojibake,
     misread_throughout,
+    mojibake_tokens,
 )
-
-_TOKEN_RE = re.compile(r"\S+")
-
-
-def _tokens(line: str) -> list[re.Match[str]]:
-    """The tokens of ``line`` that hold a misread UTF-8 sequence (the fast path's
-    trigger): only those can be repaired."""
-    if not may_have_mojibake(line):
-        return []
-    hits = [m.span() for m in MOJIBAKE_TRIGGER_RE.finditer(line)]
-    return [
-        t for t in _TOKEN_RE.finditer(line) if any(a < t.end() and t.start() < b for a, b in hits)
-    ]
 
 
 @functools.lru_cache(maxsize=8)
@@ -65,8 +51,9 @@ def _layers(chars: str, encoding: str) -> list[str]:
 
 def _clean_run(text: str) -> bool:
     """Letters and marks of one script with punctuation (not symbols) at the edges, or
-    punctuation alone; hyphens and apostrophes may join words ("Инди-курс", "l'équipe");
-    numbers with a unit sign may be glued on ("9°C").
+    punctuation alone; hyphens and apostrophes may join words, each of one script
+    ("Инди-курс", "l'équipe", "dihomo-γ-linolénique"); numbers with a unit sign may be
+    glued on ("9°C").
 
     >>> _clean_run("«Инди-курс»,"), _clean_run("l'équipe"), _clean_run("–∫"), _clean_run("√°")
     (True, True, False, False)
@@ -79,12 +66,26 @@ def _clean_run(text: str) -> bool:
     pre, core, post = _split_edges(bare)
     if any(unicodedata.category(c)[0] != "P" for c in pre + post):
         return False
-    letters = _JOINERS_RE.sub("", core)  # "l'équipe"
-    return _plausible(pre + letters + post) if letters else True
+    # Words joined by a hyphen or an apostrophe, each of one script: "l'équipe",
+    # "dihomo-γ-linolénique", "iPhone-ы".
+    return all(_plausible(part) for part in _JOINERS_RE.split(core) if part)
+
+
+def _text_or_signs(text: str) -> bool:
+    """``_clean_run`` once signs (°, №, €) are set aside, or signs alone: what a token
+    of a line known to be garbled may decode to ("nВ°" is "n°", "В°" is "°").
+
+    >>> _text_or_signs("n°"), _text_or_signs("°"), _text_or_signs("aж")
+    (True, True, False)
+    """
+    if _clean_run(text):
+        return True
+    words = "".join(c for c in text if unicodedata.category(c)[0] != "S")
+    return _clean_run(words) if words else bool(text)
 
 
 _NUMBER_RE = re.compile("[0-9]+[°%‰′″]?")  # a number and its unit sign
-_JOINERS_RE = re.compile("(?<=\\w)[-'’](?=\\w)")
+_JOINERS_RE = re.compile("(?<=\\w)(?:[-'’]|--)(?=\\w)")  # "--" stands for a dash
 
 
 def _decode_runs(token: str, encoding: str, layer: int) -> str:
@@ -114,7 +115,7 @@ def _repair_residual_token(
         once = _decode_runs(token, encoding, 1)
         if once == token:
             continue
-        if encoding in decoded_from and _clean_run(once):
+        if encoding in decoded_from and _text_or_signs(once):
             return once  # one more layer where the line is known to be garbled
         twice = _decode_runs(token, encoding, 2)
         if twice != once and _clean_run(twice) and not _clean_run(once):
@@ -129,7 +130,7 @@ def _foreign_token(token: str, decoded_from: frozenset[str], script: str | None)
     for encoding in sorted(decoded_from):
         once = _decode_runs(token, encoding, 1)
         # Any one script: a known-garbled French line may quote Japanese (ドードー).
-        if once != token and _clean_run(once):
+        if once != token and _text_or_signs(once):
             return once
     return None
 
@@ -157,21 +158,29 @@ def codecs_of_foreign_tokens(line: str) -> frozenset[str]:
     >>> codecs_of_foreign_tokens("Москва (Moscow), iPhone-ы, МГУ, Дід, «Ёлка», √π ≈ 1.77")
     frozenset()
     """
-    script = None
+    tokens = mojibake_tokens(line)
+    if not tokens:
+        return frozenset()
+    script = _main_script(line)
+    pages = {ord(c) >> 8 for c in line if c.isalpha()}
+    throughout: dict[str, bool] = {}  # per code page, computed once a token needs it
     found: set[str] = set()
-    for m in _tokens(line):
+    for m in tokens:
         token = m.group()
         if _clean_run(token) and {_script(c) for c in token if c.isalpha()} <= {script}:
-            continue
-        script = script or _main_script(line)
+            continue  # text of the line's script as it stands
         if line[m.end() : m.end() + 1] == "\xa0":
             token += "\xa0"  # a lost second byte A0 ("à" is "Г" and an NBSP)
         readings = [e for e in SPACED_ENCODINGS if _reads_as_text(token, e)]
         if len(readings) != 1:  # two code pages explain it ("DrÃ¥ber"): no proof, as in ftfy
             continue
-        pages = {ord(c) >> 8 for c in line if c.isalpha()}
-        if _proves(token, readings[0], script, pages) and misread_throughout(line, readings[0]):
-            found.add(readings[0])
+        encoding = readings[0]
+        if encoding in found or not _proves(token, encoding, script, pages):
+            continue
+        if encoding not in throughout:
+            throughout[encoding] = misread_throughout(line, encoding)
+        if throughout[encoding]:
+            found.add(encoding)
     return frozenset(found)
 
 
@@ -238,7 +247,7 @@ def find_residual_layers(
     """
     found = []
     script = _main_script(line) if decoded_from else None
-    for m in _tokens(line):
+    for m in mojibake_tokens(line):
         if (repaired := _repair_residual_token(m.group(), decoded_from, script)) is not None:
             found.append((m.start(), m.end(), repaired))
     return found

@@ -83,6 +83,7 @@ from hypothesis import strategies as st  # noqa: E402
 from cleaners.garble import GARBLE_ENCODINGS, KINDS, garble, garble_kind  # noqa: E402
 from cleaners.mojibake import (  # noqa: E402
     codecs_ftfy_decoded,
+    codecs_of_foreign_tokens,
     codecs_of_garbled_words,
     find_garbled_words,
     find_nbsp_sequences,
@@ -110,13 +111,14 @@ def test_same_as_pinned_ftfy_on_ftfy_cases(case: dict) -> None:
 def _ftfy_declined(text: str, theirs: str) -> bool:
     """ftfy's output ``theirs`` holds a whole garbled word (decoding to a listed word),
     a layer of mojibake left behind, or a character whose NBSP byte became a space, in
-    a line known to be garbled: the repairs textwash adds to ftfy's."""
+    a line known to be garbled (by ftfy's decoding, a listed word or a token of another
+    script that decodes to the line's): the repairs textwash adds to ftfy's."""
     for before, after in zip(text.split("\n"), theirs.split("\n"), strict=True):
         words = find_garbled_words(after)
         if words and all(is_listed_word(w) for _, _, w in words):
             return True
         decoded_from = codecs_ftfy_decoded(before) if before != after else frozenset()
-        decoded_from |= codecs_of_garbled_words(after)
+        decoded_from |= codecs_of_garbled_words(after) | codecs_of_foreign_tokens(after)
         if find_residual_layers(after, decoded_from) or find_nbsp_sequences(after, decoded_from):
             return True
     return False
