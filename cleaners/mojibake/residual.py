@@ -107,8 +107,11 @@ def _repair_residual_token(
     if _clean_run(token):
         # A token that reads as text is left alone ("«électeurs", "‘ß’"), unless it is
         # in another script than its line, which it joins once decoded from a code page
-        # the line is known garbled in (windows-1251 "ГЂ" is "À" in a French line).
-        return _foreign_token(token, decoded_from, script)
+        # the line is known garbled in (windows-1251 "ГЂ" is "À" in a French line), or
+        # every character it has from that code page's upper half is in a whole
+        # sequence (MacRoman "erkƒÖ" is "erką", "»ôi" is "și"; "«électeurs" has an
+        # "é" no sequence explains).
+        return _foreign_token(token, decoded_from, script) or _covered_token(token, decoded_from)
     for encoding in SPACED_ENCODINGS:
         if not any(c in _spaced_res(encoding)[2] for c in token):
             continue
@@ -120,6 +123,17 @@ def _repair_residual_token(
         twice = _decode_runs(token, encoding, 2)
         if twice != once and _clean_run(twice) and not _clean_run(once):
             return twice  # two valid layers, and only the second reads as text
+    return None
+
+
+def _covered_token(token: str, decoded_from: frozenset[str]) -> str | None:
+    for encoding in sorted(decoded_from):
+        high = sum(c in _spaced_res(encoding)[2] for c in token)
+        covered = sum(m.end() - m.start() for m in _run_re(encoding).finditer(token))
+        if high and covered == high:
+            once = _decode_runs(token, encoding, 1)
+            if _clean_run(once):
+                return once
     return None
 
 
