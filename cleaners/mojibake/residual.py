@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 
 from .codepages import (
     SPACED_ENCODINGS,
@@ -100,7 +101,11 @@ def _decode_runs(token: str, encoding: str, layer: int) -> str:
 
 
 def _repair_residual_token(
-    token: str, decoded_from: frozenset[str], script: str | None = None
+    token: str,
+    decoded_from: frozenset[str],
+    script: str | None = None,
+    throughout: frozenset[str] = frozenset(),
+    pages: set[int] | None = None,
 ) -> str | None:
     if token.isascii():
         return None
@@ -111,7 +116,9 @@ def _repair_residual_token(
         # every character it has from that code page's upper half is in a whole
         # sequence (MacRoman "erkƒÖ" is "erką", "»ôi" is "și"; "«électeurs" has an
         # "é" no sequence explains).
-        return _foreign_token(token, decoded_from, script) or _covered_token(token, decoded_from)
+        return _foreign_token(token, decoded_from, script) or _covered_token(
+            token, throughout, pages or set()
+        )
     for encoding in SPACED_ENCODINGS:
         if not any(c in _spaced_res(encoding)[2] for c in token):
             continue
@@ -126,13 +133,17 @@ def _repair_residual_token(
     return None
 
 
-def _covered_token(token: str, decoded_from: frozenset[str]) -> str | None:
-    for encoding in sorted(decoded_from):
+def _covered_token(token: str, throughout: frozenset[str], pages: set[int]) -> str | None:
+    """``token`` decoded where every character it has from the upper half of a code
+    page the line is misread throughout in sits in a whole sequence, and the letters
+    it decodes to are from parts of the alphabet the rest of the line writes in
+    (repaired Portuguese "«É" would be "ǃ", a click letter no Portuguese line has)."""
+    for encoding in sorted(throughout):
         high = sum(c in _spaced_res(encoding)[2] for c in token)
         covered = sum(m.end() - m.start() for m in _run_re(encoding).finditer(token))
         if high and covered == high:
             once = _decode_runs(token, encoding, 1)
-            if _clean_run(once):
+            if _clean_run(once) and all(ord(c) >> 8 in pages for c in once if c.isalpha()):
                 return once
     return None
 
@@ -261,8 +272,16 @@ def find_residual_layers(
     """
     found = []
     script = _main_script(line) if decoded_from else None
+    # Code pages the line is still misread throughout in: a token that reads as text is
+    # decoded only there (after a first round, "«É" of repaired Portuguese is also a
+    # whole MacRoman sequence; the rest of the line is no longer garbled).
+    throughout = frozenset(e for e in decoded_from if misread_throughout(line, e))
+    pages = Counter(ord(c) >> 8 for c in line if c.isalpha()) if throughout else Counter()
     for m in mojibake_tokens(line):
-        if (repaired := _repair_residual_token(m.group(), decoded_from, script)) is not None:
+        # The parts of the alphabet (256 code points) the rest of the line writes in.
+        others = pages - Counter(ord(c) >> 8 for c in m.group() if c.isalpha())
+        repaired = _repair_residual_token(m.group(), decoded_from, script, throughout, set(others))
+        if repaired is not None:
             found.append((m.start(), m.end(), repaired))
     return found
 

@@ -412,23 +412,25 @@ GARBLED_COVER = 0.8
 
 def _cover(line: str, pieces: list[Piece]) -> float:
     """The share of the line's non-ASCII letters inside decoded pieces (typographic
-    punctuation, which clean text has too, does not count; nor a letter a mark and a
-    space before it made a piece of)."""
+    punctuation, which clean text has too, does not count); none where every piece is
+    a mark, a space and a letter."""
 
     def letters(text: str) -> int:
         return sum(c.isalpha() and not c.isascii() for c in text)
 
+    decoded = [p for p in pieces if p.decoded]
+    if decoded and all(_marked(p, line) for p in decoded):
+        return 0.0  # only marks before letters: French and Portuguese typography
     high = letters(line)
-    covered = sum(
-        letters(line[p.start : p.end]) for p in pieces if p.decoded and not _marked(p, line)
-    )
+    covered = sum(letters(line[p.start : p.end]) for p in decoded)
     return covered / high if high else 1.0
 
 
 def _marked(piece: Piece, line: str) -> bool:
     """A sequence read from a typographic mark, a space and a letter: MacRoman "» à"
     is "Ȉ", but clean French and Portuguese write "« oui » à Paris" and "Serpente» é".
-    Such a piece decodes, but does not count as evidence that the line is garbled."""
+    Such pieces alone are no evidence that the line is garbled ("Sco» õia" is
+    "Scoția" in a Romanian line where "√ Æn" is "în")."""
     return piece.split and line[piece.start] in TYPOGRAPHIC
 
 
