@@ -434,12 +434,14 @@ def clean_document(
     )
 
 
-def warm_up() -> None:
+def warm_up(html: bool = True) -> None:
     """Import the lazily loaded engines now (e.g. while a server boots), so the first
-    document does not pay for them. Word data stays unloaded until a document needs
-    it, for its script only."""
+    document does not pay for them; the HTML extractor (~8 MB) only for ``html``.
+    Word data stays unloaded until a document needs it, for its script only."""
     import charset_normalizer  # noqa: F401
-    import trafilatura  # noqa: F401
+
+    if html:
+        import trafilatura  # noqa: F401
 
     clean_text("Warm up\nA line of text.")
 

@@ -30,7 +30,7 @@ from cleaners import CleanConfig
 from cleaners.config import ConfigError
 
 from .options import RunOptions, read_options, shard_bytes_of
-from .readers import InputError, InputFile, ReadOptions, discover, is_dataset
+from .readers import TEXT_SUFFIXES, InputError, InputFile, ReadOptions, discover, is_dataset
 from .runtime import configure_prefect, prefect_api, wait_for_api
 from .storage import as_path, is_remote, is_url
 
@@ -206,7 +206,7 @@ class RichReporter:
             self.bar.stop()
 
 
-def _with_prefect(verbose: bool, output: Path, work):  # type: ignore[no-untyped-def]
+def _with_prefect(verbose: bool, output: Path, work, html: bool = True):  # type: ignore[no-untyped-def]
     """Start the run's Prefect API (unless one is configured), overlapping its boot with
     Prefect's import and the engines' warm-up; run ``work(startup_seconds)`` with a
     progress bar.
@@ -226,7 +226,7 @@ def _with_prefect(verbose: bool, output: Path, work):  # type: ignore[no-untyped
             from . import clean_corpus  # noqa: F401  (imports prefect while the server boots)
 
             if _pending_server():
-                warm_up()  # free while a temporary server boots
+                warm_up(html)  # free while a temporary server boots
             wait_for_api()
             with reporting(bar):
                 try:
@@ -240,6 +240,12 @@ def _with_prefect(verbose: bool, output: Path, work):  # type: ignore[no-untyped
         if any(output.glob("**/_shards/shard-*.json")):
             err.print("Finished shards are kept: the same command resumes from them.")
         raise typer.Exit(1) from None
+
+
+def _has_html_files(files: list[InputFile]) -> bool:
+    """Does the input hold HTML files? (JSONL and Parquet records may hold pages too:
+    their first one imports the extractor.)"""
+    return any(TEXT_SUFFIXES.get(Path(f.rel).suffix.lower()) == "html" for f in files)
 
 
 def _pending_server() -> bool:
@@ -338,7 +344,7 @@ def run(
         options = build_options(config, locals())
         out = as_path(output)
         check_output(out, options)
-        find_inputs(input, out)
+        files = find_inputs(input, out)
     except UsageError as exc:
         raise fail(str(exc)) from None
 
@@ -347,7 +353,7 @@ def run(
 
         return run_clean_corpus(input, str(out), options), startup
 
-    summary, startup = _with_prefect(verbose, out, work)
+    summary, startup = _with_prefect(verbose, out, work, html=_has_html_files(files))
     _report(summary, startup)
     console.print(f"dataset: {out}/  (total {time.perf_counter() - t0:.1f} s)")
     _report_rejects(_rejected(summary), f"{out}/rejects/", strict)

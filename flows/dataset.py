@@ -74,15 +74,15 @@ def part_path(output: Path, table: str, index: int, staged: bool = False) -> Pat
     return base / table / part_name(index)
 
 
-def write_shard(output: Path, index: int, rows: dict[str, list[dict]], marker: dict) -> None:
+def write_shard(output: Path, index: int, tables: dict[str, pa.Table | None], marker: dict) -> None:
     """Stage a shard's parts (tables with rows), then its marker (the shard's commit
     point). A shard run again first loses its old staged marker and parts."""
     marker_path(output, index, staged=True).unlink(missing_ok=True)
     parts = []
-    for table, schema in TABLES.items():
+    for table in TABLES:
         path = part_path(output, table, index, staged=True)
-        if rows[table]:
-            write_parquet_atomic(pa.Table.from_pylist(rows[table], schema=schema), path)
+        if tables.get(table) is not None and tables[table].num_rows:
+            write_parquet_atomic(tables[table], path)
             parts.append(table)
         else:
             path.unlink(missing_ok=True)

@@ -111,8 +111,7 @@ def test_parts_stay_out_of_the_tables_until_commit(s3) -> None:
     from flows.storage import as_path
 
     out = as_path("s3://clean/staging")
-    rows = {table: [] for table in TABLES}
-    write_shard(out, 0, rows, {"index": 0})
+    write_shard(out, 0, dict.fromkeys(TABLES), {"index": 0})
     assert read_marker(out, 0) == {"index": 0, "parts": []}
     assert not s3.glob("clean/staging/documents/*.parquet")
     assert s3.exists("clean/staging/_staging/_shards/shard-00000.json")
