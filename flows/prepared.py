@@ -25,8 +25,10 @@ from cleaners.core import Prepared
 from .dataset import STAGING
 
 PREPARED_DIR = "prepared"
+# A record batch of prepared documents: written and read back as Python rows, so as
+# small as a classification batch (shards.BATCH_BYTES), not a whole shard's text.
 FLUSH_DOCS = 1000
-FLUSH_CHARS = 16 << 20
+FLUSH_CHARS = 2 << 20
 _FIELDS = ("title", "author", "date", "url", "sitename")
 SCHEMA = pa.schema(
     [
