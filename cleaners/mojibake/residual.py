@@ -105,7 +105,7 @@ def _repair_residual_token(
     decoded_from: frozenset[str],
     script: str | None = None,
     throughout: frozenset[str] = frozenset(),
-    pages: set[int] | None = None,
+    pages: Counter[int] | None = None,
 ) -> str | None:
     if token.isascii():
         return None
@@ -117,7 +117,7 @@ def _repair_residual_token(
         # sequence (MacRoman "erkƒÖ" is "erką", "»ôi" is "și"; "«électeurs" has an
         # "é" no sequence explains).
         return _foreign_token(token, decoded_from, script) or _covered_token(
-            token, throughout, pages or set()
+            token, throughout, pages or Counter()
         )
     for encoding in SPACED_ENCODINGS:
         if not any(c in _spaced_res(encoding)[2] for c in token):
@@ -133,7 +133,7 @@ def _repair_residual_token(
     return None
 
 
-def _covered_token(token: str, throughout: frozenset[str], pages: set[int]) -> str | None:
+def _covered_token(token: str, throughout: frozenset[str], pages: Counter[int]) -> str | None:
     """``token`` decoded where every character it has from the upper half of a code
     page the line is misread throughout in sits in a whole sequence, and the letters
     it decodes to are from parts of the alphabet the rest of the line writes in
@@ -143,7 +143,11 @@ def _covered_token(token: str, throughout: frozenset[str], pages: set[int]) -> s
         covered = sum(m.end() - m.start() for m in _run_re(encoding).finditer(token))
         if high and covered == high:
             once = _decode_runs(token, encoding, 1)
-            if _clean_run(once) and all(ord(c) >> 8 in pages for c in once if c.isalpha()):
+            if not _clean_run(once):
+                continue
+            # The parts of the alphabet (256 code points) the rest of the line writes in.
+            others = pages - Counter(ord(c) >> 8 for c in token if c.isalpha())
+            if all(ord(c) >> 8 in others for c in once if c.isalpha()):
                 return once
     return None
 
@@ -278,9 +282,7 @@ def find_residual_layers(
     throughout = frozenset(e for e in decoded_from if misread_throughout(line, e))
     pages = Counter(ord(c) >> 8 for c in line if c.isalpha()) if throughout else Counter()
     for m in mojibake_tokens(line):
-        # The parts of the alphabet (256 code points) the rest of the line writes in.
-        others = pages - Counter(ord(c) >> 8 for c in m.group() if c.isalpha())
-        repaired = _repair_residual_token(m.group(), decoded_from, script, throughout, set(others))
+        repaired = _repair_residual_token(m.group(), decoded_from, script, throughout, pages)
         if repaired is not None:
             found.append((m.start(), m.end(), repaired))
     return found

@@ -353,6 +353,8 @@ def _core(text: str) -> str:
 def _pieces(word: Word) -> list[str]:
     """The lowercased letter cores of every word a split of ``word`` at its ambiguous
     boundaries can make (the word itself when it has none)."""
+    if len(word.chars) > MAX_RUN_CHARS:
+        return []  # not prose (see decide_spaces): no vote
     bounds = sorted({0, len(word.chars), *word.ambiguous})
     out = []
     for i, a in enumerate(bounds):
