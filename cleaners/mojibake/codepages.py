@@ -32,6 +32,11 @@ def _encode(chars: str, encoding: str) -> bytes:
         raise UnicodeEncodeError("latin", chars, 0, len(chars), "not latin") from exc
 
 
+# The lead bytes ftfy's ``restore_byte_a0`` (ALTERED_UTF8_RE) accepts before a space
+# that was a 0xA0 continuation byte.
+A0_LEADS = bytes([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9])
+
+
 def _fast_path_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """Patterns of the characters without which ftfy (under FTFY_CONFIG) provably
     changes nothing.
@@ -75,7 +80,7 @@ def _fast_path_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]
             leads.update(_byte_chars(enc, 0xC0, 0xF7))
             conts.update(_byte_chars(enc, 0x80, 0xBF))
             if key != "macroman":
-                a0_leads.update(bytes([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9]).decode(enc))
+                a0_leads.update(A0_LEADS.decode(enc))
             lossy_leads.update(bytes([0xC2, 0xC3]).decode(enc))
         span_first |= leads
         cont_first |= conts
@@ -182,8 +187,7 @@ def _utf8_char(encoding: str, gap: str, lost_a0: bool = False) -> str:
     # of three does not), which matters in Cyrillic text, where most letters are leads.
     lost = ""
     if lost_a0:
-        leads = b"".join(bytes([b]) for b in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9))
-        chars = sorted(set(leads.decode(encoding, errors="ignore")) - {" "})
+        chars = sorted(set(A0_LEADS.decode(encoding, errors="ignore")) - {" "})
         lost = "|(?<=[" + "".join(re.escape(ch) for ch in chars) + "])(?= )"
     return (
         f"(?:{cls(0xC2, 0xF4)}(?:(?<={lead2}){c}|(?<={lead3}){c}{c}|(?<={lead4}){c}{c}{c}{lost}))"
