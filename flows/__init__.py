@@ -12,6 +12,13 @@ from importlib.metadata import PackageNotFoundError, version
 # set before anything imports Polars; a value the user set wins.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
 
+# Arrow's default pool (mimalloc in the wheels) keeps the pages it freed for later
+# allocations; the Parquet parts and prepared batches it builds then stay resident
+# after each is written. Arrow's system pool is glibc's malloc, tuned below: a devset
+# run's peak fell from 393-409 to 348-356 MB over three runs each, at the same speed.
+# Arrow reads this when it first makes its default pool; a value the user set wins.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
 
 def _tune_glibc_malloc() -> None:
     """Python's own objects go through glibc's malloc, which gives each thread that
