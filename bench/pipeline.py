@@ -184,6 +184,7 @@ def main() -> None:
 
     configure_prefect()
     work = args.work or Path(tempfile.mkdtemp(prefix="textwash-bench-"))
+    work.mkdir(parents=True, exist_ok=True)  # the server's home goes in it at once
     t0 = time.perf_counter()
     server = TemporaryServer(extra_env={"PREFECT_HOME": str(work / "prefect-home")})
     corpus = work / "corpus"
