@@ -43,11 +43,18 @@ class Counts:
         if not sites:
             return cls()
         hashes = np.concatenate(lines).astype(np.uint64, copy=False)
-        source = np.repeat(np.array(sites, dtype=object), [len(x) for x in lines])
+        # Each site's name once, then a code per line (not a string per line).
+        names, code = np.unique(np.array(sites, dtype=object), return_inverse=True)
+        per_line = np.repeat(code, [len(x) for x in lines])
+        source = pl.Series("source", names.tolist(), dtype=pl.Categorical).gather(per_line)
         frame = pl.DataFrame(
-            {"source": pl.Series(source, dtype=pl.String), "line_hash": hashes}
-        ).with_columns(pl.col("source").cast(pl.Categorical))
-        return cls(_aggregate(frame.with_columns(n_docs=pl.lit(1, pl.Int64))))
+            [
+                source,
+                pl.Series("line_hash", hashes),
+                pl.Series("n_docs", np.ones(len(hashes), np.int64)),
+            ]
+        )
+        return cls(_aggregate(frame))
 
     def merged(self, other: Counts) -> Counts:
         if not len(other.frame):
@@ -75,7 +82,20 @@ def _COUNTS_EMPTY() -> pl.DataFrame:
 
 
 def _aggregate(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.group_by("source", "line_hash").agg(pl.col("n_docs").sum())
+    """``n_docs`` summed per (source, line hash): a sort and a sum over each run of equal
+    keys. Polars' hash group-by left about 200 bytes a row resident after it (140 MB
+    for the 650,000 lines of 6,000 pages), which a one-thread run then kept."""
+    if frame.is_empty():
+        return frame
+    code = frame["source"].to_physical().to_numpy()
+    hashes = frame["line_hash"].to_numpy()
+    order = np.lexsort((hashes, code))
+    code, hashes = code[order], hashes[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (code[1:] != code[:-1]) | (hashes[1:] != hashes[:-1])
+    first = np.flatnonzero(starts)
+    n_docs = np.add.reduceat(frame["n_docs"].to_numpy()[order], first)
+    return frame[order[first]].with_columns(n_docs=pl.Series(n_docs, dtype=pl.Int64))
 
 
 def _nested(frame: pl.DataFrame) -> dict[str, dict[int, int]]:

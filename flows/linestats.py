@@ -10,12 +10,17 @@ no document is counted twice).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .dataset import read_table, write_parquet_atomic
 from .dedup import Counted, Counts
+from .storage import write_atomic
 
 STATE_DIR = "_state"
 LINE_STATS = "line_stats.parquet"
@@ -52,9 +57,23 @@ def load_counts(output: Path) -> Counts:
 
 
 def save_counts(output: Path, counts: Counts) -> None:
-    frame = counts.frame.with_columns(pl.col("source").cast(pl.String)).sort("source", "line_hash")
-    table = frame.to_arrow().cast(LINE_STATS_SCHEMA)
-    write_parquet_atomic(table, output / STATE_DIR / LINE_STATS)
+    """Sorted by site and hash, so that the same counts make the same file. Sorted as
+    codes (each site's name once) and written a slice at a time: a Polars sort of the
+    650,000 lines of 6,000 pages, sites as strings, raised a run's peak by 77 MB."""
+    table = counts.frame.to_arrow().combine_chunks()
+    if table.num_rows:
+        source = table["source"].chunk(0)  # a dictionary: site names, a code per line
+        rank = np.empty(len(source.dictionary), dtype=np.int64)
+        rank[pc.sort_indices(source.dictionary).to_numpy()] = np.arange(len(rank))
+        codes = source.indices.to_numpy(zero_copy_only=False)
+        table = table.take(np.lexsort((table["line_hash"].to_numpy(), rank[codes])))
+
+    def write(fh: IO[bytes]) -> None:
+        with pq.ParquetWriter(fh, LINE_STATS_SCHEMA, compression="zstd") as writer:
+            for part in table.to_batches(max_chunksize=1 << 16):
+                writer.write_table(pa.Table.from_batches([part]).cast(LINE_STATS_SCHEMA))
+
+    write_atomic(output / STATE_DIR / LINE_STATS, write)
 
 
 def load_counted(output: Path) -> list[Counted]:

@@ -120,7 +120,10 @@ def test_line_counts_add_up_across_runs_and_survive_the_state_file(tmp_path: Pat
     from flows.linestats import load_counts, save_counts
 
     rng = np.random.default_rng(3)
-    sites = [f"s{i % 7}.example" for i in range(300)]
+    # The second run adds sites, and meets the first run's in another order.
+    sites = [f"s{i % 7}.example" for i in range(120)] + [
+        f"s{i * 3 % 11}.example" for i in range(180)
+    ]
     lines = [
         np.unique(rng.integers(0, 40, size=rng.integers(1, 12))).astype(np.uint64) for _ in sites
     ]
@@ -139,3 +142,12 @@ def test_line_counts_add_up_across_runs_and_survive_the_state_file(tmp_path: Pat
     }
     save_counts(tmp_path, merged)
     assert load_counts(tmp_path).as_dict() == expected
+    # The file: the state schema, sorted by site then hash (the same counts, one file).
+    import pyarrow.parquet as pq
+
+    from flows.linestats import LINE_STATS, LINE_STATS_SCHEMA, STATE_DIR
+
+    table = pq.read_table(tmp_path / STATE_DIR / LINE_STATS)
+    assert table.schema.remove_metadata() == LINE_STATS_SCHEMA
+    rows = list(zip(table["source"].to_pylist(), table["line_hash"].to_pylist(), strict=True))
+    assert rows == sorted(rows) and len(rows) == sum(len(c) for c in expected.values())
