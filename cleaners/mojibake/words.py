@@ -234,18 +234,17 @@ def _trigram_model(words: list[str]) -> tuple[dict[str, float], float]:
     tri, n = np.unique(codes, return_counts=True)
     low21, low42 = (1 << 21) - 1, (1 << 42) - 1
 
-    def grouped(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        """Per distinct key, the sum of its weights; each position's group; groups."""
+    def grouped(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per distinct key, the sum of its weights; each position's group; the keys."""
         distinct, where = np.unique(keys, return_inverse=True)
-        return np.bincount(where, weights=weights), where, len(distinct)
+        return np.bincount(where, weights=weights), where, distinct
 
     ctx2, by_prefix, _ = grouped(tri >> 21, n)  # first two characters
-    bi, by_suffix, _ = grouped(tri & low42, n)  # last two: the bigram
-    bigrams = np.unique(tri & low42)
+    bi, by_suffix, bigrams = grouped(tri & low42, n)  # last two: the bigram
     ctx1, by_first, _ = grouped(bigrams >> 21, bi)  # a bigram's first character
     uni, by_last, letters = grouped(tri & low21, n)  # last character
     total = int(n.sum())
-    vocab = letters + 1
+    vocab = len(letters) + 1
     floor = math.log10(0.01 / vocab)
     p3 = n / ctx2[by_prefix]
     p2 = bi[by_suffix] / ctx1[by_first][by_suffix]
