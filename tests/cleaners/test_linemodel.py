@@ -61,3 +61,16 @@ def test_a_batch_decides_what_each_document_alone_decides(docs: list[list[str]])
     texts = ["\n".join(lines) for lines in docs]
     batch = [c.verdicts for c in classify_batch(texts, model=model)]
     assert batch == [classify_lines(text.split("\n"), model=model) for text in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\n\r")), max_size=8))
+def test_punct_is_the_share_left_once_letters_and_spaces_are_deleted(lines: list[str]) -> None:
+    """The model was trained on that definition; the faster direct count must agree."""
+    frame = lines_frame(["\n".join(lines)])
+    stripped = pl.col("text").str.strip_chars()
+    n_chars = stripped.str.len_chars().cast(pl.Float64)
+    left = stripped.str.replace_all(r"[\p{L}\s]+", "").str.len_chars().cast(pl.Float64)
+    expected = frame.select(pl.when(n_chars > 0).then(left / n_chars).otherwise(0.0))
+    got = _features(["\n".join(lines)])["punct"]
+    assert got.to_list() == expected.to_series().cast(pl.Float32).to_list()
