@@ -111,9 +111,12 @@ SUBSCRIBE_CUE_RE = re.compile(
     _I,
 )
 SYNDICATION_RE = re.compile(
-    r"(?:this|the) (?:post|article|story|piece|content) (?:was |is |has been )?"
-    r"(?:first |originally )?"
+    # "The content posted" is a noun phrase in a sentence: a note says when or where.
+    r"(?:this|the) (?:post|article|story|piece|content) "
+    r"(?:(?:was |is |has been )(?:first |originally )?|first |originally )"
     r"(?:published|appeared|posted|republished|syndicated)"
+    r"|(?:this|the) (?:post|article|story|piece|content) (?:appeared|republished|syndicated)"
+    r" (?:on|in|at|by|from|with)"
     r"|originally (?:published|appeared|posted) (?:on|in|at|by)"
     # WordPress: "The post <Title> appeared first on <Site>." -- a title follows "post".
     r"|the post (?-i:[A-Z0-9\"“'‘]).{0,200} appeared first on"
@@ -124,7 +127,12 @@ SYNDICATION_RE = re.compile(
 
 # "Copyright 2025 Example", "© Example News" -- not "Copyright law was reformed".
 COPYRIGHT_RE = re.compile(
-    r"(?:©|\(c\)|copyright\b)\s*(?:\d{4}|(?-i:[A-Z0-9]))|all rights reserved", _I
+    # The word alone starts headings ("Copyright Complexity in a Fragmented World"):
+    # after it, a year or the sign, or a name and then a year.
+    r"(?:©|\(c\))\s*(?:\d{4}|(?-i:[A-Z0-9]))|copyright\s*(?:©|\(c\)|\d{4})"
+    r"|^copyright\s+(?:(?-i:[A-Z])\S*\s+){1,5}(?:19|20)\d\d"
+    r"|all rights reserved",
+    _I,
 )
 COOKIE_RE = re.compile(
     r"(?:we|this (?:site|website)) uses? cookies|cookie (?:policy|settings|preferences|consent)"
