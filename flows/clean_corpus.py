@@ -34,7 +34,7 @@ from .options import RunOptions
 from .plan import Plan, inputs_of, make_plan
 from .prepared import PreparedSink, drop_prepared, open_prepared, prepared_path
 from .progress import ProgressFile, Tally
-from .runners import run_in_order, slots
+from .runners import Whole, run_in_order, slots
 from .shards import Shard, count_groups, measure_shard, merge_counts, process_shard
 from .storage import as_path, is_remote, write_atomic
 
@@ -88,8 +88,8 @@ def clean_shard(
     output: str,
     options: dict[str, Any],
     run_started: str,
-    repeated: dict[str, dict[int, int]],
-    duplicates: dict[str, str],
+    repeated: Whole[dict[str, dict[int, int]]],
+    duplicates: Whole[dict[str, str]],
 ) -> dict[str, Any]:
     """Read, clean and write one shard (arguments are plain values: they cross processes)."""
     opts = RunOptions.from_dict(options)
@@ -102,8 +102,8 @@ def clean_shard(
             opts.config,
             opts.read,
             datetime.fromisoformat(run_started),
-            repeated,
-            duplicates,
+            repeated.value,
+            duplicates.value,
             ProgressFile(out, "clean", todo.index),
             prepared,
         )
@@ -198,8 +198,8 @@ def clean(
         output=str(out),
         options=opts.to_dict(),
         run_started=run_started.isoformat(),
-        repeated=repeated,
-        duplicates=duplicates,
+        repeated=Whole(repeated),  # a million entries in a large run: not walked
+        duplicates=Whole(duplicates),
     )
     markers = []
     try:

@@ -31,7 +31,7 @@ def dataset(out: Path) -> tuple[list, list]:
 
 def corpus(root: Path) -> Path:
     """The seeds, plus a JSONL and a Parquet file large enough to be split into
-    pieces at small shard sizes (varied records, some with a site URL)."""
+    pieces at small shard sizes (varied records, some with a site URL and its footer)."""
     src = root / "corpus"
     src.mkdir()
     seeds = sorted(SEEDS.glob("*.txt"))
@@ -39,7 +39,12 @@ def corpus(root: Path) -> Path:
     for p, text in zip(seeds, texts, strict=True):
         (src / p.name).write_text(text, encoding="utf-8")
     records = [
-        {"id": i, "text": f"{texts[i % 5]}\nRecord {i}.", "url": f"https://s{i % 3}.example/{i}"}
+        {
+            "id": i,
+            # a site's footer, in every article of it: the run's line counts remove it
+            "text": f"{texts[i % 5]}\nRecord {i}.\nEvery story by the s{i % 3} newsroom team.",
+            "url": f"https://s{i % 3}.example/{i}",
+        }
         for i in range(60)
     ]
     (src / "batch.jsonl").write_text(
@@ -76,6 +81,8 @@ def test_same_output_on_every_runner_and_shard_size(tmp_path: Path) -> None:
             assert inputs.count("batch.jsonl") > 2 and inputs.count("batch.parquet") > 2
     reference = results.pop("thread-one-shard")
     assert len(reference[0]) == 5 + 60 + 40
+    # The run's line counts reach every task (handed over Whole, see clean()).
+    assert any(row[3] == "repeated_across_documents" for row in reference[1])
     for name, data in results.items():
         assert data == reference, name
 
