@@ -87,6 +87,13 @@ def build_corpus(dest: Path, size_mb: int, devset: Path) -> tuple[int, int]:
     return written, records
 
 
+def fresh(out: Path) -> Path:
+    """An output folder with nothing in it: with a kept ``--work``, a run into the
+    last run's output would resume it (and skip every shard)."""
+    shutil.rmtree(out, ignore_errors=True)
+    return out
+
+
 def take_slice(corpus: Path, dest: Path, size_mb: float) -> int:
     """The first ``size_mb`` MB of the corpus, whole records, as one folder."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -204,14 +211,14 @@ def main() -> None:
 
         tiny = work / "tiny"
         take_slice(corpus, tiny, 0.05)
-        t_first = flow_run(tiny, work / "out-tiny", "thread", 1)
+        t_first = flow_run(tiny, fresh(work / "out-tiny"), "thread", 1)
         print(f"first flow of the process (50 KB, imports and client set-up): {t_first:.1f} s")
 
         def best(fn, src: Path, *a) -> float:  # type: ignore[no-untyped-def]
             times = []  # the fastest of --repeat
             for r in range(args.repeat):
                 out = work / f"out-{fn.__name__}-{src.name}-{'-'.join(map(str, a))}-{r}"
-                times.append(fn(src, out, *a))
+                times.append(fn(src, fresh(out), *a))
             return min(times)
 
         if "overhead" in args.only:
@@ -234,7 +241,7 @@ def main() -> None:
             runs: dict[int, list[float]] = {1: [], 2: []}
             for r in range(args.repeat):
                 for w in (1, 2):
-                    out = work / f"out-scaling-x{w}-{r}"
+                    out = fresh(work / f"out-scaling-x{w}-{r}")
                     runs[w].append(flow_run(sl, out, "process", w))
             t1, t2 = min(runs[1]), min(runs[2])
             pairs = ", ".join(f"{a / b:.2f}x" for a, b in zip(runs[1], runs[2], strict=True))
@@ -249,8 +256,8 @@ def main() -> None:
         small, big = work / "rss-1x", work / "rss-10x"
         b1 = take_slice(corpus, small, args.rss_mb)
         b10 = take_slice(corpus, big, args.rss_mb * 10)
-        r1, s1 = peak_rss_mb(small, work / "out-rss-1x", server.api_url)
-        r10, s10 = peak_rss_mb(big, work / "out-rss-10x", server.api_url)
+        r1, s1 = peak_rss_mb(small, fresh(work / "out-rss-1x"), server.api_url)
+        r10, s10 = peak_rss_mb(big, fresh(work / "out-rss-10x"), server.api_url)
         print(f"\nmemory, shards of {RSS_SHARD_MB} MB")
         print(f"peak RSS, 1x  ({b1 / 1e6:6.1f} MB input): {r1:7.1f} MB  ({s1:.0f} s)")
         print(
