@@ -283,6 +283,12 @@ def devset_quality(pages: list[dict], folds: int) -> None:
             f"{mean([s[2] for s in identity[field]]):.4f} | line oracle F1 {oracle:.4f}"
         )
     print(f"  noisy F1 by fold: {' '.join(f'{x:.4f}' for x in per_fold[t])}")
+    # For scale, the peer that has what plain text lost: the page's HTML.
+    import trafilatura
+
+    peer = [prf(trafilatura.extract(pg["html"]) or "", pg["truth"]) for pg in pages]
+    p, r, f1 = (mean([s[j] for s in peer]) for j in range(3))
+    print(f"  html          trafilatura.extract P {p:.4f} R {r:.4f} F1 {f1:.4f} (the page's HTML)")
     kept = [s[1] for s in scores["truth", t]]
     print(
         f"  truth (already clean) tokens kept: {mean(kept):.4f} per page; "
