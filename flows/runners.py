@@ -1,4 +1,5 @@
-"""Task runners for ``--runner``, and submitting shards in plan order with a short queue."""
+"""Task runners for ``--runner``, submitting shards in plan order with a short queue, and
+handing a task a large argument whole."""
 
 from __future__ import annotations
 
