@@ -74,3 +74,40 @@ def test_punct_is_the_share_left_once_letters_and_spaces_are_deleted(lines: list
     expected = frame.select(pl.when(n_chars > 0).then(left / n_chars).otherwise(0.0))
     got = _features(["\n".join(lines)])["punct"]
     assert got.to_list() == expected.to_series().cast(pl.Float32).to_list()
+
+
+_words = st.sampled_from(["the", "The", "of", "und", "и", "más", "a", "about", "word", "", "x"])
+_edges = st.sampled_from(["", ".", ",", '"', "«", "»", "“", "’", "(", ")", "[", "]", "!?", "-"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(_edges, _words, _edges).map("".join),
+            st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=8),
+        ),
+        max_size=12,
+    )
+)
+def test_stopwords_count_the_tokens_that_strip_to_a_stopword(tokens: list[str]) -> None:
+    """The model was trained on: split on spaces, strip the edge punctuation, look the
+    token up. The one-regex count must be the same number."""
+    from cleaners.linemodel import _EDGE_PUNCT, STOPWORDS
+
+    line = " ".join(tokens)
+    frame = lines_frame([line]).with_columns(n_words=pl.col("text").str.count_matches(r"\w+"))
+    if frame.height == 0:
+        return
+    looked_up = (
+        pl.col("text")
+        .str.to_lowercase()
+        .str.split(" ")
+        .list.eval(pl.element().str.strip_chars(_EDGE_PUNCT).is_in(sorted(set(STOPWORDS))))
+        .list.sum()
+        .cast(pl.Float64)
+    )
+    n_words = pl.col("n_words").cast(pl.Float64)
+    per_word = pl.when(n_words > 0).then(1.0 / n_words).otherwise(0.0)
+    expected = frame.select((looked_up * per_word).clip(0.0, 1.0).cast(pl.Float32)).item()
+    assert _features([line])["stopwords"].item() == expected
