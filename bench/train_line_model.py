@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from boilerplate import DEFAULT_DEVSET, prf, read_devset  # noqa: E402
 
-from cleaners import CleanConfig  # noqa: E402
+from cleaners import CleanConfig, CleanResult  # noqa: E402
 from cleaners.boilerplate import later_rules, lines_frame, model_view, rule_verdicts  # noqa: E402
 from cleaners.core import (  # noqa: E402
     _is_same_headline,
@@ -151,7 +151,7 @@ def evaluate(
     return out
 
 
-def _output(result: object, field: str) -> str:
+def _output(result: CleanResult, field: str) -> str:
     """What cleaning kept of a text. Of an already-clean ``truth`` text, the headline
     moved to ``title`` is kept too; on the scraped texts the text is scored alone, as
     the truths mostly leave the headline out."""
