@@ -91,7 +91,8 @@ def clean_shard(
     repeated: Whole[dict[str, dict[int, int]]],
     duplicates: Whole[dict[str, str]],
 ) -> dict[str, Any]:
-    """Read, clean and write one shard (arguments are plain values: they cross processes)."""
+    """Read, clean and write one shard (arguments are plain values, the large ones handed
+    over Whole: they cross processes)."""
     opts = RunOptions.from_dict(options)
     out, todo = as_path(output), Shard.from_dict(shard)
     fingerprint = opts.config.fingerprint()
