@@ -42,6 +42,7 @@ from boilerplate import DEFAULT_DEVSET, prf, read_devset  # noqa: E402
 from cleaners import CleanConfig, CleanResult  # noqa: E402
 from cleaners.boilerplate import later_rules, lines_frame, model_view, rule_verdicts  # noqa: E402
 from cleaners.core import (  # noqa: E402
+    Prepared,
     _is_same_headline,
     clean_batch,
     prepare_text,
@@ -171,9 +172,13 @@ def cross_validate(
     rounds: int = ROUNDS,
     thresholds: list[float] | None = None,
     config: CleanConfig | None = None,
+    html: list[Prepared | None] | None = None,
 ) -> tuple[dict, dict, dict]:
     """Per (field, threshold), the (P, R, F1) of each page cleaned by a model not
-    trained on its site; per field, the identity's; per threshold, noisy F1 by fold."""
+    trained on its site; per field, the identity's; per threshold, noisy F1 by fold.
+    ``html``: the pages' HTML as ``prepare_html`` extracted it (None: no text), scored
+    as field ``html`` through ``clean_batch`` as HTML (its own threshold, see config);
+    its identity is trafilatura's text alone."""
     config = config or CleanConfig()
     thresholds = thresholds or [THRESHOLD]
     fold_of = folds_by_domain([p["domain"] for p in pages], folds)
@@ -194,6 +199,23 @@ def cross_validate(
             per_fold[t].append(mean([s[2] for s in got["noisy"]]))
         for f in FIELDS:
             identity[f] += [prf(p[f], p["truth"]) for p in test_pages]
+        if html is not None:
+            docs = [html[i] for i in test if html[i] is not None]
+            results = iter(
+                clean_batch(
+                    docs,
+                    config,
+                    is_html=[True] * len(docs),
+                    line_model=LineModel(booster, thresholds[0]),
+                )
+            )
+            for i in test:
+                r = next(results) if html[i] is not None else None
+                text = r.text if isinstance(r, CleanResult) else ""
+                scores.setdefault(("html", thresholds[0]), []).append(prf(text, pages[i]["truth"]))
+                identity.setdefault("html", []).append(
+                    prf(html[i].text if html[i] else "", pages[i]["truth"])
+                )
         print(f"  fold {k + 1}/{folds}: {len(test)} pages", flush=True)
     return scores, identity, per_fold
 

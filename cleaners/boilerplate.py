@@ -299,6 +299,7 @@ def classify_batch(
     repeated_max_share: float = 0.8,
     source_lines: Sequence[frozenset[str]] | None = None,
     model: LineModel | None = None,
+    thresholds: Sequence[float | None] | None = None,
 ) -> list[Classified]:
     """Verdicts for every line (``text.split("\\n")``) of every document of a batch.
 
@@ -308,7 +309,8 @@ def classify_batch(
     more, they stay (``KEEP_REPEATED``): a page is not all footer, so the document is a
     copy of one counted before, or the counts are wrong. ``source_lines[d]`` are
     ``line_key`` forms configured as the source's own boilerplate. ``model`` judges the
-    lines the rules keep (see linemodel.py).
+    lines the rules keep (see linemodel.py); ``thresholds[d]``, when given and not None,
+    replaces its threshold for document ``d``.
     """
     import polars as pl
 
@@ -321,7 +323,7 @@ def classify_batch(
         source_lines,
     )
     if model is not None:
-        frame = _line_model(frame, model)
+        frame = _line_model(frame, model, thresholds)
     out = [[KEEP] * (t.count("\n") + 1) for t in texts]
     decided_lines: list[list[int]] = [[] for _ in texts]
     decided = frame.filter(pl.col("rule").is_not_null()).select("doc", "idx", "rule")
@@ -455,9 +457,12 @@ def model_view(frame: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(kept=_keep(pl.col("rule")), rule_hit=~_keep(pl.col("rule")))
 
 
-def _line_model(frame: pl.DataFrame, model: LineModel) -> pl.DataFrame:
-    """The model's removals: lines the rules keep that it scores below its threshold,
-    unless it would take more than MAX_MODEL_REMOVED_SHARE of the words kept."""
+def _line_model(
+    frame: pl.DataFrame, model: LineModel, thresholds: Sequence[float | None] | None = None
+) -> pl.DataFrame:
+    """The model's removals: lines the rules keep that it scores below its threshold
+    (or their document's in ``thresholds``), unless it would take more than
+    MAX_MODEL_REMOVED_SHARE of the words kept."""
     import numpy as np
     import polars as pl
 
@@ -467,7 +472,13 @@ def _line_model(frame: pl.DataFrame, model: LineModel) -> pl.DataFrame:
     # Every line of the view gives context; only the ones the rules kept are scored.
     feats = feature_frame(view).filter(view["kept"])
     low = np.zeros(view.height, dtype=bool)
-    low[view["kept"].to_numpy()] = model.content_probs(feats) < model.threshold
+    kept = view["kept"].to_numpy()
+    if thresholds is None or all(t is None for t in thresholds):
+        cut: float | np.ndarray = model.threshold
+    else:
+        per_doc = np.array([model.threshold if t is None else t for t in thresholds])
+        cut = per_doc[view["doc"].to_numpy()[kept]]
+    low[kept] = model.content_probs(feats) < cut
     words = pl.col("n_words")
     drop = pl.col("kept") & pl.Series(low)
     scored = view.select("doc", "idx", "n_words", "kept").with_columns(_drop=drop)

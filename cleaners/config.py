@@ -96,6 +96,12 @@ class CleanConfig:
     html_favor_recall: bool = False
     html_include_tables: bool = True
     html_timeout_s: float = 30.0
+    # The line model's threshold on text trafilatura took from HTML. trafilatura saw
+    # the markup and has already dropped the chrome; what the model removes after it is
+    # mostly list items, table rows and code the article holds. Devset pages, grouped
+    # by site: token F1 0.9327 at 0.3 against 0.9320 at the model's own 0.5 (0.9308
+    # with trafilatura's text alone), recall 0.9485 against 0.9450.
+    html_line_threshold: float = 0.3
     # A page whose main text has no line of this many words is navigation, not an
     # article: rejected as no_main_text.
     html_min_line_words: int = 4
@@ -108,6 +114,10 @@ class CleanConfig:
             )
         if self.repeated_line_min_docs < 2:
             raise ConfigError("repeated_line_min_docs must be at least 2")
+        if not 0 <= self.html_line_threshold <= 1:
+            raise ConfigError(
+                f"html_line_threshold must be in [0, 1], not {self.html_line_threshold!r}"
+            )
         for name in ("repeated_line_max_share", "near_duplicate_jaccard"):
             if not 0 < getattr(self, name) <= 1:
                 raise ConfigError(f"{name} must be in (0, 1], not {getattr(self, name)!r}")

@@ -176,8 +176,10 @@ def classify_documents(
     line_stats: Sequence[LineStats | None] | None = None,
     sources: Sequence[str | None] | None = None,
     model: LineModel | None = None,
+    is_html: Sequence[bool] | None = None,
 ) -> list[boilerplate.Classified]:
-    """Verdicts for every line of every repaired document of a batch, in one pass."""
+    """Verdicts for every line of every repaired document of a batch, in one pass.
+    Text extracted from HTML (``is_html``) is judged at ``html_line_threshold``."""
     if not config.strip_boilerplate:
         return [
             boilerplate.Classified(
@@ -198,6 +200,9 @@ def classify_documents(
         repeated_max_share=config.repeated_line_max_share,
         source_lines=[_source_lines(config, s) for s in (sources or [None] * len(texts))],
         model=(model or default_model()) if config.use_line_model else None,
+        thresholds=[config.html_line_threshold if h else None for h in is_html]
+        if is_html
+        else None,
     )
 
 
@@ -295,7 +300,12 @@ def clean_batch(
     document its result, or the error that rejects it (an HTML page with nothing but
     navigation). ``titles``: ones the input gave, used when a page has none."""
     verdicts = classify_documents(
-        [d.text for d in docs], config, line_stats=line_stats, sources=sources, model=line_model
+        [d.text for d in docs],
+        config,
+        line_stats=line_stats,
+        sources=sources,
+        model=line_model,
+        is_html=is_html,
     )
     out: list[CleanResult | ExtractionError] = []
     for k, doc in enumerate(docs):

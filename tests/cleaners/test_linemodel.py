@@ -111,3 +111,44 @@ def test_stopwords_count_the_tokens_that_strip_to_a_stopword(tokens: list[str]) 
     per_word = pl.when(n_words > 0).then(1.0 / n_words).otherwise(0.0)
     expected = frame.select((looked_up * per_word).clip(0.0, 1.0).cast(pl.Float32)).item()
     assert _features([line])["stopwords"].item() == expected
+
+
+def _menu_page() -> str:
+    menu = ["World news", "Business and markets", "Sports results", "Culture desk"]
+    article = [f"{PROSE[:-1]}, in paragraph {n} of the story." for n in range(8)]
+    return "\n".join([*menu, *article, *menu, "Most read this week"])
+
+
+def test_a_documents_own_threshold_replaces_the_models() -> None:
+    """Text an extractor took from HTML is judged at its own threshold, in the same
+    batch as text judged at the model's."""
+    model = default_model()
+    assert model is not None
+    page = _menu_page()
+    default, at_zero, given = classify_batch(
+        [page] * 3, model=model, thresholds=[None, 0.0, model.threshold]
+    )
+    assert any(v.rule == "line_model" for v in default.verdicts)  # the menus go
+    assert not any(v.rule == "line_model" for v in at_zero.verdicts)  # no score is below 0
+    assert given == default
+
+
+def test_clean_batch_judges_html_at_html_line_threshold() -> None:
+    from cleaners import CleanConfig
+    from cleaners.core import clean_batch, prepare_text
+
+    config = CleanConfig(html_line_threshold=0.0)
+    doc = prepare_text(_menu_page(), config)
+    text, html = clean_batch([doc, doc], config, is_html=[False, True])
+    assert any(r.rule == "line_model" for r in text.removed)
+    assert not any(r.rule == "line_model" for r in html.removed)
+
+
+def test_html_line_threshold_must_be_a_probability() -> None:
+    import pytest
+
+    from cleaners import CleanConfig
+    from cleaners.config import ConfigError
+
+    with pytest.raises(ConfigError, match="html_line_threshold"):
+        CleanConfig(html_line_threshold=1.5)
