@@ -36,6 +36,7 @@ from .storage import as_path, is_remote, is_url
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode="markdown",  # docstrings reflow: one line break is not a new line
     no_args_is_help=True,
     help="Repair, strip and normalize scraped text into an audited Parquet dataset.",
 )
@@ -381,7 +382,7 @@ def backfill(
     strict: StrictOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Clean many partitions, each into OUTPUT/<partition name>/, one subflow each;
+    """Clean many partitions, each into OUTPUT/PARTITION/, one subflow each;
     resumable like run. Sources start with the partition's name."""
     from .partitions import partition_name, partition_output, partition_paths
 
@@ -571,6 +572,7 @@ def inspect(
 
 server_app = typer.Typer(
     add_completion=False,
+    rich_markup_mode="markdown",  # docstrings reflow: one line break is not a new line
     no_args_is_help=True,
     help="A Prefect server in the background (its UI on): every command uses it while it "
     "is up, instead of starting a temporary one.",

@@ -103,3 +103,22 @@ def test_a_backfill_warns_about_each_empty_partition(paths: dict[str, Path]) -> 
     assert proc.returncode == 2
     assert proc.stderr.count("warning: skipped partition") == 2
     assert "no inputs found in any partition" in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "backfill", "explain", "serve", "inspect", "server"])
+def test_help_shows_each_commands_description_whole(command: str) -> None:
+    """Help renders the docstring's first paragraph word for word (no markup eats a
+    part of it), and answers without importing Prefect."""
+    import re
+
+    from flows import cli
+
+    docs = {c.name or c.callback.__name__: c.callback.__doc__ for c in cli.app.registered_commands}
+    docs |= {g.name: g.typer_instance.info.help for g in cli.app.registered_groups}
+    text = docs[command]
+    first = " ".join(text.split("\n\n")[0].split())
+    result = textwash(command, "--help")
+    assert result.returncode == 0, result.stderr
+    shown = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.stdout).split())
+    assert first.replace("`", "") in shown.replace("`", "")
+    assert "no-prefect" in result.stderr
