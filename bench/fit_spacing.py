@@ -3,9 +3,10 @@
     uv run python bench/fit_spacing.py [--write]
 
 1. How each language spaces its punctuation: for every punctuation or symbol
-   character, P(a space after it | a letter or digit follows) and P(a space before it
-   | one precedes), per language and pooled ("*"), with add-one smoothing toward the
-   pooled figure. Written to ``cleaners/data/boundaries.json`` with ``--write``.
+   character and every run of two or more ("--"), P(a space after it | a letter or
+   digit follows) and P(a space before it | one precedes); and the same of a number
+   next to a letter (key "0"); per language and pooled ("*"), with add-one smoothing
+   toward the pooled figure. Written to ``cleaners/data/boundaries.json`` with ``--write``.
 2. The word model's weights (spaced.py: UNKNOWN_WORD, PER_WORD, UNKNOWN_PER_CHAR), by a
    grid search on
    the share of ambiguous spaces put back right, over typographic garbling of the
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -33,29 +35,43 @@ MIN_SEEN = 3  # a character seen fewer times in a language takes the pooled figu
 
 
 def spacing_counts(paragraphs: dict[str, list[str]]) -> dict[str, dict[str, list[int]]]:
-    """lang -> char -> [after: spaced, after: total, before: spaced, before: total]."""
+    """lang -> key -> [after: spaced, after: total, before: spaced, before: total].
+
+    Keys: each punctuation character, with a letter or digit on the other side (past
+    one space); each run of two or more punctuation characters ("--", "»,") the same
+    way; and "0", a run of digits with a letter on the other side ("1780 года",
+    "км2")."""
     counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 4))
+
+    def count(lang: str, key: str, text: str, start: int, end: int, other) -> None:
+        c = counts[lang][key]
+        spaced = end < len(text) and text[end] == " "
+        k = end + 1 if spaced else end
+        if k < len(text) and other(text[k]):
+            c[0] += spaced
+            c[1] += 1
+        spaced = start > 0 and text[start - 1] == " "
+        k = start - 2 if spaced else start - 1
+        if k >= 0 and other(text[k]):
+            c[2] += spaced
+            c[3] += 1
+
     for lang, texts in paragraphs.items():
         for text in texts:
-            n = len(text)
-            for i, ch in enumerate(text):
-                if ch.isalnum() or ch.isspace():
+            for m in _RUNS.finditer(text):
+                run, start, end = m.group(), m.start(), m.end()
+                if run[0].isdigit():
+                    count(lang, "0", text, start, end, str.isalpha)
                     continue
-                j = i + 1  # what follows, past one space
-                spaced = j < n and text[j] == " "
-                k = j + 1 if spaced else j
-                if k < n and text[k].isalnum():
-                    c = counts[lang][ch]
-                    c[0] += spaced
-                    c[1] += 1
-                j = i - 1
-                spaced = j >= 0 and text[j] == " "
-                k = j - 1 if spaced else j
-                if k >= 0 and text[k].isalnum():
-                    c = counts[lang][ch]
-                    c[2] += spaced
-                    c[3] += 1
+                for i, ch in enumerate(run):
+                    count(lang, ch, text, start + i, start + i + 1, str.isalnum)
+                if len(run) > 1:
+                    count(lang, run, text, start, end, str.isalnum)
     return counts
+
+
+# Runs of digits, and of characters that are neither letters, digits nor spaces.
+_RUNS = re.compile(r"\d+|(?:[^\w\s]|_)+")
 
 
 def spacing_table(counts: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, list[float]]]:

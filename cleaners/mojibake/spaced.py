@@ -251,24 +251,58 @@ def _spacing() -> dict[str, dict[str, list[float]]]:
     return json.loads(data)
 
 
-def _p_space(lang: str | None, left: str, right: str) -> float | None:
-    """P(space) at a boundary next to punctuation; None between letters/digits. Between
-    two punctuation characters, both must allow it ("»," has none)."""
-    p = 1.0
-    punct = False
-    for ch, side in ((left, 0), (right, 1)):
-        if not ch.isalnum():
-            punct = True
-            p *= _side(lang, ch, side)
-    return p if punct else None
+def _p_space(lang: str | None, chars: list[str], i: int) -> float | None:
+    """P(space) at boundary ``i`` (between ``chars[i - 1]`` and ``chars[i]``) next to
+    punctuation or between a letter and a digit; None between letters. Punctuation
+    counts as the whole run it belongs to where the language has a figure for the run
+    ("года -- в": a doubled hyphen is a dash, spaced; a hyphen alone is not). Between
+    two punctuation characters, both must allow it ("»," has none).
+
+    >>> chars = list("года--")
+    >>> _p_space("ru", chars, 4) > 0.5 > _p_space("ru", list("из-за"), 2)
+    True
+    >>> _p_space("ru", list("бассейна133"), 8) > 0.5, _p_space("ru", list("канал"), 2)
+    (True, None)
+    """
+    left, right = chars[i - 1][-1], chars[i][0]
+    if left.isalnum() and right.isalnum():
+        if left.isalpha() and right.isdigit():
+            return _side(lang, "0", 1)
+        if left.isdigit() and right.isalpha():
+            return _side(lang, "0", 0)
+        return None
+    if left.isalnum():  # punctuation after the boundary: the run it starts
+        return _side(lang, _punct_run(chars, i, 1) or right, 1, fallback=right)
+    if right.isalnum():  # punctuation before it: the run it ends
+        return _side(lang, _punct_run(chars, i - 1, -1) or left, 0, fallback=left)
+    return _side(lang, left, 0) * _side(lang, right, 1)
 
 
-def _side(lang: str | None, ch: str, side: int) -> float:
+def _punct_run(chars: list[str], i: int, step: int) -> str:
+    """The punctuation characters from ``chars[i]`` on, in the direction of ``step``,
+    up to the first letter, digit or space, in reading order."""
+    run = []
+    while (
+        0 <= i < len(chars)
+        and len(chars[i]) == 1
+        and not (chars[i].isalnum() or chars[i].isspace())
+    ):
+        run.append(chars[i])
+        i += step
+    return "".join(run if step > 0 else reversed(run))
+
+
+def _side(lang: str | None, key: str, side: int, fallback: str | None = None) -> float:
+    """P(a space after (side 0) or before (side 1) ``key``, a character or a run, with
+    a letter or digit on the other side), in ``lang``, else pooled; a run neither knows
+    falls back to its character next to the boundary."""
     table = _spacing()
-    for key in (lang or "*", "*"):
-        probs = table.get(key, {}).get(ch)
+    for lang_key in (lang or "*", "*"):
+        probs = table.get(lang_key, {}).get(key)
         if probs is not None:
             return probs[side]
+    if fallback is not None and fallback != key:
+        return _side(lang, fallback, side)
     return 0.5
 
 
@@ -302,7 +336,7 @@ def decide_spaces(word: Word, model: LanguageModel | None, lang: str | None) -> 
     spaces: set[int] = set()
     cuts = []  # letter/digit boundaries: the word model decides
     for i in sorted(word.ambiguous):
-        p = _p_space(lang, chars[i - 1][-1], chars[i][0])
+        p = _p_space(lang, chars, i)
         if p is None:
             cuts.append(i)
         elif p > 0.5:

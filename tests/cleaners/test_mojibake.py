@@ -356,6 +356,23 @@ def test_spaces_a_typographic_pass_moved_come_back(ud_sample: dict) -> None:
     assert right >= 0.9 * total, right / total
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Весной завод снова заработал -- впервые за два года -- и выпустил триста машин.",
+        "Длина реки около 40 км, площадь бассейна 133 км2, а ширина устья 8 метров.",
+    ],
+    ids=["dash", "number"],
+)
+def test_a_dash_and_a_number_keep_their_spaces(text: str) -> None:
+    """After "а" ("Р°" in windows-1251) a typographic pass leaves the space in doubt:
+    a doubled hyphen is a dash, spaced like one (not a hyphen, "из-за"), and a word
+    is not glued to the number after it."""
+    garbled = garble_kind(text, "cp1251", "typographic")
+    assert garbled != text
+    assert fix_mojibake(garbled) == text
+
+
 def test_nbsp_ending_sequences_in_a_garbled_line() -> None:
     # "à" is C3 A0: "Г" and an NBSP in windows-1251; the NBSP often becomes a space.
     text = "Il est allé à Paris et a déjà vu la tour."
