@@ -54,7 +54,7 @@ Evidence = dict[int, frozenset[str]]  # line number -> code pages it is known ga
 
 def _spaced(text: str, evidence: Evidence) -> tuple[str, set[str]]:
     fixed = fix_spaced_mojibake(text)
-    return fixed, _codecs(text, fixed, evidence, _codecs_of_spaced, record=False)
+    return fixed, _codecs(text, fixed, evidence, _codecs_of_spaced)
 
 
 def _ftfy(text: str, evidence: Evidence) -> tuple[str, set[str]]:

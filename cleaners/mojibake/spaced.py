@@ -77,14 +77,38 @@ def _mark_lead_re(encoding: str) -> re.Pattern[str]:
     return re.compile(f" [{marks}][{''.join(re.escape(c) for c in conts)}]")
 
 
+@functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
+def _mark_end_re(encoding: str) -> re.Pattern[str]:
+    """A sequence whose last byte reads as a typographic mark, then a space: where a
+    typographic pass put the space it puts after "«"."""
+    table = _bytes_of(encoding)
+
+    def cls(first: int, last: int, only: str | None = None) -> str:
+        chars = sorted(
+            c
+            for c, b in table.items()
+            if first <= b <= last and c != " " and (only is None or c in only)
+        )
+        return "[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)"
+
+    cont = cls(0x80, 0xBF)
+    return re.compile(f"{cls(0xC2, 0xF4)}{cont}{{0,2}}{cls(0x80, 0xBF, ''.join(TYPOGRAPHIC))} ")
+
+
 def _respaced(line: str, pieces: list[Piece]) -> bool:
     """Proof that a re-spacing pass went over the misread line: a space inside a
     sequence (a split), or a typographic pass that left a space before a sequence
-    whose first byte reads as one of its marks (MacRoman "»" is the lead byte of "ș")."""
+    whose first byte reads as one of its marks (MacRoman "»" is the lead byte of "ș"),
+    or after one whose last byte does (windows-1252 "Ã« " for "ë": the space after "«"
+    falls outside the sequence, so nothing is split, but it may not be the writer's)."""
     if any(p.split for p in pieces):
         return True
     return typographic_pass(line) and any(
-        p.decoded and p.start > 0 and line[p.start - 1] == " " and line[p.start] in TYPOGRAPHIC
+        p.decoded
+        and (
+            (p.start > 0 and line[p.start - 1] == " " and line[p.start] in TYPOGRAPHIC)
+            or (p.end < len(line) and line[p.end] == " " and line[p.end - 1] in TYPOGRAPHIC)
+        )
         for p in pieces
     )
 
@@ -177,6 +201,7 @@ class Word:
     chars: list[str] = field(default_factory=list)
     ambiguous: set[int] = field(default_factory=set)
     spaced: set[int] = field(default_factory=set)  # ambiguous boundaries seen with a space
+    gap: str = ""  # the spaces before it, as the line has them
 
 
 def typographic_pass(line: str) -> bool:
@@ -205,10 +230,10 @@ def _words(pieces: list[Piece], encoding: str, layers: int, moved: bool = True) 
     typographic pass ``moved`` any)."""
     words = [Word()]
     prev_after = False  # the piece before may have changed the boundary after it
-    pending_space = False
+    pending = ""  # the spaces since the last character
     for p in pieces:
         if p.text == " ":
-            pending_space = True
+            pending += " "
             continue
         form = _garbled_form(p.text, encoding, layers) if p.decoded and moved else ""
         before = bool(form) and form[0] in TYPOGRAPHIC
@@ -216,15 +241,19 @@ def _words(pieces: list[Piece], encoding: str, layers: int, moved: bool = True) 
         w = words[-1]
         if w.chars and ambiguous:
             w.ambiguous.add(len(w.chars))
-            if pending_space:
+            if pending:
                 w.spaced.add(len(w.chars))
-        elif pending_space and w.chars:
-            words.append(Word())
-            w = words[-1]
+        elif pending:
+            if w.chars:
+                words.append(Word())
+                w = words[-1]
+            w.gap = pending
         w.chars.append(p.text)
-        pending_space = False
+        pending = ""
         prev_after = bool(form) and form[-1] in TYPOGRAPHIC
-    return [w for w in words if w.chars]
+    if pending:  # spaces that end the line stay
+        words.append(Word(gap=pending))
+    return words if words[0].chars or words[0].gap else words[1:]
 
 
 # --- deciding the ambiguous boundaries ----------------------------------------------
@@ -429,11 +458,13 @@ def _language(words: list[Word]) -> tuple[str | None, LanguageModel | None]:
 
 
 def _render(words: list[Word], model: LanguageModel | None, lang: str | None) -> str:
+    """The words with the spaces decided inside them; between them, the line's own."""
     out = []
     for w in words:
         spaces = decide_spaces(w, model, lang) if w.ambiguous else set()
+        out.append(w.gap)
         out.append("".join((" " if i in spaces else "") + c for i, c in enumerate(w.chars)))
-    return " ".join(out)
+    return "".join(out)
 
 
 # Doubly garbled text is single-garbled text once decoded: nearly all of its
@@ -495,8 +526,12 @@ def find_spaced_spans(line: str) -> list[tuple[int, int, str, str]]:
     if " " not in line or not may_have_mojibake(line):
         return []
     for encoding in SPACED_ENCODINGS:
-        if not _split_re(encoding).search(line) and not _mark_lead_re(encoding).search(line):
-            continue  # no space inside a sequence, none before a mark that leads one
+        if not (
+            _split_re(encoding).search(line)
+            or _mark_lead_re(encoding).search(line)
+            or _mark_end_re(encoding).search(line)
+        ):
+            continue  # no space inside a sequence, none next to a mark that ends one
         pieces = parse(line, encoding)
         if not _respaced(line, pieces) or _cover(line, pieces) < GARBLED_COVER:
             continue

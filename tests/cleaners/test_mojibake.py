@@ -373,6 +373,20 @@ def test_a_dash_and_a_number_keep_their_spaces(text: str) -> None:
     assert fix_mojibake(garbled) == text
 
 
+def test_a_space_after_a_sequence_that_ends_in_a_mark_is_in_doubt() -> None:
+    """In windows-1252 "ī" is "Ä«": a typographic pass puts its space after "«", outside
+    the sequence, so nothing is split; the space is still not the writer's."""
+    text = "Viņš no rīta devās uz skolu un pēcpusdienā atgriezās mājās."
+    garbled = garble_kind(text, "cp1252", "typographic")
+    assert "Ä« " in garbled
+    assert fix_mojibake(garbled) == text
+
+
+def test_spaced_repair_keeps_the_lines_own_spaces_between_words() -> None:
+    # Two spaces stay two: the later NBSP repair ("Г" + a space for "à") needs them.
+    assert fix_mojibake("  our РєР ° РЅР ° Р »РІ  Telegram ") == "  our канал в  Telegram "
+
+
 def test_nbsp_ending_sequences_in_a_garbled_line() -> None:
     # "à" is C3 A0: "Г" and an NBSP in windows-1251; the NBSP often becomes a space.
     text = "Il est allé à Paris et a déjà vu la tour."
