@@ -58,6 +58,10 @@ WORD_LANGUAGES = {
     ),
     "CYRILLIC": ("ru", "uk", "bg", "mk", "sh"),
     "GREEK": ("el",),
+    "ARABIC": ("ar", "fa", "ur"),
+    "HEBREW": ("he",),
+    "DEVANAGARI": ("hi",),
+    "BENGALI": ("bn",),
 }
 
 

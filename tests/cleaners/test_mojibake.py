@@ -387,6 +387,30 @@ def test_spaced_repair_keeps_the_lines_own_spaces_between_words() -> None:
     assert fix_mojibake("  our РєР ° РЅР ° Р »РІ  Telegram ") == "  our канал в  Telegram "
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding", "kind"),
+    [
+        ("बच्चे सुबह स्कूल गए और दोपहर के बाद घर लौट आए।", "cp1252", "typographic"),
+        ("הילדים הלכו לבית הספר בבוקר וחזרו הביתה אחרי הצהריים.", "cp1251", "plain"),
+        (
+            "ذهب الأطفال إلى المدرسة، ثم عادوا إلى البيت بعد الظهر.",
+            "cp1252",
+            "double_typographic",
+        ),
+    ],
+    ids=["hindi", "hebrew", "arabic"],
+)
+def test_scripts_with_word_lists_beyond_latin_cyrillic_greek(
+    text: str, encoding: str, kind: str
+) -> None:
+    """wordfreq lists Arabic, Persian, Urdu, Hebrew, Hindi and Bengali words too: the
+    spaces a typographic pass moved, and words ftfy declines, are decided by them."""
+    garbled = garble_kind(text, encoding, kind)
+    assert garbled != text
+    assert fix_mojibake(garbled) == text
+    assert fix_mojibake(text) == text
+
+
 def test_nbsp_ending_sequences_in_a_garbled_line() -> None:
     # "à" is C3 A0: "Г" and an NBSP in windows-1251; the NBSP often becomes a space.
     text = "Il est allé à Paris et a déjà vu la tour."
