@@ -173,7 +173,8 @@ def codecs_of_foreign_tokens(line: str) -> frozenset[str]:
     line's script, and it is either a word with a garbled piece (two letters or more
     of the line's script outside the runs: "vallonnГ©" in windows-1251,
     "Gesch√§ftjahres" in MacRoman) or wholly of one other script, two letters or more
-    or a lead byte before an NBSP ("ГЂ" for "À", "Г" and an NBSP for "à"), giving
+    or a lead byte before an NBSP or two spaces ("ГЂ" for "À", "Г" and an NBSP for
+    "à"), giving
     letters from the part of the alphabet the line writes in. Real words do not mix
     scripts, and a foreign word that is valid UTF-8 of the line's own letters is no
     accident; a lone symbol and letter ("√π" in a formula) prove nothing.
@@ -198,8 +199,11 @@ def codecs_of_foreign_tokens(line: str) -> frozenset[str]:
         token = m.group()
         if _clean_run(token) and {_script(c) for c in token if c.isalpha()} <= {script}:
             continue  # text of the line's script as it stands
-        if line[m.end() : m.end() + 1] == "\xa0":
-            token += "\xa0"  # a lost second byte A0 ("à" is "Г" and an NBSP)
+        after = line[m.end() : m.end() + 2]
+        if after[:1] == "\xa0" or after == "  ":
+            # A lost second byte A0 ("à" is "Г" and an NBSP), or that NBSP made a space
+            # by white-space handling, before the writer's own: two spaces.
+            token += "\xa0"
         readings = [e for e in SPACED_ENCODINGS if _reads_as_text(token, e)]
         if len(readings) != 1:  # two code pages explain it ("DrÃ¥ber"): no proof, as in ftfy
             continue

@@ -420,6 +420,18 @@ def test_nbsp_ending_sequences_in_a_garbled_line() -> None:
     assert fix_mojibake(garbled.replace("\xa0", " ")) == text
 
 
+def test_a_lone_a_grave_whose_nbsp_became_a_space() -> None:
+    """The only garbled character of the line: "Г", then the space its NBSP became and
+    the writer's own. A lone Cyrillic capital before two spaces in a French line is
+    the proof; one space is not, nor a Russian line."""
+    text = "Nous irons à la plage demain matin."
+    garbled = garble(text, "cp1251").replace("\xa0", " ")
+    assert garbled == "Nous irons Г  la plage demain matin."
+    assert fix_mojibake(garbled) == text
+    assert fix_mojibake("Nous irons Г la plage.") == "Nous irons Г la plage."
+    assert fix_mojibake("Москва Г  город") == "Москва Г  город"
+
+
 # --- hand-written cases: clean lines that must stay, garbled ones that must be fixed --
 
 MOJIBAKE_CASES = json.loads(
