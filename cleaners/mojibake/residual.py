@@ -174,8 +174,7 @@ def codecs_of_foreign_tokens(line: str) -> frozenset[str]:
     of the line's script outside the runs: "vallonnГ©" in windows-1251,
     "Gesch√§ftjahres" in MacRoman) or wholly of one other script, two letters or more
     or a lead byte before an NBSP or two spaces ("ГЂ" for "À", "Г" and an NBSP for
-    "à"), giving
-    letters from the part of the alphabet the line writes in. Real words do not mix
+    "à"), giving letters from the part of the alphabet the line writes in. Real words do not mix
     scripts, and a foreign word that is valid UTF-8 of the line's own letters is no
     accident; a lone symbol and letter ("√π" in a formula) prove nothing.
     As in ``needs_repair``, the line must be misread throughout in that code page:

@@ -51,48 +51,40 @@ def _bytes_of(encoding: str) -> dict[str, int]:
     return out
 
 
+def _byte_class(encoding: str, first: int, last: int, only: frozenset[str] | None = None) -> str:
+    """A regex class of the characters ``encoding`` reads bytes ``first``-``last`` as
+    (of ``only``, when given); one that matches nothing when there are none."""
+    chars = sorted(
+        c
+        for c, b in _bytes_of(encoding).items()
+        if first <= b <= last and c != " " and (only is None or c in only)
+    )
+    return "[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)"
+
+
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
 def _split_re(encoding: str) -> re.Pattern[str]:
     """A lead byte, up to two continuation bytes, a space, a continuation byte: where
     a split sequence may be (``parse`` then checks it decodes)."""
-    table = _bytes_of(encoding)
-
-    def cls(first: int, last: int) -> str:
-        chars = sorted(c for c, b in table.items() if first <= b <= last and c != " ")
-        return "[" + "".join(re.escape(c) for c in chars) + "]"
-
-    cont = cls(0x80, 0xBF)
-    return re.compile(f"{cls(0xC2, 0xF4)}{cont}{{0,2}} {cont}")
+    cont = _byte_class(encoding, 0x80, 0xBF)
+    return re.compile(f"{_byte_class(encoding, 0xC2, 0xF4)}{cont}{{0,2}} {cont}")
 
 
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
 def _mark_lead_re(encoding: str) -> re.Pattern[str]:
     """A space, then a typographic mark that is a lead byte in ``encoding`` (MacRoman
     reads « » · as lead bytes), then a continuation byte."""
-    table = _bytes_of(encoding)
-    marks = "".join(re.escape(c) for c in sorted(TYPOGRAPHIC) if 0xC2 <= table.get(c, 0) <= 0xF4)
-    if not marks:
-        return re.compile("(?!)")
-    conts = sorted(c for c, b in table.items() if 0x80 <= b <= 0xBF and c != " ")
-    return re.compile(f" [{marks}][{''.join(re.escape(c) for c in conts)}]")
+    marks = _byte_class(encoding, 0xC2, 0xF4, TYPOGRAPHIC)
+    return re.compile(f" {marks}{_byte_class(encoding, 0x80, 0xBF)}")
 
 
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
 def _mark_end_re(encoding: str) -> re.Pattern[str]:
     """A sequence whose last byte reads as a typographic mark, then a space: where a
     typographic pass put the space it puts after "«"."""
-    table = _bytes_of(encoding)
-
-    def cls(first: int, last: int, only: str | None = None) -> str:
-        chars = sorted(
-            c
-            for c, b in table.items()
-            if first <= b <= last and c != " " and (only is None or c in only)
-        )
-        return "[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)"
-
-    cont = cls(0x80, 0xBF)
-    return re.compile(f"{cls(0xC2, 0xF4)}{cont}{{0,2}}{cls(0x80, 0xBF, ''.join(TYPOGRAPHIC))} ")
+    cont = _byte_class(encoding, 0x80, 0xBF)
+    lead = _byte_class(encoding, 0xC2, 0xF4)
+    return re.compile(f"{lead}{cont}{{0,2}}{_byte_class(encoding, 0x80, 0xBF, TYPOGRAPHIC)} ")
 
 
 def _respaced(line: str, pieces: list[Piece]) -> bool:
@@ -253,7 +245,7 @@ def _words(pieces: list[Piece], encoding: str, layers: int, moved: bool = True) 
         prev_after = bool(form) and form[-1] in TYPOGRAPHIC
     if pending:  # spaces that end the line stay
         words.append(Word(gap=pending))
-    return words if words[0].chars or words[0].gap else words[1:]
+    return [w for w in words if w.chars or w.gap]
 
 
 # --- deciding the ambiguous boundaries ----------------------------------------------
