@@ -23,6 +23,7 @@ import json
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +44,9 @@ def spacing_counts(paragraphs: dict[str, list[str]]) -> dict[str, dict[str, list
     "км2")."""
     counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 4))
 
-    def count(lang: str, key: str, text: str, start: int, end: int, other) -> None:
+    def count(
+        lang: str, key: str, text: str, start: int, end: int, other: Callable[[str], bool]
+    ) -> None:
         c = counts[lang][key]
         spaced = end < len(text) and text[end] == " "
         k = end + 1 if spaced else end
