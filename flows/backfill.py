@@ -8,6 +8,7 @@ from prefect import flow
 
 from .clean_corpus import clean_corpus
 from .partitions import partition_name, partition_output
+from .runners import call_flow
 
 
 @flow(name="backfill", persist_result=False, validate_parameters=False)
@@ -24,7 +25,8 @@ def backfill(
     for partition in partitions:
         name = partition_name(partition)
         summaries.append(
-            clean_corpus(
+            call_flow(
+                clean_corpus,
                 input=partition,
                 output=partition_output(output, partition),
                 options=options,

@@ -19,8 +19,15 @@ from typing import IO, Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from . import __version__
-from .dataset import ensure_parts, promote, read_marker, remove_stale, write_manifest
+from . import __version__, interrupt, runners
+from .dataset import (
+    ensure_parts,
+    promote,
+    read_marker,
+    remove_partial_files,
+    remove_stale,
+    write_manifest,
+)
 from .dedup import Measured, decide
 from .incremental import clear_pending, dataset_lock, next_index, save_seen
 from .linestats import (
@@ -34,7 +41,7 @@ from .options import RunOptions
 from .plan import Plan, inputs_of, make_plan
 from .prepared import PreparedSink, drop_prepared, open_prepared, prepared_path
 from .progress import ProgressFile, Tally
-from .runners import Whole, run_in_order, slots
+from .runners import Whole, is_plain, run_in_order, slots, submit
 from .shards import Shard, count_groups, measure_shard, merge_counts, process_shard
 from .storage import as_path, is_remote, write_atomic
 
@@ -131,10 +138,13 @@ def clean_corpus(
     if not is_remote(out):  # an object store has no folders to make
         out.mkdir(parents=True, exist_ok=True)
     with dataset_lock(out):
+        remove_partial_files(out)
         plan = make_plan(inputs_of(input, out, prefix), out, opts)
+        interrupt.planned(len(plan.shards), len(plan.done))
         counts, counted, repeated, duplicates = count(plan, out, opts, prefix)
         ran = clean(plan, out, opts, run_started, repeated, duplicates, prefix)
-        return commit(plan, out, opts, counts, counted, ran, input, run_started, t0)
+        with interrupt.committing():
+            return commit(plan, out, opts, counts, counted, ran, input, run_started, t0)
 
 
 def count(plan: Plan, out: Path, opts: RunOptions, label: str = "") -> tuple[Any, list, dict, dict]:
@@ -145,9 +155,10 @@ def count(plan: Plan, out: Path, opts: RunOptions, label: str = "") -> tuple[Any
     if not plan.todo or not (opts.config.strip_boilerplate or opts.dedup != "off"):
         return counts, counted, counts.frequent(opts.config.repeated_line_min_docs), {}
     groups = count_groups(plan.shards, opts.shard_bytes)
-    tally = Tally(out, f"{label} counting".strip(), sum(s.size for s in plan.shards), None)
-    submit = functools.partial(
-        count_lines.submit,
+    tally = Tally(out, "count", f"{label} counting".strip(), sum(s.size for s in plan.shards))
+    send = functools.partial(
+        submit,
+        count_lines,
         output=str(out),
         options=opts.to_dict(),
         keep=[s.index for s in plan.todo],
@@ -155,13 +166,14 @@ def count(plan: Plan, out: Path, opts: RunOptions, label: str = "") -> tuple[Any
     measured = Measured()
     try:
         for group, result in run_in_order(
-            lambda g: _started(tally, g[0].index, submit([s.to_dict() for s in g])),
+            lambda g: _started(tally, g[0].index, send(shards=[s.to_dict() for s in g])),
             groups,
             slots(opts),
             tally.poll,
         ):
             measured.extend(result)
-            tally.finished(group[0].index, len(result.doc_ids), sum(s.size for s in group))
+            tally.finished(group[0].index, result.items, sum(s.size for s in group))
+        tally.complete()
     finally:
         tally.close()
     decision = decide(
@@ -193,9 +205,10 @@ def clean(
     """One clean_shard task per shard still to do; their markers."""
     if not plan.todo:
         return []
-    tally = Tally(out, f"{label} cleaning".strip(), sum(s.size for s in plan.todo), None)
-    submit = functools.partial(
-        clean_shard.submit,
+    tally = Tally(out, "clean", f"{label} cleaning".strip(), sum(s.size for s in plan.todo))
+    send = functools.partial(
+        submit,
+        clean_shard,
         output=str(out),
         options=opts.to_dict(),
         run_started=run_started.isoformat(),
@@ -205,13 +218,16 @@ def clean(
     markers = []
     try:
         for shard, marker in run_in_order(
-            lambda s: _started(tally, s.index, submit(s.to_dict())),
+            lambda s: _started(tally, s.index, send(shard=s.to_dict())),
             plan.todo,
             slots(opts),
             tally.poll,
         ):
             markers.append(marker)
-            tally.finished(shard.index, marker["counts"]["documents"], shard.size)
+            interrupt.shard_done()
+            counts = marker["counts"]
+            tally.finished(shard.index, counts["documents"] + counts["rejects"], shard.size)
+        tally.complete()
     finally:
         tally.close()
     return markers
@@ -266,7 +282,8 @@ def commit(
             "shards": dataset,
         },
     )
-    _artifact(summary)
+    if not is_plain():  # no API, no artifact: the manifest is the record
+        _artifact(summary)
     return summary
 
 
@@ -298,18 +315,34 @@ def _artifact(summary: dict[str, Any]) -> None:
         pass
 
 
-def run_flow(flow_fn: Any, options: RunOptions, **params: Any) -> Any:
-    """Run a flow on the task runner ``options`` asks for, without the per-flow
-    heartbeat thread (runs are short-lived; it costs ~1 s at flow end)."""
+def run_flow(flow_fn: Any, options: RunOptions, *, plain: bool | None = None, **params: Any) -> Any:
+    """Run a flow on the task runner ``options`` asks for.
+
+    With Prefect's API (``plain`` False), without the per-flow heartbeat thread (runs
+    are short-lived; it costs ~1 s at flow end). ``plain``: the flow's body in this
+    process, its tasks on a plain pool of the same kind (see runners.py); by default
+    when no Prefect API is configured or running on this machine.
+    """
+    from .runtime import find_api_url
+
+    if plain is None:
+        plain = find_api_url() is None
+    if plain:
+        with runners.plain(options):
+            return flow_fn.fn(options=options.to_dict(), **params)
+
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from .runners import task_runner
-
-    configured = flow_fn.with_options(task_runner=task_runner(options))
+    configured = flow_fn.with_options(task_runner=runners.task_runner(options))
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         return configured(options=options.to_dict(), **params)
 
 
-def run_clean_corpus(input: str, output: str, options: RunOptions | None = None) -> dict[str, Any]:
-    """``clean_corpus`` from Python, on the options' task runner."""
-    return run_flow(clean_corpus, options or RunOptions(), input=str(input), output=str(output))
+def run_clean_corpus(
+    input: str, output: str, options: RunOptions | None = None, *, plain: bool | None = None
+) -> dict[str, Any]:
+    """``clean_corpus`` from Python, on the options' task runner (``plain``: see
+    ``run_flow``)."""
+    return run_flow(
+        clean_corpus, options or RunOptions(), plain=plain, input=str(input), output=str(output)
+    )

@@ -8,6 +8,7 @@ the commands that run flows, after the run's API server has been started, so
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import tomllib
@@ -31,7 +32,7 @@ from cleaners.config import ConfigError
 
 from .options import RunOptions, read_options, shard_bytes_of
 from .readers import TEXT_SUFFIXES, InputError, InputFile, ReadOptions, discover, is_dataset
-from .runtime import configure_prefect, prefect_api, wait_for_api
+from .runtime import TemporaryServer, configure_prefect, find_api_url, using_api
 from .storage import as_path, is_remote, is_url
 
 app = typer.Typer(
@@ -173,6 +174,13 @@ DedupOpt = Annotated[
 ]
 StrictOpt = Annotated[bool, typer.Option(help="Exit non-zero if any input was rejected.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs.")]
+PrefectOpt = Annotated[
+    bool,
+    typer.Option(
+        help="With no Prefect server running, start a temporary one for the run (its "
+        "UI and records), instead of cleaning without Prefect's API."
+    ),
+]
 
 
 class RichReporter:
@@ -207,33 +215,65 @@ class RichReporter:
             self.bar.stop()
 
 
-def _with_prefect(verbose: bool, output: Path, work, html: bool = True):  # type: ignore[no-untyped-def]
-    """Start the run's Prefect API (unless one is configured), overlapping its boot with
-    Prefect's import and the engines' warm-up; run ``work(startup_seconds)`` with a
-    progress bar.
+def _with_prefect(  # type: ignore[no-untyped-def]
+    verbose: bool, output: Path, work, html: bool = True, prefect: bool = False
+):
+    """Run ``work(startup_seconds, plain)`` with a progress bar, on the Prefect API
+    this machine has (runtime.find_api_url), or a temporary server with ``--prefect``,
+    or else without Prefect's API (``plain``: one line says so).
 
-    A failure of the run itself (not of a document: those are rejects) is one clear
-    line and exit code 1; ``--verbose`` shows the traceback too.
+    SIGINT and SIGTERM stop the run with one line and exit code 130 / 143 (see
+    interrupt.py). A failure of the run itself (not of a document: those are rejects)
+    is one clear line and exit code 1; ``--verbose`` shows the traceback too.
     """
-    from cleaners.core import warm_up
-
-    from .progress import reporting
+    from .interrupt import Interrupted, interruptible, progress_line
+    from .progress import remove_progress, reporting
 
     t0 = time.perf_counter()
     configure_prefect(verbose)
     bar = RichReporter(err)
-    try:
-        with prefect_api():
-            from . import clean_corpus  # noqa: F401  (imports prefect while the server boots)
+    api_url = find_api_url()
 
-            if _pending_server():
-                warm_up(html)  # free while a temporary server boots
-            wait_for_api()
-            with reporting(bar):
-                try:
-                    return work(time.perf_counter() - t0)
-                finally:
-                    bar.close()
+    def on_exit(signum: int) -> None:
+        bar.close()
+        for progress in [output, *output.glob("*/")] if not is_remote(output) else [output]:
+            remove_progress(progress)
+        err.print(progress_line(), highlight=False)
+
+    try:
+        with interruptible(on_exit):
+            server = None
+            if api_url is None and prefect:
+                err.print(
+                    "Starting a temporary Prefect server for this run (10-50 s on a small "
+                    "machine; `textwash server start` keeps one running instead)...",
+                    highlight=False,
+                )
+                server = TemporaryServer()
+            elif api_url is None:
+                err.print(
+                    "No Prefect server running: cleaning in this process, without Prefect's "
+                    "API (`textwash server start` records runs in the Prefect UI).",
+                    highlight=False,
+                )
+            from . import clean_corpus  # noqa: F401  (imports prefect)
+
+            if server is not None:
+                from cleaners.core import warm_up
+
+                warm_up(html)  # free while the temporary server boots
+                api_url = server.wait_ready()
+            try:
+                with using_api(api_url) if api_url else contextlib.nullcontext(), reporting(bar):
+                    try:
+                        return work(time.perf_counter() - t0, api_url is None)
+                    finally:
+                        bar.close()
+            finally:
+                if server is not None:
+                    server.stop()
+    except Interrupted as exc:
+        raise typer.Exit(exc.exit_code) from None
     except Exception as exc:
         if verbose:
             err.print_exception()
@@ -247,13 +287,6 @@ def _has_html_files(files: list[InputFile]) -> bool:
     """Does the input hold HTML files? (JSONL and Parquet records may hold pages too:
     their first one imports the extractor.)"""
     return any(TEXT_SUFFIXES.get(Path(f.rel).suffix.lower()) == "html" for f in files)
-
-
-def _pending_server() -> bool:
-    """Is a temporary server booting (so that work done meanwhile is free)?"""
-    from .runtime import _pending
-
-    return bool(_pending)
 
 
 def _summary_table(summary: dict[str, Any], startup_s: float) -> Table:
@@ -286,7 +319,7 @@ def _summary_table(summary: dict[str, Any], startup_s: float) -> Table:
         "shards run / skipped", f"{summary['shards_run']} / {summary['shards_skipped']}", ""
     )
     table.add_row("flow time", f"{summary['seconds']:.2f} s", "")
-    table.add_row("Prefect start-up", f"{startup_s:.2f} s", "")
+    table.add_row("start-up", f"{startup_s:.2f} s", "")
     return table
 
 
@@ -337,6 +370,7 @@ def run(
     ] = False,
     dedup: DedupOpt = "off",
     strict: StrictOpt = False,
+    prefect: PrefectOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Clean INPUT into the Parquet dataset OUTPUT (documents, removals, rejects, manifest)."""
@@ -349,12 +383,14 @@ def run(
     except UsageError as exc:
         raise fail(str(exc)) from None
 
-    def work(startup: float) -> tuple[dict, float]:
+    def work(startup: float, plain: bool) -> tuple[dict, float]:
         from .clean_corpus import run_clean_corpus
 
-        return run_clean_corpus(input, str(out), options), startup
+        return run_clean_corpus(input, str(out), options, plain=plain), startup
 
-    summary, startup = _with_prefect(verbose, out, work, html=_has_html_files(files))
+    summary, startup = _with_prefect(
+        verbose, out, work, html=_has_html_files(files), prefect=prefect
+    )
     _report(summary, startup)
     console.print(f"dataset: {out}/  (total {time.perf_counter() - t0:.1f} s)")
     _report_rejects(_rejected(summary), f"{out}/rejects/", strict)
@@ -380,6 +416,7 @@ def backfill(
     force: ForceOpt = False,
     dedup: DedupOpt = "off",
     strict: StrictOpt = False,
+    prefect: PrefectOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Clean many partitions, each into OUTPUT/PARTITION/, one subflow each;
@@ -411,13 +448,13 @@ def backfill(
     except UsageError as exc:
         raise fail(str(exc)) from None
 
-    def work(startup: float) -> list[dict]:
+    def work(startup: float, plain: bool) -> list[dict]:
         from .backfill import backfill as backfill_flow
         from .clean_corpus import run_flow
 
-        return run_flow(backfill_flow, options, partitions=full, output=str(out))
+        return run_flow(backfill_flow, options, plain=plain, partitions=full, output=str(out))
 
-    summaries = _with_prefect(verbose, out, work)
+    summaries = _with_prefect(verbose, out, work, prefect=prefect)
     table = Table(title="textwash backfill", header_style="bold")
     for col in ("partition", "documents", "rejects", "lines removed", "shards run/skipped"):
         table.add_column(col, justify="left" if col == "partition" else "right")
@@ -478,6 +515,15 @@ def serve(
     """Serve a scheduled deployment: each run cleans only the inputs the dataset has not
     seen and appends new parts. Needs a Prefect server: `textwash server start`, or
     PREFECT_API_URL."""
+    api_url = find_api_url()  # before _check_cron imports Prefect, which reads it once
+    if api_url is None:
+        raise fail(
+            "serve needs a Prefect server: start one with `textwash server start` (or "
+            "`prefect server start` and PREFECT_API_URL=http://127.0.0.1:4200/api); a "
+            "temporary server cannot schedule runs."
+        )
+    os.environ["PREFECT_API_URL"] = api_url
+    configure_prefect(verbose)
     try:
         options = build_options(config, {**locals(), "incremental": True})
         check_output(as_path(output), options)
@@ -487,18 +533,6 @@ def serve(
             raise UsageError(f"input not found: {input}")
     except UsageError as exc:
         raise fail(str(exc)) from None
-    if not os.environ.get("PREFECT_API_URL"):
-        from .runtime import BackgroundServer
-
-        background = BackgroundServer.running()
-        if background is None:
-            raise fail(
-                "serve needs a Prefect server: start one with `textwash server start` (or "
-                "`prefect server start` and PREFECT_API_URL=http://127.0.0.1:4200/api); a "
-                "temporary server cannot schedule runs."
-            )
-        os.environ["PREFECT_API_URL"] = background.api_url
-    configure_prefect(verbose)
     from .scheduled_clean import serve as serve_flow
 
     serve_flow(input, str(output), options, cron=cron, name=name)
@@ -584,7 +618,8 @@ app.add_typer(server_app, name="server")
 def server_start(
     port: Annotated[int, typer.Option(help="Port (another if it is taken).")] = 4200,
 ) -> None:
-    """Start the background server (or say where it already runs)."""
+    """Start the background server: `prefect server start --background`, waited for
+    until it answers (or say where it already runs)."""
     from .runtime import BackgroundServer
 
     if not 0 < port < 65536:
@@ -596,7 +631,10 @@ def server_start(
         raise fail(str(exc), 1) from None
     state = "already running" if running else "started"
     console.print(f"Prefect server {state}: UI {server.ui_url}, API {server.api_url}")
-    console.print(f"(pid {server.pid}, log {server.log}; stop it with `textwash server stop`)")
+    console.print(
+        f"(pid {server.pid}; every textwash command uses it; stop it with "
+        "`textwash server stop` or `prefect server stop`)"
+    )
 
 
 @server_app.command("status")
@@ -613,15 +651,16 @@ def server_status() -> None:
 
 @server_app.command("stop")
 def server_stop() -> None:
-    """Stop the background server."""
+    """Stop the background server (`prefect server stop`)."""
     from .runtime import BackgroundServer
 
     server = BackgroundServer.read()
     if server is None:
         console.print("Prefect server: not running")
         return
+    pid = server.pid
     server.stop()
-    console.print(f"Prefect server stopped (pid {server.pid})")
+    console.print(f"Prefect server stopped (pid {pid})")
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -31,12 +31,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .schema import SCHEMA_VERSION, TABLES
-from .storage import move, write_atomic
+from .storage import is_remote, move, write_atomic
 
 MANIFEST = "_manifest.json"
 SHARDS_DIR = "_shards"
 STAGING = "_staging"
 _PART_RE = re.compile(r"part-(\d{5,})\.parquet$")
+
+
+def remove_partial_files(output: Path) -> None:
+    """Temporary files a killed or interrupted run was writing under ``_staging/``
+    (no reader globs them; a shard run again writes its own): removed at the next run,
+    which holds the dataset's lock."""
+    staging = output / STAGING
+    if is_remote(staging) or not staging.is_dir():  # an object is written whole: no partials
+        return
+    for tmp in staging.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def part_name(index: int) -> str:

@@ -117,6 +117,7 @@ class Measured:
     lines: list[np.ndarray] = field(default_factory=list)  # uint64 line hashes
     # Documents of the plan the dataset counted before: only where they are.
     known: dict[str, tuple[int, int]] = field(default_factory=dict)
+    items: int = 0  # inputs read, rejects and HTML pages included (progress)
 
     def add(
         self,
@@ -138,6 +139,7 @@ class Measured:
         for name in ("doc_ids", "sites", "orders", "exact", "sigs", "lines"):
             getattr(self, name).extend(getattr(other, name))
         self.known.update(other.known)
+        self.items += other.items
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from . import interrupt
 from .linestats import STATE_DIR
 from .storage import is_remote
 
@@ -77,6 +78,7 @@ class ProgressFile:
         self._next = 0.0
 
     def __call__(self, items: int, done_bytes: int) -> None:
+        interrupt.check()  # between documents: a thread's shard stops here
         now = time.monotonic()
         if now < self._next:
             return
@@ -94,14 +96,18 @@ class ProgressFile:
 
 
 class Tally:
-    """The flow's side: finished tasks' totals plus what running ones reported."""
+    """The flow's side: finished tasks' totals plus what running ones reported.
 
-    def __init__(self, output: Path, phase: str, total_bytes: int, total_items: int | None):
-        self.output, self.phase = output, phase
+    ``key`` names the tasks' progress files (``count``, ``clean``); ``label`` is what
+    the reporter shows (a backfill's partition before the phase)."""
+
+    def __init__(self, output: Path, key: str, label: str, total_bytes: int) -> None:
+        self.output, self.key = output, key
         self.items = self.bytes = 0
         self.running: set[int] = set()
         self.total_bytes = total_bytes
-        reporter().start(phase, total_bytes, total_items)
+        self.completed = False
+        reporter().start(label, total_bytes, None)
 
     def started(self, index: int) -> None:
         self.running.add(index)
@@ -110,22 +116,41 @@ class Tally:
         self.running.discard(index)
         self.items += items
         self.bytes += done_bytes
-        _path(self.output, self.phase, index).unlink(missing_ok=True)
+        _path(self.output, self.key, index).unlink(missing_ok=True)
         self.poll()
 
     def poll(self) -> None:
         items, done = self.items, self.bytes
         for index in self.running:
             try:
-                got = json.loads(_path(self.output, self.phase, index).read_text("utf-8"))
+                got = json.loads(_path(self.output, self.key, index).read_text("utf-8"))
             except (OSError, ValueError):
                 continue
             items += int(got[0])
             done += int(got[1])
         reporter().update(items, min(done, self.total_bytes))
 
+    def complete(self) -> None:
+        """Every task finished: the bar may show 100 %."""
+        self.completed = True
+
     def close(self) -> None:
-        reporter().finish()
-        folder = self.output / STATE_DIR / PROGRESS_DIR
-        for p in folder.glob(f"{self.phase}-*.json"):
+        """The bar shows 100 % only for a phase that completed (an interrupted or
+        failed one stays where it was); the tasks' progress files go."""
+        if self.completed:
+            reporter().finish()
+        remove_progress(self.output, self.key)
+
+
+def remove_progress(output: Path, key: str = "") -> None:
+    """Remove the progress files of ``key`` (all when empty), and their folder once
+    empty: a finished run leaves nothing under ``_state/progress/``."""
+    folder = output / STATE_DIR / PROGRESS_DIR
+    try:
+        for p in folder.glob(f"{key}-*.json" if key else "*"):
             p.unlink(missing_ok=True)
+        if not is_remote(folder):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+    except OSError:
+        pass

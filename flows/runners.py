@@ -1,13 +1,26 @@
 """Task runners for ``--runner``, submitting shards in plan order with a short queue, and
-handing a task a large argument whole."""
+handing a task a large argument whole.
+
+A run has Prefect's API (a server) or not. With it, tasks are submitted to Prefect's
+task runner; without it (``plain``), the same task bodies go to the same kind of pool
+from ``concurrent.futures`` (or a Dask client's executor), and the flow body runs as a
+plain function: the dataset is the same, byte for byte, without a server's start-up.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import contextvars
+import importlib
 import logging
+import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
+from . import interrupt
 from .options import RunOptions
 
 T = TypeVar("T")
@@ -57,6 +70,21 @@ def quiet_dask(verbose: bool) -> None:
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "info" if verbose else "warning")
 
 
+def ignore_interrupts() -> None:
+    """In a worker process: Ctrl-C reaches the whole process group, and the run's
+    own process decides what stops (a worker would print its own traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _cluster_kwargs(workers: int) -> dict[str, Any]:
+    return {
+        "n_workers": workers,
+        "threads_per_worker": 1,
+        "processes": True,
+        "silence_logs": logging.WARNING,
+    }
+
+
 def task_runner(options: RunOptions) -> Any:
     """The Prefect task runner for ``options.runner``."""
     workers = slots(options)
@@ -67,20 +95,81 @@ def task_runner(options: RunOptions) -> Any:
     if options.runner == "process":
         from prefect.task_runners import ProcessPoolTaskRunner
 
-        return ProcessPoolTaskRunner(max_workers=workers)
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=ignore_interrupts)
     from prefect_dask import DaskTaskRunner
 
     quiet_dask(os.environ.get("PREFECT_LOGGING_LEVEL") == "INFO")
     if options.address:
         return DaskTaskRunner(address=options.address)
-    return DaskTaskRunner(
-        cluster_kwargs={
-            "n_workers": workers,
-            "threads_per_worker": 1,
-            "processes": True,
-            "silence_logs": logging.WARNING,
-        }
-    )
+    return DaskTaskRunner(cluster_kwargs=_cluster_kwargs(workers))
+
+
+# --- without Prefect's API: the same task bodies on a concurrent.futures pool ---
+
+_plain: contextvars.ContextVar[concurrent.futures.Executor | None] = contextvars.ContextVar(
+    "textwash_plain_executor", default=None
+)
+
+
+def is_plain() -> bool:
+    """Is this flow body running without Prefect's API (``plain``)?"""
+    return _plain.get() is not None
+
+
+@contextlib.contextmanager
+def plain(options: RunOptions) -> Iterator[concurrent.futures.Executor]:
+    """Run flow bodies in this block without Prefect: ``submit`` sends task bodies to
+    a pool of ``options.runner``'s kind."""
+    workers = slots(options)
+    with contextlib.ExitStack() as stack:
+        if options.runner == "thread":
+            pool: Any = concurrent.futures.ThreadPoolExecutor(workers, "textwash-shard")
+        elif options.runner == "process":
+            pool = concurrent.futures.ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),  # as Prefect's: no fork of threads
+                initializer=ignore_interrupts,
+            )
+        else:
+            from distributed import Client
+
+            quiet_dask(os.environ.get("PREFECT_LOGGING_LEVEL") == "INFO")
+            if options.address:
+                client = stack.enter_context(Client(options.address))
+            else:
+                client = stack.enter_context(Client(**_cluster_kwargs(workers)))
+            pool = client.get_executor(pure=False)
+        stack.callback(pool.shutdown, wait=True)
+        token = _plain.set(pool)
+        stack.callback(_plain.reset, token)
+        yield pool
+
+
+def submit(task: Any, **kwargs: Any) -> Any:
+    """Submit a Prefect task: to Prefect's task runner, or its body to the plain pool."""
+    pool = _plain.get()
+    if pool is None:
+        return task.submit(**kwargs)
+    return pool.submit(call_task_body, f"{task.fn.__module__}:{task.fn.__name__}", kwargs)
+
+
+def call_task_body(name: str, kwargs: dict[str, Any]) -> Any:
+    """A task's body by name (the module attribute is the Task, which pickles as itself)."""
+    module, attr = name.split(":")
+    return getattr(importlib.import_module(module), attr).fn(**kwargs)
+
+
+def call_flow(flow: Any, **params: Any) -> Any:
+    """A (sub)flow: through Prefect, or its body alone in a plain run."""
+    return flow.fn(**params) if is_plain() else flow(**params)
+
+
+def _wait(futures: list[Any], timeout: float) -> set[Any]:
+    if futures and isinstance(futures[0], concurrent.futures.Future):
+        return concurrent.futures.wait(futures, timeout=timeout).done
+    from prefect.futures import wait
+
+    return wait(futures, timeout=timeout).done
 
 
 def run_in_order(
@@ -99,8 +188,6 @@ def run_in_order(
     flight keeps a worker from waiting on the flow. Every future is resolved: an
     unresolved failure would let the flow end "Completed".
     """
-    from prefect.futures import wait
-
     window = slots + 1 if slots else max(len(items), 1)
     running: dict[Any, T] = {}
     queue = iter(items)
@@ -109,7 +196,8 @@ def run_in_order(
             running[submit(item)] = item  # type: ignore[assignment]
         if not running:
             return
-        done, _ = wait(list(running), timeout=0.5)
+        done = _wait(list(running), timeout=0.5)
+        interrupt.check()
         if not done and poll is not None:
             poll()
         for future in sorted(done, key=lambda f: list(running).index(f)):

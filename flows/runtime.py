@@ -1,30 +1,39 @@
-"""Prefect settings and the run's API server. Import this before ``prefect``.
+"""Which Prefect API a command uses, found before ``prefect`` is imported.
 
-With ``PREFECT_API_URL`` set, that server is used and nothing is started; else a
-server kept in the background by ``textwash server start`` (``BackgroundServer``),
-when it is up. Otherwise Prefect would start a temporary server on the first API call
-and wait for it: here that is 10-20 s, nearly all of it the server importing. We
-start the same server (the command Prefect's own ``SubprocessASGIServer`` runs) at
-the very start of a command instead, so it boots while this process imports Prefect
-and plans the shards; and one server serves the whole run, so out-of-process workers
-share it instead of each starting their own.
+Prefect reads its settings once, at import: a command must know its server before
+anything imports Prefect. In order:
+
+1. ``PREFECT_API_URL`` set in the environment, or in the active Prefect profile;
+2. a server on this machine: the one ``textwash server start`` recorded, else one on
+   Prefect's default address (http://127.0.0.1:4200, where ``prefect server start``
+   listens), if it answers;
+3. with ``--prefect``, a temporary server for the run: Prefect's own
+   ``SubprocessASGIServer``, started in a thread while this process imports Prefect;
+4. otherwise none: the run executes the same flow bodies in this process, without
+   Prefect's API (``flows.runners.plain``). A temporary server costs 10-50 s here,
+   more than most one-off runs, and its records vanish with it from view.
+
+``textwash server start|stop`` wrap ``prefect server start --background`` and
+``prefect server stop``, so Prefect's own commands see the same server.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
+import threading
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 # Quiet and offline by default; any of these set by the user wins.
 PREFECT_DEFAULTS = {
@@ -38,6 +47,7 @@ PREFECT_DEFAULTS = {
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
 }
 VERBOSE_OVERRIDES = {"PREFECT_LOGGING_LEVEL": "INFO"}
+DEFAULT_PORT = 4200
 
 
 def configure_prefect(verbose: bool = False) -> None:
@@ -48,133 +58,76 @@ def configure_prefect(verbose: bool = False) -> None:
         os.environ.update(VERBOSE_OVERRIDES)
 
 
+def prefect_home() -> Path:
+    return Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _die_with_parent() -> None:
-    """In the server's process, before exec: ask Linux for SIGTERM when the parent
-    dies, so a killed run (SIGKILL, OOM) leaves no orphan server behind."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-class TemporaryServer:
-    """A Prefect API server on loopback for the life of one command."""
-
-    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
-        self.port = _free_port()
-        self.api_url = f"http://127.0.0.1:{self.port}/api"
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
-        spec = importlib.util.find_spec("prefect")
-        if spec is None or spec.origin is None:
-            raise RuntimeError("prefect is not installed")
-        app_dir = str(Path(spec.origin).parent.parent)
-        env = {
-            **os.environ,
-            # As Prefect's SubprocessASGIServer: no UI, ephemeral-server semantics.
-            "PREFECT_UI_ENABLED": "0",
-            "PREFECT__SERVER_EPHEMERAL": "1",
-            "PREFECT__SERVER_FINAL": "1",
-            **(extra_env or {}),
-        }
-        env.pop("PREFECT_API_URL", None)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--app-dir",
-                app_dir,
-                "--factory",
-                "prefect.server.api.server:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "error",
-                "--lifespan",
-                "on",
-            ],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
-        )
-
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the Prefect server exited at start-up:\n{self._tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"the Prefect server did not start within {timeout:.0f} s")
-
-    def _tail(self) -> str:
-        self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")[-2000:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-
-@contextlib.contextmanager
-def prefect_api() -> Iterator[str | None]:
-    """Make sure the run has one Prefect API; yield its URL (None: a configured one).
-
-    Call it before importing prefect: the server then starts while the import runs;
-    call ``wait_for_api()`` before the first API call.
-    """
-    if os.environ.get("PREFECT_API_URL"):
-        yield None
-        return
-    background = BackgroundServer.running()
-    if background is not None:  # `textwash server start`: no start-up to pay
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
-            with _using_api(background.api_url):
-                yield None
-        finally:
-            _flush_api_logs()
-        return
-    server = TemporaryServer()
-    _pending.append(server)
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def healthy(api_url: str, timeout: float = 2.0) -> bool:
+    """Does a Prefect API answer at ``api_url``?"""
     try:
-        with _using_api(server.api_url):
-            try:
-                yield server.api_url
-            finally:
-                _flush_api_logs()  # before the server goes: else "Error logging to API"
-    finally:
-        _pending.remove(server)
-        server.stop()
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def profile_api_url() -> str | None:
+    """``PREFECT_API_URL`` of the active Prefect profile (``prefect config set``),
+    read from ``profiles.toml`` without importing Prefect."""
+    try:
+        data = tomllib.loads((prefect_home() / "profiles.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    active = os.environ.get("PREFECT_PROFILE") or data.get("active")
+    profile = data.get("profiles", {}).get(active, {}) if active else {}
+    url = profile.get("PREFECT_API_URL") if isinstance(profile, dict) else None
+    return str(url) if url else None
+
+
+def configured_api_url() -> str | None:
+    """An API the user configured: the environment's, else the active profile's."""
+    return os.environ.get("PREFECT_API_URL") or profile_api_url()
+
+
+def local_server_url() -> str | None:
+    """A Prefect server running on this machine: the one ``textwash server start``
+    recorded, else one on Prefect's default port; None if neither answers."""
+    recorded = BackgroundServer.read()
+    ports = [recorded.port] if recorded else []
+    ports += [DEFAULT_PORT] if DEFAULT_PORT not in ports else []
+    for port in ports:
+        url = f"http://127.0.0.1:{port}/api"
+        if healthy(url, timeout=1.0):
+            return url
+    return None
+
+
+def find_api_url() -> str | None:
+    """The Prefect API this command should use, or None (see the module docstring)."""
+    return configured_api_url() or local_server_url()
 
 
 @contextlib.contextmanager
-def _using_api(api_url: str) -> Iterator[None]:
+def using_api(api_url: str) -> Iterator[None]:
     """``PREFECT_API_URL`` for the block. Prefect reads its settings once, at import:
     a second run in the same process (a notebook, a test runner) would otherwise talk
     to the first run's server, long stopped."""
+    previous = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = api_url
     try:
         if "prefect" in sys.modules:
@@ -185,13 +138,16 @@ def _using_api(api_url: str) -> Iterator[None]:
         else:
             yield
     finally:
-        os.environ.pop("PREFECT_API_URL", None)
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+        flush_api_logs()
 
 
-_pending: list[TemporaryServer] = []
-
-
-def _flush_api_logs() -> None:
+def flush_api_logs() -> None:
+    """Send the logs and events still queued for the API before its server goes (else
+    "Error logging to API", and a later run in this process retries a stopped server)."""
     if "prefect" not in sys.modules:
         return
     try:
@@ -199,40 +155,110 @@ def _flush_api_logs() -> None:
         from prefect.logging.handlers import APILogHandler
 
         APILogHandler.flush()
-        # Events go to the server too, over a connection kept open: send what is left
-        # and close it, so a later run in this process does not retry a stopped server.
         EventsWorker.drain_all(timeout=10, at_exit=False)
     except Exception:  # logs are a convenience; never fail a finished run on them
         pass
 
 
-def wait_for_api(timeout: float = 90.0) -> None:
-    """Block until the server started by ``prefect_api`` answers (no-op otherwise)."""
-    for server in _pending:
-        server.wait_ready(timeout)
+class TemporaryServer:
+    """Prefect's own temporary server (``SubprocessASGIServer``, what Prefect starts
+    when no API is configured), begun in a thread so that it boots while this process
+    imports Prefect and plans; one server for the run, so out-of-process workers share
+    it instead of each starting their own. Create it in the main thread (see _guard)."""
+
+    def __init__(self) -> None:
+        self.api_url: str | None = None
+        self._server: Any = None
+        self._error: BaseException | None = None
+        self._guard = _guard()
+        self._thread = threading.Thread(target=self._start, name="textwash-server", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            from prefect.server.api.server import SubprocessASGIServer
+
+            self._server = SubprocessASGIServer()
+            threading.Thread(target=self._tell_guard, daemon=True).start()
+            self._server.start()
+            self.api_url = self._server.api_url
+        except BaseException as exc:  # reported by wait_ready, in the caller's thread
+            self._error = exc
+
+    def _tell_guard(self) -> None:
+        """Hand the server's pid to the guard as soon as it exists."""
+        while self._guard is not None and self._thread.is_alive():
+            process = self._server.server_process
+            if process is not None:
+                with contextlib.suppress(OSError):
+                    self._guard.stdin.write(f"{process.pid}\n".encode())  # type: ignore[union-attr]
+                    self._guard.stdin.flush()  # type: ignore[union-attr]
+                return
+            time.sleep(0.02)
+
+    def wait_ready(self) -> str:
+        self._thread.join()
+        if self._error is not None or self.api_url is None:
+            raise RuntimeError(f"the temporary Prefect server did not start: {self._error}")
+        return self.api_url
+
+    def stop(self) -> None:
+        self._thread.join()
+        if self._server is not None and self._server.server_process is not None:
+            self._server.stop()
+        if self._guard is not None:
+            self._guard.kill()
+            self._guard.wait()
+
+
+# Ends the server when it gets SIGTERM, which Linux sends when this process ends,
+# however it ends (SIGKILL included): Prefect's temporary server would outlive it.
+_GUARD = """import os, signal, sys
+pids = []
+def end(*_):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    os._exit(0)
+signal.signal(signal.SIGTERM, end)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+for line in sys.stdin:
+    pids.append(int(line))
+while True:
+    signal.pause()
+"""
+
+
+def _guard() -> subprocess.Popen[bytes] | None:
+    """A tiny process that ends the server whose pid it is sent when this process
+    ends (Linux only). Linux signals it when the *thread* that started it ends: start
+    it from the main thread."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def die_with_parent() -> None:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return subprocess.Popen(
+        [sys.executable, "-S", "-c", _GUARD],
+        stdin=subprocess.PIPE,
+        preexec_fn=die_with_parent,
+    )
 
 
 # --- a Prefect server kept in the background: `textwash server start|stop|status` ---
 
 
-def prefect_home() -> Path:
-    return Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
-
-
-def _health(api_url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as resp:
-            return bool(resp.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
 class BackgroundServer:
-    """``prefect server start`` (the UI on) as a detached process, found again by the
-    file it leaves in Prefect's home: every textwash command uses it while it is up."""
+    """``prefect server start --background`` (the UI on), found again by the port this
+    file records in Prefect's home; ``prefect server stop`` stops it as well."""
 
-    def __init__(self, pid: int, port: int, log: str) -> None:
-        self.pid, self.port, self.log = pid, port, log
+    def __init__(self, port: int) -> None:
+        self.port = port
 
     @property
     def api_url(self) -> str:
@@ -246,68 +272,79 @@ class BackgroundServer:
     def state_file() -> Path:
         return prefect_home() / "textwash-server.json"
 
+    @staticmethod
+    def pid_file() -> Path:
+        return prefect_home() / "server.pid"  # Prefect's own (prefect server start -b)
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            return int(self.pid_file().read_text().strip())
+        except (OSError, ValueError):
+            return None
+
     @classmethod
     def read(cls) -> BackgroundServer | None:
-        import json
-
         try:
             data = json.loads(cls.state_file().read_text(encoding="utf-8"))
-            return cls(int(data["pid"]), int(data["port"]), str(data["log"]))
+            return cls(int(data["port"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     @classmethod
     def running(cls) -> BackgroundServer | None:
-        """The background server, if its process is alive and its API answers."""
+        """The recorded server, if its API answers."""
         server = cls.read()
-        if server is None or not _alive(server.pid) or not _health(server.api_url):
+        if server is None or not healthy(server.api_url):
             return None
         return server
 
     @classmethod
-    def start(cls, port: int = 4200, timeout: float = 120.0) -> BackgroundServer:
-        import json
-
+    def start(cls, port: int = DEFAULT_PORT, timeout: float = 120.0) -> BackgroundServer:
         if (server := cls.running()) is not None:
             return server
         if not _port_free(port):
             port = _free_port()
         home = prefect_home()
         home.mkdir(parents=True, exist_ok=True)
-        log = home / "textwash-server.log"
+        pid = cls(port).pid
+        if pid is not None and not _alive(pid):  # a stale PID file blocks `--background`
+            cls.pid_file().unlink(missing_ok=True)
         env = {**os.environ, **{k: v for k, v in PREFECT_DEFAULTS.items() if k not in os.environ}}
         env.pop("PREFECT_API_URL", None)
-        cmd = [sys.executable, "-m", "prefect", "server", "start"]
-        with open(log, "ab") as out:
-            process = subprocess.Popen(
-                [*cmd, "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # outlives this command, and its terminal
-            )
-        server = cls(process.pid, port, str(log))
-        deadline = time.monotonic() + timeout
-        while not _health(server.api_url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                server.stop()
-                raise RuntimeError(f"the Prefect server did not start; see {log}")
-            time.sleep(0.5)
-        cls.state_file().write_text(
-            json.dumps({"pid": server.pid, "port": port, "log": str(log)}), encoding="utf-8"
+        command = [sys.executable, "-m", "prefect", "server", "start", "--background"]
+        done = subprocess.run(
+            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
         )
+        server = cls(port)
+        if done.returncode != 0:
+            raise RuntimeError(f"prefect server start failed: {done.stderr.strip()[-500:]}")
+        deadline = time.monotonic() + timeout
+        while not healthy(server.api_url):
+            if time.monotonic() > deadline or (server.pid and not _alive(server.pid)):
+                server.stop()
+                raise RuntimeError(f"the Prefect server did not answer on port {port}")
+            time.sleep(0.5)
+        cls.state_file().write_text(json.dumps({"port": port}), encoding="utf-8")
         return server
 
     def stop(self, timeout: float = 30.0) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGTERM)
+        """``prefect server stop``, then wait until the process is gone."""
+        pid = self.pid
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        subprocess.run(
+            [sys.executable, "-m", "prefect", "server", "stop"],
+            env=env,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + timeout
-        while _alive(self.pid) and time.monotonic() < deadline:
+        while pid and _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        if _alive(self.pid):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.pid, signal.SIGKILL)
         self.state_file().unlink(missing_ok=True)
 
 
@@ -323,12 +360,3 @@ def _alive(pid: int) -> bool:
         return waited == 0
     except ChildProcessError:
         return True
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True

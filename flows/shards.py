@@ -177,6 +177,7 @@ def measure_shard(
     done_bytes = 0
     for pos, item in enumerate(read_piece_items(shard, read_opts)):
         done_bytes += _size(item)
+        measured.items += 1
         if progress is not None:
             progress(pos + 1, done_bytes)
         if isinstance(item, Reject):

@@ -199,11 +199,14 @@ def test_killed_run_leaves_no_server_behind(tmp_path: Path) -> None:
     """A run with its own temporary Prefect server: SIGKILL the run, the server goes
     too (else every killed run would leave a busy orphan process)."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "home")  # no server of this machine's
     cmd = [sys.executable, "-m", "flows.cli", "run", str(SEEDS), "-o", str(tmp_path / "out")]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*cmd, "--prefect"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     children: list[str] = []
     deadline = time.monotonic() + 60
-    while not children and time.monotonic() < deadline:
+    while len(children) < 2 and time.monotonic() < deadline:  # the server and its guard
         children = _children(proc.pid)
         time.sleep(0.1)
     assert children, "the run started no server"
