@@ -1,0 +1,108 @@
+"""Ctrl-C and SIGTERM through the CLI: the run stops with one line and exit 130 / 143,
+shows no part it did not commit, and the same command finishes the dataset an
+uninterrupted run gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ..conftest import SEEDS
+from .test_crash import assert_no_partial_files, snapshot
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+
+
+def make_corpus(root: Path, docs: int = 800) -> Path:
+    """The seeds as many distinct documents of a few sites, in one JSONL (~4 MB): a
+    counting and a cleaning pass of several seconds each, over many shards."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    path = root / "corpus.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(docs):
+            record = {
+                "id": f"doc-{i}",
+                "url": f"https://site{i % 5}.example/story-{i}",
+                "text": f"Story number {i}.\n{texts[i % len(texts)]}",
+            }
+            fh.write(json.dumps(record) + "\n")
+    return path
+
+
+def textwash(corpus: Path, out: Path, home: Path, *extra: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(home)  # no background server: the in-process run
+    cmd = [sys.executable, "-m", "flows.cli", "run", str(corpus), "-o", str(out)]
+    return subprocess.Popen(
+        [*cmd, "--shard-mb", "0.5", *extra],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("interrupt")
+    corpus = make_corpus(root)
+    out = root / "reference"
+    proc = textwash(corpus, out, root / "home")
+    _, stderr = proc.communicate(timeout=500)
+    assert proc.returncode == 0, stderr
+    return corpus, snapshot(out), root
+
+
+def _in_phase(out: Path, phase: str) -> bool:
+    """A task of ``phase`` (count, clean) is running: its progress file exists."""
+    return any((out / "_state" / "progress").glob(f"{phase}-*.json"))
+
+
+@pytest.mark.parametrize(
+    ("phase", "signum", "runner"),
+    [
+        ("count", signal.SIGINT, "thread"),
+        ("clean", signal.SIGINT, "thread"),
+        ("count", signal.SIGTERM, "process"),
+        ("clean", signal.SIGTERM, "process"),
+    ],
+)
+def test_signal_stops_the_run_and_the_rerun_finishes_it(
+    reference: tuple, phase: str, signum: int, runner: str
+) -> None:
+    corpus, expected, root = reference
+    out = root / f"{phase}-{signum}-{runner}"
+    proc = textwash(corpus, out, root / "home", "--runner", runner, "--workers", "2")
+    deadline = time.monotonic() + 300
+    while not _in_phase(out, phase):
+        assert proc.poll() is None, f"the run ended before {phase}: {proc.stderr.read()}"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signum)
+    # A hang guard, not a timing assertion: the bench measures how fast it stops.
+    stdout, stderr = proc.communicate(timeout=60)
+
+    assert proc.returncode == 128 + signum, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("interrupted:")]
+    assert len(lines) == 1, stderr
+    assert "run the same command again to resume" in lines[0]
+    assert "Traceback" not in stderr + stdout
+    assert "Crash detected" not in stderr + stdout
+    assert_no_partial_files(out)
+    for table in ("documents", "removals", "rejects"):  # nothing was committed
+        assert not list((out / table).glob("*.parquet")), table
+    assert not list((out / "_state" / "progress").glob("*")), "progress files left behind"
+
+    again = textwash(corpus, out, root / "home", "--runner", runner, "--workers", "2")
+    _, stderr = again.communicate(timeout=500)
+    assert again.returncode == 0, stderr
+    assert snapshot(out) == expected
+    assert not list(out.rglob("*.tmp"))
+    assert not (out / "_state" / "progress").exists()
