@@ -19,7 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.runtime import TemporaryServer, configure_prefect
+import contextlib
+
+from flows.runtime import configure_prefect, local_server
 from tests.flows.test_crash import (
     _markers,
     assert_no_partial_files,
@@ -39,12 +41,11 @@ def main() -> None:
     rng = random.Random(args.seed)
     configure_prefect()
     root = Path(tempfile.mkdtemp(prefix="textwash-crash-"))
-    server = TemporaryServer(extra_env={"PREFECT_HOME": str(root / "prefect-home")})
-    server.wait_ready(180)
-    try:
+    with contextlib.ExitStack() as stack:
+        api_url = stack.enter_context(local_server(root / "prefect-home"))
         corpus = make_corpus(root, copies=8)
         t0 = time.perf_counter()
-        finish(corpus, root / "reference", server.api_url)
+        finish(corpus, root / "reference", api_url)
         full = time.perf_counter() - t0
         expected = snapshot(root / "reference")
         manifest = json.loads((root / "reference" / "_manifest.json").read_text())
@@ -60,7 +61,7 @@ def main() -> None:
             # anything is written. The clock starts when the run takes the dataset lock.
             delay = rng.uniform(0.0, flow_s)
             lock = out / "_state" / "lock"
-            proc = textwash(corpus, out, server.api_url)
+            proc = textwash(corpus, out, api_url)
             started: list[float] = []
 
             def ready(lock: Path = lock, delay: float = delay, started: list = started) -> bool:
@@ -71,7 +72,7 @@ def main() -> None:
             killed = kill_when(proc, ready)
             shards = _markers(out) if out.exists() else 0
             assert_no_partial_files(out)
-            finish(corpus, out, server.api_url)
+            finish(corpus, out, api_url)
             got = snapshot(out)
             ids = [r[0] for r in got["documents"]]
             same = got == expected and len(ids) == len(set(ids))
@@ -83,8 +84,6 @@ def main() -> None:
                 f"{'equal' if same else 'DIFFERENT'}"
             )
         print(f"{ok}/{args.kills} resumed datasets equal the uninterrupted one")
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

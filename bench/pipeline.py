@@ -187,21 +187,23 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
     args = ap.parse_args()
 
-    from flows.runtime import TemporaryServer, configure_prefect
+    import contextlib
+
+    from flows.runtime import configure_prefect, local_server
 
     configure_prefect()
     work = args.work or Path(tempfile.mkdtemp(prefix="textwash-bench-"))
     work.mkdir(parents=True, exist_ok=True)  # the server's home goes in it at once
     t0 = time.perf_counter()
-    server = TemporaryServer(extra_env={"PREFECT_HOME": str(work / "prefect-home")})
+    stack = contextlib.ExitStack()
     corpus = work / "corpus"
     size, n = build_corpus(corpus, args.corpus_mb, args.devset)
     print(
         f"corpus: {size / 1e6:,.0f} MB, {n:,} documents in {len(list(corpus.glob('*')))} "
         f"JSONL files ({time.perf_counter() - t0:.0f} s to build)"
     )
-    server.wait_ready(180)
-    os.environ["PREFECT_API_URL"] = server.api_url
+    api_url = stack.enter_context(local_server(work / "prefect-home"))
+    os.environ["PREFECT_API_URL"] = api_url
     print(f"Prefect API server ready after {time.perf_counter() - t0:.0f} s (not counted below)")
     try:
         from cleaners.core import warm_up
@@ -256,8 +258,8 @@ def main() -> None:
         small, big = work / "rss-1x", work / "rss-10x"
         b1 = take_slice(corpus, small, args.rss_mb)
         b10 = take_slice(corpus, big, args.rss_mb * 10)
-        r1, s1 = peak_rss_mb(small, fresh(work / "out-rss-1x"), server.api_url)
-        r10, s10 = peak_rss_mb(big, fresh(work / "out-rss-10x"), server.api_url)
+        r1, s1 = peak_rss_mb(small, fresh(work / "out-rss-1x"), api_url)
+        r10, s10 = peak_rss_mb(big, fresh(work / "out-rss-10x"), api_url)
         print(f"\nmemory, shards of {RSS_SHARD_MB} MB")
         print(f"peak RSS, 1x  ({b1 / 1e6:6.1f} MB input): {r1:7.1f} MB  ({s1:.0f} s)")
         print(
@@ -266,7 +268,7 @@ def main() -> None:
         )
     finally:
         os.environ.pop("PREFECT_API_URL", None)
-        server.stop()
+        stack.close()
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
 

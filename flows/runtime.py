@@ -360,3 +360,39 @@ def _alive(pid: int) -> bool:
         return waited == 0
     except ChildProcessError:
         return True
+
+
+@contextlib.contextmanager
+def local_server(home: Path, *, ui: bool = False, timeout: float = 180.0) -> Iterator[str]:
+    """``prefect server start`` on a free loopback port with a home (database) of its
+    own, for the life of the block; yields its API URL. For tests and benches."""
+    port = _free_port()
+    env = {**os.environ, **PREFECT_DEFAULTS, "PREFECT_HOME": str(home)}
+    env["PREFECT_UI_ENABLED"] = "true" if ui else "false"
+    env["PREFECT_SERVER_API_HOST"] = "127.0.0.1"
+    env.pop("PREFECT_API_URL", None)
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "server.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + timeout
+        while not healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = (home / "server.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the Prefect server did not start:\n{tail}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -32,29 +32,26 @@ def golden() -> list[dict]:
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory):
     """A real Prefect API server on loopback, with its own database, for the session."""
-    from flows.runtime import TemporaryServer, configure_prefect
+    from flows.runtime import configure_prefect, local_server
 
     configure_prefect()
-    home = tmp_path_factory.mktemp("prefect-home")
-    server = TemporaryServer(extra_env={"PREFECT_HOME": str(home)})
-    server.wait_ready(timeout=180)
-    # Before prefect is first imported: its settings, and the threads it starts outside
-    # this context (a process pool's event forwarding), read the environment.
-    os.environ["PREFECT_API_URL"] = server.api_url
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-        temporary_settings,
-    )
+    with local_server(tmp_path_factory.mktemp("prefect-home")) as api_url:
+        # Before prefect is first imported: its settings, and the threads it starts
+        # outside this context (a process pool's event forwarding), read the environment.
+        os.environ["PREFECT_API_URL"] = api_url
+        from prefect.settings import (
+            PREFECT_API_URL,
+            PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+            temporary_settings,
+        )
 
-    try:
-        with temporary_settings(
-            updates={PREFECT_API_URL: server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-        ):
-            yield server.api_url
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
-        server.stop()
+        try:
+            with temporary_settings(
+                updates={PREFECT_API_URL: api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+            ):
+                yield api_url
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
 
 
 # Tests that start a Prefect server, a Dask cluster or a subprocess (a fixture of

@@ -123,3 +123,24 @@ def test_tasks_are_submitted_in_plan_order_with_a_short_queue(runner: str) -> No
     assert peak == 3
     assert order == list(range(9))
     assert results == [x * x for x in range(9)]
+
+
+def test_without_prefects_api_the_dataset_is_the_same(tmp_path: Path) -> None:
+    """With no server, a run executes the flow bodies on a plain pool of the runner's
+    kind: the dataset equals the Prefect run's, on every runner."""
+    from flows.clean_corpus import run_clean_corpus
+    from flows.options import RunOptions
+    from flows.runners import is_plain
+
+    src = corpus(tmp_path)
+    flags = ["--shard-mb", "0.05", "--shard-files", "2"]
+    prefect_out = tmp_path / "prefect"
+    result = CliRunner().invoke(app, ["run", str(src), "-o", str(prefect_out), *flags])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    reference = dataset(prefect_out)
+    for runner in ("thread", "process", "dask"):
+        out = tmp_path / f"plain-{runner}"
+        options = RunOptions(runner=runner, workers=2, shard_bytes=52428, shard_files=2)
+        run_clean_corpus(str(src), str(out), options, plain=True)
+        assert dataset(out) == reference, runner
+        assert not is_plain()
