@@ -99,6 +99,11 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
         return
     STOP.clear()
     _state.update(signum=None, planned=0, done=0)
+    # The semaphores of a pool ended by a signal are not "leaked": keep the resource
+    # tracker (a process started with this interpreter's -W options) from saying so.
+    quiet = "ignore:resource_tracker:UserWarning"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
     finished = threading.Lock()
 
     def final(signum: int) -> None:

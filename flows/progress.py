@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from .storage import is_remote
 
 PROGRESS_DIR = "progress"
 INTERVAL_S = 0.5
+ARTIFACT_INTERVAL_S = 2.0
 REMOTE_INTERVAL_S = 2.0
 
 
@@ -108,6 +110,7 @@ class Tally:
         self.total_bytes = total_bytes
         self.completed = False
         reporter().start(label, total_bytes, None)
+        self.artifact = PrefectProgress(label)
 
     def started(self, index: int) -> None:
         self.running.add(index)
@@ -128,7 +131,9 @@ class Tally:
                 continue
             items += int(got[0])
             done += int(got[1])
-        reporter().update(items, min(done, self.total_bytes))
+        done = min(done, self.total_bytes)
+        reporter().update(items, done)
+        self.artifact.update(done / max(self.total_bytes, 1), items)
 
     def complete(self) -> None:
         """Every task finished: the bar may show 100 %."""
@@ -139,6 +144,7 @@ class Tally:
         failed one stays where it was); the tasks' progress files go."""
         if self.completed:
             reporter().finish()
+            self.artifact.update(1.0, self.items, force=True)
         remove_progress(self.output, self.key)
 
 
@@ -154,3 +160,37 @@ def remove_progress(output: Path, key: str = "") -> None:
                 folder.rmdir()
     except OSError:
         pass
+
+
+class PrefectProgress:
+    """A phase's progress as a Prefect progress artifact (the run's page in the UI),
+    when the run has Prefect's API; updated every ARTIFACT_INTERVAL_S at most."""
+
+    def __init__(self, label: str) -> None:
+        from .runners import is_plain
+
+        self.label, self.id, self._next = label, None, 0.0
+        if is_plain() or "prefect" not in sys.modules:
+            return
+        try:
+            from prefect.artifacts import create_progress_artifact
+            from prefect.context import FlowRunContext
+
+            if FlowRunContext.get() is None:
+                return
+            self.id = create_progress_artifact(0.0, description=f"textwash: {label}")
+        except Exception:  # progress is a convenience; never fail a run on it
+            self.id = None
+
+    def update(self, share: float, items: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.id is None or (now < self._next and not force):
+            return
+        self._next = now + ARTIFACT_INTERVAL_S
+        try:
+            from prefect.artifacts import update_progress_artifact
+
+            description = f"textwash: {self.label}, {items:,} documents"
+            update_progress_artifact(self.id, round(100 * share, 1), description=description)
+        except Exception:
+            self.id = None

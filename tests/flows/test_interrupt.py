@@ -36,9 +36,13 @@ def make_corpus(root: Path, docs: int = 800) -> Path:
     return path
 
 
-def textwash(corpus: Path, out: Path, home: Path, *extra: str) -> subprocess.Popen:
+def textwash(
+    corpus: Path, out: Path, home: Path, *extra: str, api: str | None = None
+) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(home)  # no background server: the in-process run
+    if api is not None:  # a Prefect server: a Prefect flow run
+        env["PREFECT_API_URL"] = api
     cmd = [sys.executable, "-m", "flows.cli", "run", str(corpus), "-o", str(out)]
     return subprocess.Popen(
         [*cmd, "--shard-mb", "0.5", *extra],
@@ -66,20 +70,24 @@ def _in_phase(out: Path, phase: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("phase", "signum", "runner"),
+    ("phase", "signum", "runner", "prefect"),
     [
-        ("count", signal.SIGINT, "thread"),
-        ("clean", signal.SIGINT, "thread"),
-        ("count", signal.SIGTERM, "process"),
-        ("clean", signal.SIGTERM, "process"),
+        ("count", signal.SIGINT, "thread", False),
+        ("clean", signal.SIGINT, "thread", False),
+        ("count", signal.SIGTERM, "process", False),
+        ("clean", signal.SIGTERM, "process", False),
+        ("count", signal.SIGINT, "thread", True),
+        ("clean", signal.SIGINT, "process", True),
     ],
 )
 def test_signal_stops_the_run_and_the_rerun_finishes_it(
-    reference: tuple, phase: str, signum: int, runner: str
+    reference: tuple, phase: str, signum: int, runner: str, prefect: bool, request
 ) -> None:
     corpus, expected, root = reference
-    out = root / f"{phase}-{signum}-{runner}"
-    proc = textwash(corpus, out, root / "home", "--runner", runner, "--workers", "2")
+    api = request.getfixturevalue("prefect_server") if prefect else None
+    out = root / f"{phase}-{signum}-{runner}-{prefect}"
+    flags = ("--runner", runner, "--workers", "2")
+    proc = textwash(corpus, out, root / "home", *flags, api=api)
     deadline = time.monotonic() + 300
     while not _in_phase(out, phase):
         assert proc.poll() is None, f"the run ended before {phase}: {proc.stderr.read()}"
@@ -95,12 +103,13 @@ def test_signal_stops_the_run_and_the_rerun_finishes_it(
     assert "run the same command again to resume" in lines[0]
     assert "Traceback" not in stderr + stdout
     assert "Crash detected" not in stderr + stdout
+    assert "leaked" not in stderr, stderr
     assert_no_partial_files(out)
     for table in ("documents", "removals", "rejects"):  # nothing was committed
         assert not list((out / table).glob("*.parquet")), table
     assert not list((out / "_state" / "progress").glob("*")), "progress files left behind"
 
-    again = textwash(corpus, out, root / "home", "--runner", runner, "--workers", "2")
+    again = textwash(corpus, out, root / "home", *flags, api=api)
     _, stderr = again.communicate(timeout=500)
     assert again.returncode == 0, stderr
     assert snapshot(out) == expected
