@@ -5,7 +5,8 @@
 Times, best of ``--repeat`` (wall clock, whole commands through ``uv run``):
   * ``uv run python -c "import prefect"`` (the floor any Prefect command pays);
   * ``uv run textwash run seeds`` with a background server up (`textwash server start`);
-  * the same cold: no server, Prefect's home already initialised (a temporary server);
+  * the same with no server: in-process, without Prefect's API (the default then);
+  * the same with ``--prefect`` and no server: Prefect's own temporary server;
   * ``uv run textwash explain`` on a seed (no Prefect at all).
 Prints seconds and ratios to ``import prefect``; asserts nothing. Uses a Prefect home
 of its own (a temporary folder), so it never touches yours.
@@ -59,6 +60,7 @@ def main() -> None:
             args.repeat,
         )
         cold = timed(run, env, args.repeat)
+        temporary = timed([*run, "--prefect"], env, args.repeat)
         subprocess.run(
             ["uv", "run", "textwash", "server", "start"],
             env=env,
@@ -75,7 +77,8 @@ def main() -> None:
     print(f"best of {args.repeat}, whole commands through uv run")
     print(f"  import prefect                       {base:6.2f} s   x1.00")
     print(f"  textwash run seeds, server up        {warm:6.2f} s   x{warm / base:.2f}")
-    print(f"  textwash run seeds, no server (cold) {cold:6.2f} s   x{cold / base:.2f}")
+    print(f"  textwash run seeds, no server        {cold:6.2f} s   x{cold / base:.2f}")
+    print(f"  textwash run seeds --prefect, none   {temporary:6.2f} s   x{temporary / base:.2f}")
     print(f"  textwash explain (no Prefect)        {explain:6.2f} s   x{explain / base:.2f}")
 
 

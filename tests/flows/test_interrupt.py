@@ -115,34 +115,3 @@ def test_signal_stops_the_run_and_the_rerun_finishes_it(
     assert snapshot(out) == expected
     assert not list(out.rglob("*.tmp"))
     assert not (out / "_state" / "progress").exists()
-
-
-def test_progress_moves_before_the_first_task_finishes(tmp_path: Path) -> None:
-    """The bar reads what running tasks report (the keys the tasks write), so it moves
-    while the only shard is still being counted and cleaned."""
-    from flows.clean_corpus import run_clean_corpus
-    from flows.options import RunOptions
-    from flows.progress import reporting
-
-    class Recorder:
-        def __init__(self) -> None:
-            self.phases: list[list[tuple[int, int, int]]] = []
-
-        def start(self, phase: str, total_bytes: int, total_items: int | None) -> None:
-            self.phases.append([(0, 0, total_bytes)])
-
-        def update(self, items: int, done_bytes: int) -> None:
-            self.phases[-1].append((items, done_bytes, self.phases[-1][0][2]))
-
-        def finish(self) -> None:
-            pass
-
-    corpus = make_corpus(tmp_path, docs=600)
-    recorder = Recorder()
-    with reporting(recorder):
-        run_clean_corpus(str(corpus), str(tmp_path / "out"), RunOptions(), plain=True)
-    assert len(recorder.phases) == 2  # counting, cleaning: one shard each
-    for updates in recorder.phases:
-        in_flight = [(n, b) for n, b, total in updates if 0 < b < total and n > 0]
-        assert in_flight, updates
-    assert not (tmp_path / "out" / "_state" / "progress").exists()
