@@ -253,7 +253,13 @@ def _with_prefect(  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     configure_prefect(verbose)
     bar = RichReporter(err)
+    previous_url = os.environ.get("PREFECT_API_URL")
     api_url = find_api_url()
+    if api_url is not None:
+        # Before Prefect is imported: threads it starts outside the run's settings
+        # context (a process pool's event forwarding) read the root settings, and
+        # without the URL there they would start a temporary server of their own.
+        os.environ["PREFECT_API_URL"] = api_url
 
     def on_exit(signum: int) -> None:
         bar.close()
@@ -271,6 +277,7 @@ def _with_prefect(  # type: ignore[no-untyped-def]
                     highlight=False,
                 )
                 server = TemporaryServer()
+                api_url = server.api_url
             elif api_url is None:
                 err.print(
                     "No Prefect server running: cleaning in this process, without Prefect's "
@@ -283,7 +290,7 @@ def _with_prefect(  # type: ignore[no-untyped-def]
                 from cleaners.core import warm_up
 
                 warm_up(html)  # free while the temporary server boots
-                api_url = server.wait_ready()
+                server.wait_ready()
             try:
                 with using_api(api_url) if api_url else contextlib.nullcontext(), reporting(bar):
                     try:
@@ -293,6 +300,11 @@ def _with_prefect(  # type: ignore[no-untyped-def]
             finally:
                 if server is not None:
                     server.stop()
+                # A later run in this process (a notebook, a test) finds its own API.
+                if previous_url is None:
+                    os.environ.pop("PREFECT_API_URL", None)
+                else:
+                    os.environ["PREFECT_API_URL"] = previous_url
     except Interrupted as exc:
         raise typer.Exit(exc.exit_code) from None
     except Exception as exc:

@@ -167,7 +167,11 @@ class TemporaryServer:
     it instead of each starting their own. Create it in the main thread (see _guard)."""
 
     def __init__(self) -> None:
-        self.api_url: str | None = None
+        self.port = _free_port()
+        # Known before Prefect is imported: the caller sets it in the environment, so
+        # every thread of this process reads it (as after `prefect config set`).
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        os.environ["PREFECT_API_URL"] = self.api_url
         self._server: Any = None
         self._error: BaseException | None = None
         self._guard = _guard()
@@ -178,10 +182,9 @@ class TemporaryServer:
         try:
             from prefect.server.api.server import SubprocessASGIServer
 
-            self._server = SubprocessASGIServer()
+            self._server = SubprocessASGIServer(self.port)
             threading.Thread(target=self._tell_guard, daemon=True).start()
             self._server.start()
-            self.api_url = self._server.api_url
         except BaseException as exc:  # reported by wait_ready, in the caller's thread
             self._error = exc
 
@@ -198,7 +201,7 @@ class TemporaryServer:
 
     def wait_ready(self) -> str:
         self._thread.join()
-        if self._error is not None or self.api_url is None:
+        if self._error is not None:
             raise RuntimeError(f"the temporary Prefect server did not start: {self._error}")
         return self.api_url
 
