@@ -30,6 +30,7 @@ from .linestats import (
     save_counted,
     save_counts,
 )
+from .markers import Recipe, ShardMarker
 from .options import RunOptions
 from .plan import Plan, inputs_of, make_plan
 from .prepared import PreparedSink, drop_prepared, open_prepared, prepared_path
@@ -90,7 +91,7 @@ def clean_shard(
     run_started: str,
     repeated: Whole[dict[str, dict[int, int]]],
     duplicates: Whole[dict[str, str]],
-) -> dict[str, Any]:
+) -> ShardMarker:
     """Read, clean and write one shard (arguments are plain values, the large ones handed
     over Whole: they cross processes)."""
     opts = RunOptions.from_dict(options)
@@ -107,6 +108,7 @@ def clean_shard(
             duplicates.value,
             ProgressFile(out, "clean", todo.index),
             prepared,
+            Recipe.of(opts),
         )
     drop_prepared(out, todo.index)
     return marker
@@ -189,7 +191,7 @@ def clean(
     repeated: dict,
     duplicates: dict,
     label: str = "",
-) -> list[dict[str, Any]]:
+) -> list[ShardMarker]:
     """One clean_shard task per shard still to do; their markers."""
     if not plan.todo:
         return []
@@ -211,7 +213,7 @@ def clean(
             tally.poll,
         ):
             markers.append(marker)
-            tally.finished(shard.index, marker["counts"]["documents"], shard.size)
+            tally.finished(shard.index, marker.counts["documents"], shard.size)
     finally:
         tally.close()
     return markers
@@ -223,7 +225,7 @@ def commit(
     opts: RunOptions,
     counts: Any,
     counted: list,
-    ran: list[dict[str, Any]],
+    ran: list[ShardMarker],
     input: str,
     run_started: datetime,
     t0: float,
@@ -263,7 +265,7 @@ def commit(
             "run_started": run_started.isoformat(),
             "mode": summary["mode"],
             "summary": summary,
-            "shards": dataset,
+            "shards": [m.to_dict() for m in dataset],
         },
     )
     _artifact(summary)
