@@ -1,18 +1,76 @@
-"""The backfill flow: many partitions (e.g. a date range), one clean_corpus subflow each."""
+"""The backfill flows: many partitions (e.g. a date range), one clean_corpus subflow each.
+
+``backfill`` takes ``textwash backfill``'s options (a deployment's form);
+``backfill_partitions`` cleans a list of partitions the caller has found (the CLI,
+which found them before Prefect started). A deployment's worker loads this file by its
+path: its imports are absolute (``flows.…``), never relative.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
+from prefect.states import State
 
-from .clean_corpus import clean_corpus
-from .partitions import partition_name, partition_output
-from .runners import call_flow
+from cleaners.config import ConfigError
+from flows.clean_corpus import clean_corpus
+from flows.options import build_options
+from flows.partitions import partition_name, partition_output, runnable_partitions
+from flows.runners import call_flow, task_runner
+from flows.scheduled_clean import invalid_parameters
 
 
 @flow(name="backfill", persist_result=False, validate_parameters=False)
 def backfill(
+    partitions: str | None = None,
+    template: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    output: str = "output",
+    config: str | None = None,
+    runner: str = "thread",
+    workers: int | None = None,
+    address: str | None = None,
+    shard_mb: float = 64.0,
+    shard_files: int = 2000,
+    force: bool = False,
+    dedup: str = "off",
+) -> list[dict[str, Any]] | State:
+    """Clean the partitions ``partitions`` (a glob) or ``template`` (with ``{date}``)
+    from ``start`` to ``end`` names, each into ``OUTPUT/<partition name>/``. The
+    parameters are ``textwash backfill``'s options; a bad one fails the run with the
+    CLI's one-line error, and an empty or missing partition is skipped with a warning.
+
+    Args:
+        partitions: Glob of partition folders, e.g. raw/date=*.
+        template: Partition path with {date}, e.g. raw/date={date} (with start, end).
+        start: First date (YYYY-MM-DD).
+        end: Last date, inclusive.
+        output: Dataset folder (one dataset per partition in it), or a URL.
+        config: TOML config file ([clean], [read]).
+        runner: thread | process | dask
+        workers: Parallel shards (default: 1 thread, or all cores for process/dask).
+        address: Existing Dask scheduler address (with runner dask).
+        shard_mb: Target shard size in MB.
+        shard_files: Most files per shard.
+        force: Redo shards that are already done.
+        dedup: off | exact | near: copies keep a row pointing to the first, no text.
+    """
+    try:
+        opts = build_options(config, locals())
+        found = runnable_partitions(
+            partitions, template, start, end, output, warn=get_run_logger().warning
+        )
+    except ConfigError as exc:
+        return invalid_parameters(exc)
+    return backfill_partitions.with_options(task_runner=task_runner(opts))(
+        partitions=found, output=output, options=opts.to_dict()
+    )
+
+
+@flow(name="backfill_partitions", persist_result=False, validate_parameters=False)
+def backfill_partitions(
     partitions: list[str], output: str = "output", options: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Clean each partition into ``OUTPUT/<partition name>/``; every source starts with

@@ -37,6 +37,7 @@ from .linestats import (
     save_counted,
     save_counts,
 )
+from .markers import Recipe, ShardMarker
 from .options import RunOptions
 from .plan import Plan, inputs_of, make_plan
 from .prepared import PreparedSink, drop_prepared, open_prepared, prepared_path
@@ -97,7 +98,7 @@ def clean_shard(
     run_started: str,
     repeated: Whole[dict[str, dict[int, int]]],
     duplicates: Whole[dict[str, str]],
-) -> dict[str, Any]:
+) -> ShardMarker:
     """Read, clean and write one shard (arguments are plain values, the large ones handed
     over Whole: they cross processes)."""
     opts = RunOptions.from_dict(options)
@@ -114,6 +115,7 @@ def clean_shard(
             duplicates.value,
             ProgressFile(out, "clean", todo.index),
             prepared,
+            Recipe.of(opts),
         )
     drop_prepared(out, todo.index)
     return marker
@@ -201,7 +203,7 @@ def clean(
     repeated: dict,
     duplicates: dict,
     label: str = "",
-) -> list[dict[str, Any]]:
+) -> list[ShardMarker]:
     """One clean_shard task per shard still to do; their markers."""
     if not plan.todo:
         return []
@@ -225,7 +227,7 @@ def clean(
         ):
             markers.append(marker)
             interrupt.shard_done()
-            counts = marker["counts"]
+            counts = marker.counts
             tally.finished(shard.index, counts["documents"] + counts["rejects"], shard.size)
         tally.complete()
     finally:
@@ -239,7 +241,7 @@ def commit(
     opts: RunOptions,
     counts: Any,
     counted: list,
-    ran: list[dict[str, Any]],
+    ran: list[ShardMarker],
     input: str,
     run_started: datetime,
     t0: float,
@@ -279,7 +281,7 @@ def commit(
             "run_started": run_started.isoformat(),
             "mode": summary["mode"],
             "summary": summary,
-            "shards": dataset,
+            "shards": [m.to_dict() for m in dataset],
         },
     )
     if not is_plain():  # no API, no artifact: the manifest is the record

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,8 +30,10 @@ from rich.text import Text
 from cleaners import CleanConfig
 from cleaners.config import ConfigError
 
-from .options import RunOptions, read_options, shard_bytes_of
-from .readers import TEXT_SUFFIXES, InputError, InputFile, ReadOptions, discover, is_dataset
+from . import options as options_module
+from .options import RunOptions
+from .readers import TEXT_SUFFIXES, InputError, InputFile, ReadOptions
+from .readers import find_inputs as readers_find_inputs
 from .runtime import TemporaryServer, configure_prefect, find_api_url, using_api
 from .storage import as_path, is_remote, is_url
 
@@ -57,39 +58,17 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def load_config(path: Path | None) -> tuple[CleanConfig, ReadOptions]:
     """Defaults in code, then a TOML file's [clean] and [read] tables."""
-    if path is None:
-        return CleanConfig(), ReadOptions()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"cannot read config {path}: {exc}") from None
-    unknown = sorted(set(data) - {"clean", "read"})
-    if unknown:
-        raise UsageError(f"config {path}: unknown table(s) {', '.join(unknown)} ([clean], [read])")
-    try:
-        return CleanConfig.from_dict(dict(data.get("clean", {}))), read_options(
-            dict(data.get("read", {}))
-        )
-    except (ConfigError, TypeError) as exc:
-        raise UsageError(f"config {path}: {exc}") from None
-
-
-# The command-line flags that are run options (``--shard-mb`` becomes shard_bytes).
-RUN_FLAGS = frozenset(
-    {"runner", "workers", "address", "shard_mb", "shard_files", "force", "incremental", "dedup"}
-)
+        return options_module.load_config(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def build_options(config: Path | None, flags: dict[str, Any] | None = None) -> RunOptions:
     """The run's options from the config file and a command's flags (its ``locals()``:
     the ones named in RUN_FLAGS are taken), validated."""
-    clean, read = load_config(config)
-    flags = {k: v for k, v in (flags or {}).items() if k in RUN_FLAGS}
     try:
-        shard_mb = flags.pop("shard_mb", None)
-        if shard_mb is not None:
-            flags["shard_bytes"] = shard_bytes_of(shard_mb)
-        return RunOptions(config=clean, read=read, **flags)
+        return options_module.build_options(config, flags)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
@@ -136,21 +115,9 @@ def _check_bucket(output: Path) -> None:
 def find_inputs(input: str, output: Path) -> list[InputFile]:
     """The files a run would read; none is an error."""
     try:
-        files = discover(input, exclude=(str(output),))
+        return readers_find_inputs(input, output)
     except InputError as exc:
         raise UsageError(str(exc)) from None
-    except Exception as exc:  # a bucket we cannot list: the store's own words
-        if not is_url(input):
-            raise
-        raise UsageError(f"cannot list {input}: {type(exc).__name__}: {exc}") from None
-    if not files:
-        local = not is_url(input) and os.path.isdir(input)
-        what = "a textwash dataset" if local and is_dataset(input) else "it"
-        raise UsageError(
-            f"no inputs found in {input} (hidden files and datasets are skipped; "
-            f"{what} holds nothing to clean)"
-        )
-    return files
 
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file.")]
@@ -316,6 +283,10 @@ def _with_prefect(  # type: ignore[no-untyped-def]
         raise typer.Exit(1) from None
 
 
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {message}", soft_wrap=True, highlight=False)
+
+
 def _has_html_files(files: list[InputFile]) -> bool:
     """Does the input hold HTML files? (JSONL and Parquet records may hold pages too:
     their first one imports the extractor.)"""
@@ -381,6 +352,26 @@ def _report_rejects(n: int, where: str, strict: bool) -> None:
         )
         if strict:
             raise typer.Exit(1)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        console.print(f"textwash {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
 
 
 @app.command()
@@ -454,38 +445,24 @@ def backfill(
 ) -> None:
     """Clean many partitions, each into OUTPUT/PARTITION/, one subflow each;
     resumable like run. Sources start with the partition's name."""
-    from .partitions import partition_name, partition_output, partition_paths
+    from .partitions import partition_name, runnable_partitions
 
     t0 = time.perf_counter()
     try:
         options = build_options(config, locals())
         out = as_path(output)
         check_output(out, options)
-        try:
-            paths = partition_paths(partitions, template, start, end)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        if not paths:
-            raise UsageError("no partition matches")
-        full = []
-        for path in paths:
-            try:
-                find_inputs(path, as_path(partition_output(str(out), path)))
-                full.append(path)
-            except UsageError as exc:
-                err.print(
-                    f"[yellow]warning:[/yellow] skipped partition {path}: {exc}", soft_wrap=True
-                )
-        if not full:
-            raise UsageError("no inputs found in any partition")
-    except UsageError as exc:
+        full = runnable_partitions(partitions, template, start, end, str(out), warn=_warn)
+    except (ConfigError, UsageError) as exc:
         raise fail(str(exc)) from None
 
     def work(startup: float, plain: bool) -> list[dict]:
-        from .backfill import backfill as backfill_flow
+        from .backfill import backfill_partitions
         from .clean_corpus import run_flow
 
-        return run_flow(backfill_flow, options, plain=plain, partitions=full, output=str(out))
+        return run_flow(
+            backfill_partitions, options, plain=plain, partitions=full, output=str(out)
+        )
 
     summaries = _with_prefect(verbose, out, work, prefect=prefect)
     table = Table(title="textwash backfill", header_style="bold")
@@ -568,7 +545,7 @@ def serve(
         raise fail(str(exc)) from None
     from .scheduled_clean import serve as serve_flow
 
-    serve_flow(input, str(output), options, cron=cron, name=name)
+    serve_flow(input, str(output), options, cron=cron, name=name, config=config)
 
 
 def _check_cron(cron: str) -> None:
@@ -591,12 +568,17 @@ def inspect(
 
     import pyarrow.parquet as pq
 
-    from .dataset import read_manifest, read_table
+    from .dataset import MANIFEST, read_manifest, read_table
+    from .readers import DATASET_MARKERS
     from .schema import TABLES
 
     output = as_path(dataset)
     if not output.is_dir():
         raise fail(f"not a folder: {output}")
+    if not any((output / name).exists() for name in (*DATASET_MARKERS, *TABLES)):
+        inside = sorted(p.parent.name for p in output.glob(f"*/{MANIFEST}"))
+        hint = f"; datasets in it: {', '.join(inside[:3])}{', ...' if inside[3:] else ''}"
+        raise fail(f"not a textwash dataset: {output}" + (hint if inside else ""))
     table = Table(title=f"textwash dataset {output}", header_style="bold")
     table.add_column("table")
     table.add_column("parts", justify="right")
@@ -635,6 +617,22 @@ def inspect(
         )
     else:
         console.print("[yellow]no _manifest.json: not a finished textwash run[/yellow]")
+    console.print(reading_lines(str(output)), highlight=False, soft_wrap=True, markup=False)
+
+
+def reading_lines(dataset: str) -> str:
+    """How to read each table: by its own glob (the dataset's root holds three tables of
+    different schemas, which a reader of the root would mix into one).
+
+    >>> print(reading_lines("clean").splitlines()[1])
+      documents: SELECT * FROM 'clean/documents/*.parquet'   (DuckDB)
+    """
+    lines = ["Read each table by its own glob, never the dataset's root:"]
+    for name in ("documents", "removals", "rejects"):
+        glob = f"'{dataset}/{name}/*.parquet'"
+        lines.append(f"  {name}: SELECT * FROM {glob}   (DuckDB)")
+        lines.append(f"  {' ' * len(name)}  pl.read_parquet({glob})   (Polars)")
+    return "\n".join(lines)
 
 
 server_app = typer.Typer(

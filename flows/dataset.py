@@ -22,6 +22,7 @@ markers, and the next run finishes moving them: moving is idempotent.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -30,6 +31,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .markers import ShardMarker
 from .schema import SCHEMA_VERSION, TABLES
 from .storage import is_remote, move, write_atomic
 
@@ -85,9 +87,12 @@ def part_path(output: Path, table: str, index: int, staged: bool = False) -> Pat
     return base / table / part_name(index)
 
 
-def write_shard(output: Path, index: int, tables: dict[str, pa.Table | None], marker: dict) -> None:
+def write_shard(
+    output: Path, index: int, tables: dict[str, pa.Table | None], marker: ShardMarker
+) -> ShardMarker:
     """Stage a shard's parts (tables with rows), then its marker (the shard's commit
-    point). A shard run again first loses its old staged marker and parts."""
+    point), which lists them. A shard run again first loses its old staged marker and
+    parts."""
     marker_path(output, index, staged=True).unlink(missing_ok=True)
     parts = []
     for table in TABLES:
@@ -97,7 +102,9 @@ def write_shard(output: Path, index: int, tables: dict[str, pa.Table | None], ma
             parts.append(table)
         else:
             path.unlink(missing_ok=True)
-    write_json_atomic({**marker, "parts": parts}, marker_path(output, index, staged=True))
+    marker = dataclasses.replace(marker, parts=parts)
+    write_json_atomic(marker.to_dict(), marker_path(output, index, staged=True))
+    return marker
 
 
 def load_json(path: Path) -> dict | None:
@@ -108,18 +115,25 @@ def load_json(path: Path) -> dict | None:
         return None
 
 
-def read_marker(output: Path, index: int) -> dict | None:
+def _load_marker(path: Path) -> ShardMarker | None:
+    data = load_json(path)
+    return None if data is None else ShardMarker.from_dict(data)
+
+
+def read_marker(output: Path, index: int) -> ShardMarker | None:
     """A finished shard's marker, staged (newer) or committed; None if its parts are
-    not all there."""
+    not all there, or it is of a layout this version does not read."""
     for staged in (True, False):
-        marker = load_json(marker_path(output, index, staged))
-        if marker is None:
+        data = load_json(marker_path(output, index, staged))
+        if data is None:
             continue
-        tables = marker.get("parts", list(TABLES))  # 1.0 markers: every table had a part
+        marker = ShardMarker.from_dict(data)
+        if marker is None:
+            return None
         # A staged shard's part may already be in place (a commit cut short).
         ok = all(
             part_path(output, t, index, staged).exists() or part_path(output, t, index).exists()
-            for t in tables
+            for t in marker.parts
         )
         return marker if ok else None
     return None
@@ -140,7 +154,7 @@ def promote(output: Path, keep: set[int] | None) -> list[int]:
     for index in marker_indexes(output, staged=True):
         if keep is not None and index not in keep:
             continue
-        marker = load_json(marker_path(output, index, staged=True))
+        marker = _load_marker(marker_path(output, index, staged=True))
         if marker is None:
             continue
         for table in TABLES:
@@ -148,7 +162,7 @@ def promote(output: Path, keep: set[int] | None) -> list[int]:
             if staged.exists():
                 final.parent.mkdir(parents=True, exist_ok=True)
                 move(staged, final)
-            elif table not in marker.get("parts", []):
+            elif table not in marker.parts:
                 final.unlink(missing_ok=True)
         final_marker = marker_path(output, index)
         final_marker.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,10 @@ and is stored as a deployment's parameters.
 from __future__ import annotations
 
 import dataclasses
+import os
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cleaners import CleanConfig
@@ -97,3 +100,44 @@ def shard_bytes_of(shard_mb: float) -> int:
     if not shard_mb > 0:
         raise ConfigError(f"--shard-mb must be positive, not {shard_mb}")
     return max(1, int(shard_mb * MB))
+
+
+def load_config(path: str | os.PathLike[str] | None) -> tuple[CleanConfig, ReadOptions]:
+    """Defaults in code, then a TOML file's [clean] and [read] tables."""
+    if path is None:
+        return CleanConfig(), ReadOptions()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    unknown = sorted(set(data) - {"clean", "read"})
+    if unknown:
+        raise ConfigError(f"config {path}: unknown table(s) {', '.join(unknown)} ([clean], [read])")
+    try:
+        return CleanConfig.from_dict(dict(data.get("clean", {}))), read_options(
+            dict(data.get("read", {}))
+        )
+    except (ConfigError, TypeError) as exc:
+        raise ConfigError(f"config {path}: {exc}") from None
+
+
+# The command-line flags (and deployment parameters) that are run options
+# (``--shard-mb`` becomes shard_bytes).
+RUN_FLAGS = frozenset(
+    {"runner", "workers", "address", "shard_mb", "shard_files", "force", "incremental", "dedup"}
+)
+
+
+def build_options(
+    config: str | os.PathLike[str] | None, flags: dict[str, Any] | None = None
+) -> RunOptions:
+    """The run's options from a config file and a command's flags (or a flow's
+    parameters: the ones named in RUN_FLAGS are taken), validated; a mistake is a
+    ConfigError of one line, the same from the CLI and from a deployment."""
+    clean, read = load_config(config)
+    flags = {k: v for k, v in (flags or {}).items() if k in RUN_FLAGS}
+    shard_mb = flags.pop("shard_mb", None)
+    if shard_mb is not None:
+        flags["shard_bytes"] = shard_bytes_of(shard_mb)
+    return RunOptions(config=clean, read=read, **flags)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Callable
 from datetime import date, timedelta
 
+from cleaners.config import ConfigError
+
+from .readers import InputError, find_inputs
 from .storage import as_path, filesystem, is_url
 
 
@@ -15,11 +19,12 @@ def partition_paths(
     start: str | None = None,
     end: str | None = None,
 ) -> list[str]:
-    """The partitions of a backfill: folders (or bucket prefixes) matching a glob, or a
-    date range over a path template (``raw/date={date}``), existing ones only, in order.
+    """The partitions of a backfill, in order: folders (or bucket prefixes) matching a
+    glob, or every date of a range over a path template (``raw/date={date}``), whether
+    or not its folder exists (a missing one is skipped with a warning, as an empty one).
 
-    >>> partition_paths(template="raw/date={date}", start="2025-01-30", end="2025-02-01")
-    []
+    >>> partition_paths(template="raw/date={date}", start="2025-01-31", end="2025-02-01")
+    ['raw/date=2025-01-31', 'raw/date=2025-02-01']
     """
     if partitions:
         if is_url(partitions):
@@ -33,18 +38,39 @@ def partition_paths(
         raise ValueError(f"--end {end} is before --start {start}")
     out = []
     while day <= last:
-        path = template.format(date=day.isoformat())
-        if _exists(path):
-            out.append(path)
+        out.append(template.format(date=day.isoformat()))
         day += timedelta(days=1)
     return out
 
 
-def _exists(path: str) -> bool:
-    if is_url(path):
-        fs, inner = filesystem(path)
-        return bool(fs.exists(inner))
-    return os.path.exists(path)
+def runnable_partitions(
+    partitions: str | None,
+    template: str | None,
+    start: str | None,
+    end: str | None,
+    output: str,
+    warn: Callable[[str], object],
+) -> list[str]:
+    """The partitions of a backfill that hold something to clean; each other one (empty,
+    or missing) is skipped with ``warn``. Nothing to run is a ConfigError, one line, the
+    same from the CLI and from a deployment."""
+    try:
+        paths = partition_paths(partitions, template, start, end)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if not paths:
+        raise ConfigError("no partition matches")
+    found = []
+    for path in paths:
+        try:
+            find_inputs(path, partition_output(output, path))
+        except InputError as exc:
+            warn(f"skipped partition {path}: {exc}")
+            continue
+        found.append(path)
+    if not found:
+        raise ConfigError("no inputs found in any partition")
+    return found
 
 
 def partition_name(partition: str) -> str:

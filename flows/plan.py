@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
 from .dataset import read_marker
 from .incremental import load_pending, load_seen, new_inputs, next_index, save_pending
+from .markers import Recipe, ShardMarker
 from .options import RunOptions
 from .readers import InputFile, discover
 from .shards import Shard, plan_shards
@@ -26,7 +26,7 @@ from .shards import Shard, plan_shards
 class Plan:
     shards: list[Shard]  # every shard of the run, in plan order
     todo: list[Shard]  # those still to clean
-    done: list[dict]  # markers of the finished ones
+    done: list[ShardMarker]  # markers of the finished ones
     identities: dict[str, tuple[str, str]]  # input -> (fingerprint, sha256), to remember
     incremental: bool
     keep: set[int] | None  # shards the dataset keeps at commit; None: every one
@@ -42,17 +42,13 @@ def inputs_of(input: str, out: Path, prefix: str = "") -> list[InputFile]:
 
 
 def _split_done(shards: list[Shard], out: Path, options: RunOptions) -> tuple[list, list]:
-    fingerprint = options.config.fingerprint()
+    """The shards to clean, and the markers of those already cleaned from the same
+    inputs by the same recipe (options and code: ``Recipe``)."""
+    recipe = Recipe.of(options)
     todo, done = [], []
     for shard in shards:
         marker = None if options.force else read_marker(out, shard.index)
-        if (
-            marker
-            and marker.get("key") == shard.key
-            and marker.get("config") == fingerprint
-            and marker.get("dedup", "off") == options.dedup
-            and marker.get("textwash_version") == __version__
-        ):
+        if marker is not None and marker.made_like(shard.key, recipe):
             done.append(marker)
         else:
             todo.append(shard)

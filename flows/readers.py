@@ -697,3 +697,24 @@ def _parquet_records(
             pos,
             raw_size=piece.file.size,
         )
+
+
+def find_inputs(input: str, output: str | os.PathLike[str]) -> list[InputFile]:
+    """The files a run of ``input`` into ``output`` would read; none is an InputError
+    (and so is a bucket that cannot be listed, in the store's own words)."""
+    try:
+        files = discover(input, exclude=(str(output),))
+    except InputError:
+        raise
+    except Exception as exc:
+        if not is_url(input):
+            raise
+        raise InputError(f"cannot list {input}: {type(exc).__name__}: {exc}") from None
+    if not files:
+        local = not is_url(input) and os.path.isdir(input)
+        what = "a textwash dataset" if local and is_dataset(input) else "it"
+        raise InputError(
+            f"no inputs found in {input} (hidden files and datasets are skipped; "
+            f"{what} holds nothing to clean)"
+        )
+    return files

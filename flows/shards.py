@@ -26,9 +26,10 @@ from cleaners import CleanConfig, CleanResult, ExtractionError, LineStats
 from cleaners.core import Prepared, clean_batch, count_keys, prepare, source_of
 from cleaners.dedup import minhash, text_hash
 
-from . import __version__
 from .dataset import write_shard
 from .dedup import Measured
+from .markers import Recipe, ShardMarker
+from .options import RunOptions
 from .prepared import PreparedSink, PreparedSource
 from .readers import InputFile, Piece, RawDocument, ReadOptions, Reject, read_piece, split_file
 from .records import document_row, reject_row, removal_rows
@@ -339,7 +340,8 @@ def process_shard(
     duplicates: dict[str, str] | None = None,
     progress: Progress | None = None,
     prepared: PreparedSource | None = None,
-) -> dict[str, Any]:
+    recipe: Recipe | None = None,
+) -> ShardMarker:
     """Read, clean and write one shard; return its marker (counts included).
 
     Documents are repaired one by one and classified in batches (BATCH_DOCS,
@@ -347,6 +349,8 @@ def process_shard(
     counting pass). ``duplicates``: doc_id -> the doc_id that keeps the text
     (``--dedup``). ``progress``: called now and then with the documents and bytes done.
     ``prepared``: the documents the counting pass already repaired (not repaired again).
+    ``recipe``: what the output depends on (default: ``config`` and ``read_opts``, no
+    dedup), recorded in the marker.
     """
     t0, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     out = ShardWriter(run_started, read_opts.keep_raw_bytes)
@@ -378,21 +382,20 @@ def process_shard(
             pending, pending_bytes = [], 0
     clean_pending(pending, config, repeated, out)
     tables = out.tables()
-    marker = {
-        "index": shard.index,
-        "key": shard.key,
-        "config": config.fingerprint(),
-        "textwash_version": __version__,
-        "inputs": [
+    marker = ShardMarker(
+        index=shard.index,
+        key=shard.key,
+        recipe=recipe or Recipe.of(RunOptions(config=config, read=read_opts)),
+        inputs=[
             {"source": p.file.rel, "fingerprint": p.file.fingerprint, "piece": [p.start, p.stop]}
             for p in shard.pieces
         ],
-        "worker": f"{socket.gethostname()}:{os.getpid()}",
-        "repaired_by_counting": prepared.taken if prepared else 0,
-        "started": started,
-        "seconds": round(time.perf_counter() - t0, 3),
-        "bytes": shard.size,
-        "counts": {
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        repaired_by_counting=prepared.taken if prepared else 0,
+        started=started,
+        seconds=round(time.perf_counter() - t0, 3),
+        bytes=shard.size,
+        counts={
             "documents": out.n_rows["documents"],
             "duplicates": out.n_dups,
             "kept_repeated_lines": out.n_kept_repeated,
@@ -404,9 +407,8 @@ def process_shard(
             "chars_in": out.chars_in,
             "chars_out": out.chars_out,
         },
-    }
-    write_shard(output, shard.index, tables, marker)
-    return marker
+    )
+    return write_shard(output, shard.index, tables, marker)
 
 
 def clean_pending(
@@ -481,7 +483,7 @@ def clean_item(
     return result
 
 
-def merge_counts(markers: list[dict[str, Any]]) -> dict[str, Any]:
+def merge_counts(markers: list[ShardMarker]) -> dict[str, Any]:
     """Totals over shards."""
     total: dict[str, Any] = {
         "documents": 0,
@@ -496,7 +498,7 @@ def merge_counts(markers: list[dict[str, Any]]) -> dict[str, Any]:
         k: Counter() for k in ("removed_by_category", "rejects_by_error", "fixes")
     }
     for m in markers:
-        c = m["counts"]
+        c = m.counts
         for k in total:
             total[k] += c.get(k, 0)  # markers of earlier versions lack the newer counts
         for k, counter in maps.items():

@@ -301,3 +301,25 @@ def test_backfill_partitions_resume_and_read_as_hive(tmp_path: Path) -> None:
 def test_backfill_without_partitions_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["backfill", "--partitions", str(tmp_path / "none-*")])
     assert result.exit_code == 2
+
+
+def test_inspect_prints_how_to_read_each_table(seeds_output: Path) -> None:
+    """The lines inspect prints read each table, as DuckDB and Polars take them."""
+    import re
+
+    output = run_cli("inspect", str(seeds_output))
+    sql = re.findall(r"SELECT \* FROM '([^']+)'", output)
+    polars_globs = re.findall(r"pl\.read_parquet\('([^']+)'\)", output)
+    tables = ("documents", "removals", "rejects")
+    assert sql == polars_globs == [f"{seeds_output}/{t}/*.parquet" for t in tables]
+    for table, glob in zip(tables, sql, strict=True):
+        rows = duckdb.sql(f"SELECT * FROM '{glob}'")
+        assert rows.columns == TABLE_SCHEMAS[table].names
+        assert pl.read_parquet(glob).height == len(rows.fetchall())
+
+
+TABLE_SCHEMAS = {
+    "documents": DOCUMENTS_SCHEMA,
+    "removals": REMOVALS_SCHEMA,
+    "rejects": REJECTS_SCHEMA,
+}

@@ -122,3 +122,43 @@ def test_help_shows_each_commands_description_whole(command: str) -> None:
     shown = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.stdout).split())
     assert first.replace("`", "") in shown.replace("`", "")
     assert "no-prefect" in result.stderr
+
+
+def test_a_backfill_warns_about_a_missing_partition_as_an_empty_one(
+    paths: dict[str, Path],
+) -> None:
+    root = paths["root"]
+    (root / "days" / "date=2025-01-01").mkdir(parents=True)  # empty; 2025-01-02: none
+    proc = textwash(
+        "backfill",
+        "--template",
+        f"{root}/days/date={{date}}",
+        "--start",
+        "2025-01-01",
+        "--end",
+        "2025-01-02",
+        "-o",
+        str(root / "out"),
+    )
+    assert proc.returncode == 2, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2, proc.stderr
+    assert "date=2025-01-02: input not found" in warnings[1]
+    assert "no inputs found in any partition" in proc.stderr
+
+
+def test_version(paths: dict[str, Path]) -> None:
+    from importlib.metadata import version
+
+    proc = textwash("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"textwash {version('textwash')}"
+    assert proc.stderr.strip() == "no-prefect"
+
+
+def test_inspect_of_a_folder_that_is_not_a_dataset_is_a_usage_error(
+    paths: dict[str, Path],
+) -> None:
+    for folder in (SEEDS, paths["root"] / "empty"):
+        proc = textwash("inspect", str(folder))
+        _usage_error(proc, "not a textwash dataset")

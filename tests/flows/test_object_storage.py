@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -107,17 +108,20 @@ def test_a_bucket_gives_the_dataset_a_folder_gives(s3, prefect_server: str, tmp_
 
 def test_parts_stay_out_of_the_tables_until_commit(s3) -> None:
     from flows.dataset import promote, read_marker, write_shard
+    from flows.markers import Recipe, ShardMarker
+    from flows.options import RunOptions
     from flows.schema import TABLES
     from flows.storage import as_path
 
     out = as_path("s3://clean/staging")
-    write_shard(out, 0, dict.fromkeys(TABLES), {"index": 0})
-    assert read_marker(out, 0) == {"index": 0, "parts": []}
+    marker = ShardMarker(index=0, key="k", recipe=Recipe.of(RunOptions()), parts=["documents"])
+    assert write_shard(out, 0, dict.fromkeys(TABLES), marker) == replace(marker, parts=[])
+    assert read_marker(out, 0) == replace(marker, parts=[])
     assert not s3.glob("clean/staging/documents/*.parquet")
     assert s3.exists("clean/staging/_staging/_shards/shard-00000.json")
     assert promote(out, None) == [0]
     assert promote(out, None) == []  # idempotent
-    assert read_marker(out, 0) == {"index": 0, "parts": []}
+    assert read_marker(out, 0) == replace(marker, parts=[])
     assert s3.exists("clean/staging/_shards/shard-00000.json")
 
 

@@ -64,11 +64,11 @@ def test_cleaning_from_the_counting_pass_gives_the_same_rows(tmp_path: Path) -> 
         )
     alone = process_shard(shard, b, opts.config, opts.read, started, {}, duplicates)
     assert staged(a) == staged(b)
-    assert reused["counts"] == alone["counts"]
+    assert reused.counts == alone.counts
     # Every document the counting pass prepared and the cleaning pass cleaned: 6 texts,
     # the HTML page (dedup measures pages) and the JSONL's first record.
-    assert reused["repaired_by_counting"] == 8
-    assert alone["repaired_by_counting"] == 0
+    assert reused.repaired_by_counting == 8
+    assert alone.repaired_by_counting == 0
 
 
 def test_a_file_of_another_shard_or_config_is_ignored(tmp_path: Path) -> None:
