@@ -460,9 +460,7 @@ def backfill(
         from .backfill import backfill_partitions
         from .clean_corpus import run_flow
 
-        return run_flow(
-            backfill_partitions, options, plain=plain, partitions=full, output=str(out)
-        )
+        return run_flow(backfill_partitions, options, plain=plain, partitions=full, output=str(out))
 
     summaries = _with_prefect(verbose, out, work, prefect=prefect)
     table = Table(title="textwash backfill", header_style="bold")
