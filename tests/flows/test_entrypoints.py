@@ -20,7 +20,8 @@ from ..conftest import ROOT, SEEDS
 
 # The CLI's options that are no flow parameter: the schedule and the deployment's name
 # (prefect.yaml's), how the terminal shows the run.
-NOT_PARAMETERS = {"cron", "name", "verbose", "strict"}
+# How the command runs, not what a run does (a deployment run has its server already).
+NOT_PARAMETERS = {"cron", "name", "verbose", "strict", "prefect"}
 JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", Path: "string"}
 
 
