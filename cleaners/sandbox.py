@@ -158,7 +158,8 @@ def _receive(stream: IO[bytes] | None) -> Any:
 def _readable(stream: IO[bytes] | None, timeout_s: float) -> bool:
     poller = select.poll()
     poller.register(stream.fileno(), select.POLLIN)  # type: ignore[union-attr]
-    return bool(poller.poll(max(timeout_s * 1000, 1)))  # also true at end of file
+    # Also true at end of file. poll takes milliseconds, up to a C int (24 days).
+    return bool(poller.poll(min(max(timeout_s * 1000, 1), 2**31 - 1)))
 
 
 def serve(parent: int, preload: list[str]) -> None:
