@@ -115,7 +115,9 @@ def _end(proc: subprocess.Popen[bytes], owner: int) -> None:
 
 def _died(returncode: int | None) -> str:
     if returncode is not None and returncode < 0:
-        return f"the extraction process died of {signal.Signals(-returncode).name}"
+        with contextlib.suppress(ValueError):  # a real-time signal has no name
+            return f"the extraction process died of {signal.Signals(-returncode).name}"
+        return f"the extraction process died of signal {-returncode}"
     return f"the extraction process exited ({returncode})"
 
 
