@@ -10,7 +10,8 @@ next call starts a fresh one (as datatrove's extractor sandbox does).
 The child is this interpreter started by ``subprocess``, not ``multiprocessing``,
 whose children Dask's daemonic worker processes may not have. Calls travel over its
 stdin and stdout as length-prefixed pickles. It ends with its parent: at end of file
-on stdin, and on Linux by ``PR_SET_PDEATHSIG`` when the thread that started it ends.
+on stdin, and on Linux by ``PR_SET_PDEATHSIG`` when the thread that started it ends;
+it ignores SIGINT and SIGTERM, which a process group receives together.
 """
 
 from __future__ import annotations
@@ -170,7 +171,10 @@ def serve(parent: int, preload: list[str]) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # the parent went before prctl took effect
         return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Ctrl-C or a stop sent to the process group is the parent's to handle: a page cut
+    # short here would be a false reject if the parent finishes its work first.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.SIG_IGN)
     # The replies own stdout; anything the called code prints goes to stderr.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

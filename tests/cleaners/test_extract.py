@@ -179,7 +179,7 @@ def _outcomes(pages: list[dict], timeout_s: float) -> list[Extracted | tuple[str
 
 @needs_devset
 def test_the_child_gives_what_this_process_gives_on_devset_pages() -> None:
-    pages = _devset_pages(10)  # bench/extract_sandbox.py compares them all
+    pages = _devset_pages(5)  # bench/extract_sandbox.py compares them all
     assert _outcomes(pages, 30) == _outcomes(pages, 0)
 
 

@@ -91,3 +91,14 @@ def test_a_child_never_outlives_its_parent(end: str) -> None:
         parent.kill()  # no finalizer runs: PR_SET_PDEATHSIG ends the child
     parent.wait(timeout=60)
     assert ends(child)
+
+
+def test_a_stop_sent_to_the_process_group_is_left_to_the_parent() -> None:
+    """Ctrl-C or SIGTERM to the group must not cut the page in flight short: the child
+    ignores them (the parent stops it, or it ends with the parent)."""
+    sandbox.call(len, ("",), 30, ())
+    child = sandbox._local.child.proc
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        child.send_signal(stop)
+    assert sandbox.call(len, ("abc",), 30, ()) == 3
+    assert sandbox._local.child.proc is child
