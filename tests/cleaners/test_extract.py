@@ -135,15 +135,6 @@ def test_a_child_ends_with_its_thread() -> None:
     assert ends(pid)
 
 
-def test_time_limit_never_fires_after_the_block() -> None:
-    with ThreadPoolExecutor(1) as pool:
-        results = list(pool.map(_reason, [PAGE] * 20, [0.05] * 20))
-        # The same worker thread then runs plain Python for longer than the limit:
-        # a late timer must not interrupt it.
-        assert pool.submit(lambda: sum(range(10**7))).result() == sum(range(10**7))
-    assert set(results) <= {"ok", "timeout"}  # never an exception out of nowhere
-
-
 @pytest.mark.parametrize(
     ("html", "reason"),
     [
