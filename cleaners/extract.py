@@ -7,15 +7,12 @@ write a reject row that says why.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import ctypes
 import functools
 import logging
-import signal
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
+
+from . import sandbox
 
 # trafilatura logs every empty page at ERROR; the reason travels in the exception.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -27,6 +24,9 @@ class ExtractionError(Exception):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[ExtractionError], tuple[str, str]]:
+        return (ExtractionError, (self.reason, str(self)))  # back from the child whole
 
 
 @dataclass(frozen=True)
@@ -54,78 +54,6 @@ def _options(favor_precision: bool, favor_recall: bool, include_tables: bool, de
     )
 
 
-class _Timeout(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise ``_Timeout`` in the block after ``seconds``, in any thread.
-
-    The main thread uses SIGALRM. Elsewhere (thread and Dask runners) a timer thread
-    raises ``_Timeout`` asynchronously in the worker thread; it lands at the next
-    Python bytecode, so a single long C call (one lxml parse) finishes first, but
-    trafilatura's pure-Python tree walks, where hostile pages spend their time, stop.
-    """
-    if seconds <= 0:
-        yield
-    elif threading.current_thread() is threading.main_thread():
-        with _alarm(seconds):
-            yield
-    else:
-        with _async_timeout(seconds):
-            yield
-
-
-@contextlib.contextmanager
-def _alarm(seconds: float) -> Iterator[None]:
-    def _raise(signum: int, frame: object) -> None:
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
-def _async_timeout(seconds: float) -> Iterator[None]:
-    target = ctypes.c_ulong(threading.get_ident())
-    lock = threading.Lock()
-    stop = threading.Event()
-    state = {"done": False, "fired": False}
-
-    def _watch() -> None:
-        if stop.wait(seconds):
-            return
-        # Raise, and raise again every 0.5 s: an exception that lands in a callback
-        # (a gc hook, a __del__) is swallowed there, and the block would run on.
-        while True:
-            with lock:
-                if state["done"]:
-                    return
-                state["fired"] = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(_Timeout))
-            if stop.wait(0.5):
-                return
-
-    watcher = threading.Thread(target=_watch, name="textwash-timeout", daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        with lock:
-            state["done"] = True
-        if state["fired"]:
-            # Not delivered yet? Withdraw it, so it cannot land after this block.
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)
-            raise _Timeout
-
-
 def _clean_meta(value: object) -> str | None:
     if value is None:
         return None
@@ -143,22 +71,42 @@ def extract_html(
     deduplicate: bool = False,
     timeout_s: float = 30.0,
 ) -> Extracted:
-    """Main text of an HTML page with its title, author, date, url and site name."""
-    from trafilatura import bare_extraction
+    """Main text of an HTML page with its title, author, date, url and site name.
 
+    With a ``timeout_s`` (0: none), trafilatura runs in a child process of this thread
+    (``sandbox.py``), killed when the page runs past the limit, even inside lxml's C code.
+    """
     if not html or not html.strip():
         raise ExtractionError("empty_html", "the HTML is empty")
+    args = (html, url, favor_precision, favor_recall, include_tables, deduplicate)
+    if timeout_s <= 0:
+        return _extract(*args)
+    try:
+        return sandbox.call(_extract, args, timeout_s, preload=("trafilatura",))
+    except sandbox.TimeLimit:
+        raise ExtractionError("timeout", f"HTML extraction took over {timeout_s:g} s") from None
+    except sandbox.ChildDied as exc:
+        raise ExtractionError("extraction_failed", str(exc)) from None
+
+
+def _extract(
+    html: str | bytes,
+    url: str | None,
+    favor_precision: bool,
+    favor_recall: bool,
+    include_tables: bool,
+    deduplicate: bool,
+) -> Extracted:
+    from trafilatura import bare_extraction
+
     options = copy.copy(_options(favor_precision, favor_recall, include_tables, deduplicate))
     options.url = url
     try:
-        with _time_limit(timeout_s):
-            doc = bare_extraction(html, url=url, options=options)
-    except _Timeout:
-        raise ExtractionError("timeout", f"HTML extraction took over {timeout_s:g} s") from None
+        doc = bare_extraction(html, url=url, options=options)
     except RecursionError:
         raise ExtractionError("html_too_deep", "the HTML is nested too deeply to parse") from None
     except Exception as exc:  # trafilatura/lxml raise many types on hostile input
-        raise ExtractionError("extraction_failed", f"{type(exc).__name__}: {exc}") from exc
+        raise ExtractionError("extraction_failed", f"{type(exc).__name__}: {exc}") from None
     if doc is None:
         raise ExtractionError("no_main_text", "trafilatura found no main text in the HTML")
     text = doc.text or ""
