@@ -24,6 +24,7 @@ from .dataset import (
     ensure_parts,
     promote,
     read_marker,
+    remove_empty_staging,
     remove_partial_files,
     remove_stale,
     write_manifest,
@@ -251,6 +252,7 @@ def commit(
     last) and an artifact."""
     promote(out, plan.keep)
     drop_prepared(out)
+    remove_empty_staging(out)
     remove_stale(out, plan.keep if plan.keep is not None else set(range(next_index(out))))
     save_counts(out, counts)
     save_counted(out, counted)

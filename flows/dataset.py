@@ -22,6 +22,7 @@ markers, and the next run finishes moving them: moving is idempotent.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import re
@@ -50,6 +51,18 @@ def remove_partial_files(output: Path) -> None:
         return
     for tmp in staging.rglob(".*.tmp"):
         tmp.unlink(missing_ok=True)
+
+
+def remove_empty_staging(output: Path) -> None:
+    """The staging folders a commit emptied (locally; a bucket has no folders)."""
+    staging = output / STAGING
+    if is_remote(staging) or not staging.is_dir():
+        return
+    for folder in sorted((p for p in staging.rglob("*") if p.is_dir()), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: a shard another run staged
+            folder.rmdir()
+    with contextlib.suppress(OSError):
+        staging.rmdir()
 
 
 def part_name(index: int) -> str:

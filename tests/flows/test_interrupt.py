@@ -115,3 +115,4 @@ def test_signal_stops_the_run_and_the_rerun_finishes_it(
     assert snapshot(out) == expected
     assert not list(out.rglob("*.tmp"))
     assert not (out / "_state" / "progress").exists()
+    assert not (out / "_staging").exists(), "a commit leaves no staging folders"
