@@ -16,6 +16,7 @@ from .extract import ExtractionError, extract_html
 from .linemodel import LineModel, default_model
 from .mojibake import fix_mojibake_and_explain, may_have_mojibake
 from .signals import line_hash, line_key, title_key
+from .timing import NO_STEPS, Steps
 
 
 @dataclass(frozen=True)
@@ -242,17 +243,22 @@ def segment(
     return Segmented(title, paragraphs, removed, kept_repeated)
 
 
-def prepare_text(text: str | bytes, config: CleanConfig) -> Prepared:
-    """Decode and repair one plain-text document."""
+def prepare_text(text: str | bytes, config: CleanConfig, steps: Steps = NO_STEPS) -> Prepared:
+    """Decode and repair one plain-text document (``steps``: where the time goes)."""
     fixes: list[str] = []
     encoding = None
     if isinstance(text, bytes):
-        text, encoding = decode_bytes(text)
+        with steps("decode"):
+            text, encoding = decode_bytes(text)
     n_in = len(text)
-    return Prepared(repair_and_normalize(text, config, fixes), fixes, encoding, n_in)
+    with steps("repair"):
+        text = repair_and_normalize(text, config, fixes)
+    return Prepared(text, fixes, encoding, n_in)
 
 
-def prepare_html(html: str | bytes, config: CleanConfig, url: str | None = None) -> Prepared:
+def prepare_html(
+    html: str | bytes, config: CleanConfig, url: str | None = None, steps: Steps = NO_STEPS
+) -> Prepared:
     """Decode one HTML page, extract its main text and metadata, repair both.
 
     Raises ``extract.ExtractionError`` (with a ``reason``) when the page has no text.
@@ -260,30 +266,40 @@ def prepare_html(html: str | bytes, config: CleanConfig, url: str | None = None)
     fixes: list[str] = ["extract_html"]
     encoding = None
     if isinstance(html, bytes):
-        html, encoding = decode_bytes(html)
-    page = extract_html(
-        html,
-        url,
-        favor_precision=config.html_favor_precision,
-        favor_recall=config.html_favor_recall,
-        include_tables=config.html_include_tables,
-        deduplicate=config.html_deduplicate,
-        timeout_s=config.html_timeout_s,
-    )
-    text = repair_and_normalize(page.text, config, fixes)
-    title = None
-    if page.title:
-        title = repair_and_normalize(page.title, config, []).strip() or None
+        with steps("decode"):
+            html, encoding = decode_bytes(html)
+    with steps("extract"):
+        page = extract_html(
+            html,
+            url,
+            favor_precision=config.html_favor_precision,
+            favor_recall=config.html_favor_recall,
+            include_tables=config.html_include_tables,
+            deduplicate=config.html_deduplicate,
+            timeout_s=config.html_timeout_s,
+        )
+    with steps("repair"):
+        text = repair_and_normalize(page.text, config, fixes)
+        title = None
+        if page.title:
+            title = repair_and_normalize(page.title, config, []).strip() or None
     return Prepared(
         text, fixes, encoding, len(html), title, page.author, page.date, page.url, page.sitename
     )
 
 
 def prepare(
-    raw: str | bytes, config: CleanConfig, *, is_html: bool = False, url: str | None = None
+    raw: str | bytes,
+    config: CleanConfig,
+    *,
+    is_html: bool = False,
+    url: str | None = None,
+    steps: Steps = NO_STEPS,
 ) -> Prepared:
     """Plain text or HTML, bytes or str: the repaired text every later step reads."""
-    return prepare_html(raw, config, url) if is_html else prepare_text(raw, config)
+    if is_html:
+        return prepare_html(raw, config, url, steps)
+    return prepare_text(raw, config, steps)
 
 
 def clean_batch(
@@ -295,18 +311,31 @@ def clean_batch(
     line_stats: Sequence[LineStats | None] | None = None,
     sources: Sequence[str | None] | None = None,
     line_model: LineModel | None = None,
+    steps: Steps = NO_STEPS,
 ) -> list[CleanResult | ExtractionError]:
     """Segment and classify prepared documents, all lines of the batch at once; per
     document its result, or the error that rejects it (an HTML page with nothing but
     navigation). ``titles``: ones the input gave, used when a page has none."""
-    verdicts = classify_documents(
-        [d.text for d in docs],
-        config,
-        line_stats=line_stats,
-        sources=sources,
-        model=line_model,
-        is_html=is_html,
-    )
+    with steps("classify"):
+        verdicts = classify_documents(
+            [d.text for d in docs],
+            config,
+            line_stats=line_stats,
+            sources=sources,
+            model=line_model,
+            is_html=is_html,
+        )
+    with steps("segment"):
+        return _results(docs, verdicts, config, is_html, titles)
+
+
+def _results(
+    docs: Sequence[Prepared],
+    verdicts: list[boilerplate.Classified],
+    config: CleanConfig,
+    is_html: Sequence[bool] | None,
+    titles: Sequence[str | None] | None,
+) -> list[CleanResult | ExtractionError]:
     out: list[CleanResult | ExtractionError] = []
     for k, doc in enumerate(docs):
         given = titles[k] if titles else None

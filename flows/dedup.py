@@ -117,6 +117,7 @@ class Measured:
     lines: list[np.ndarray] = field(default_factory=list)  # uint64 line hashes
     # Documents of the plan the dataset counted before: only where they are.
     known: dict[str, tuple[int, int]] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step (a profile)
 
     def add(
         self,
@@ -138,6 +139,8 @@ class Measured:
         for name in ("doc_ids", "sites", "orders", "exact", "sigs", "lines"):
             getattr(self, name).extend(getattr(other, name))
         self.known.update(other.known)
+        for step, sec in other.steps.items():
+            self.steps[step] = self.steps.get(step, 0.0) + sec
 
 
 @dataclass(frozen=True)
