@@ -6,8 +6,10 @@ order, so a result can be explained.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import boilerplate, normalize
 from .config import CleanConfig
@@ -415,7 +417,7 @@ def clean_text(
     >>> r.title, r.text, [(x.line_no, x.category) for x in r.removed]
     ('Big news today', "It didn't rain.", [(2, 'advertisement')])
     """
-    config = config or CleanConfig()
+    config = config or _default_config()
     return clean_prepared(
         prepare_text(text, config),
         config,
@@ -440,7 +442,7 @@ def clean_html(
     Raises ``extract.ExtractionError`` (with a ``reason``) when the page has no text,
     or nothing but navigation.
     """
-    config = config or CleanConfig()
+    config = config or _default_config()
     return clean_prepared(
         prepare_html(html, config, url),
         config,
@@ -449,6 +451,77 @@ def clean_html(
         source=source,
         line_model=line_model,
     )
+
+
+# Documents classified together by clean_texts / clean_htmls: bounded in count and in
+# characters, so memory stays small (as a shard task's batches, flows/shards.py).
+BATCH_DOCS = 1000
+BATCH_CHARS = 2 << 20
+
+
+def clean_texts(
+    texts: Iterable[str | bytes],
+    config: CleanConfig | None = None,
+    *,
+    line_model: LineModel | None = None,
+) -> Iterator[CleanResult]:
+    """Clean plain-text documents, one result per input, in order: the same results as
+    ``clean_text`` on each, at a fraction of the cost (lines are classified a batch of
+    up to ``BATCH_DOCS`` documents at a time).
+
+    >>> [r.text for r in clean_texts(["It didn’t rain.", "Fine\\nADVERTISEMENT\\nDone."])]
+    ["It didn't rain.", 'Fine\\nDone.']
+    """
+    config = config or _default_config()
+    for batch in _batches(texts):
+        docs = [prepare_text(text, config) for text in batch]
+        for result in clean_batch(docs, config, line_model=line_model):
+            assert isinstance(result, CleanResult)  # only HTML is rejected for its text
+            yield result
+
+
+def clean_htmls(
+    htmls: Iterable[str | bytes],
+    config: CleanConfig | None = None,
+    urls: Iterable[str | None] | None = None,
+    *,
+    line_model: LineModel | None = None,
+) -> Iterator[CleanResult | ExtractionError]:
+    """Clean HTML pages, one result per input, in order: what ``clean_html`` returns
+    for each, or the ``ExtractionError`` it would raise (a page with no text, or
+    nothing but navigation), classified in batches as ``clean_texts``."""
+    config = config or _default_config()
+    pages = zip(htmls, urls, strict=True) if urls is not None else ((h, None) for h in htmls)
+    for batch in _batches(pages, size=lambda page: len(page[0])):
+        prepared: list[Prepared | ExtractionError] = []
+        for html, url in batch:
+            try:
+                prepared.append(prepare_html(html, config, url))
+            except ExtractionError as exc:
+                prepared.append(exc)
+        docs = [d for d in prepared if isinstance(d, Prepared)]
+        results = iter(clean_batch(docs, config, is_html=[True] * len(docs), line_model=line_model))
+        for doc in prepared:
+            yield doc if isinstance(doc, ExtractionError) else next(results)
+
+
+def _batches(items: Iterable, size: Callable[[Any], int] = len) -> Iterator[list]:
+    batch: list = []
+    chars = 0
+    for item in items:
+        batch.append(item)
+        chars += size(item)
+        if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
+@functools.cache
+def _default_config() -> CleanConfig:
+    """The default configuration, built and validated once (it is frozen)."""
+    return CleanConfig()
 
 
 def clean_document(
@@ -462,7 +535,7 @@ def clean_document(
     source: str | None = None,
 ) -> CleanResult:
     """The flow's entry point: plain text or HTML, bytes or str."""
-    config = config or CleanConfig()
+    config = config or _default_config()
     return clean_prepared(
         prepare(raw, config, is_html=is_html, url=url),
         config,
