@@ -31,6 +31,7 @@ from cleaners.config import ConfigError
 
 from .options import RunOptions, read_options, shard_bytes_of
 from .readers import TEXT_SUFFIXES, InputError, InputFile, ReadOptions, discover, is_dataset
+from .runners import default_runner
 from .runtime import configure_prefect, prefect_api, wait_for_api
 from .storage import as_path, is_remote, is_url
 
@@ -325,7 +326,13 @@ def run(
     ] = "seeds",
     output: OutputOpt = "output",
     config: ConfigOpt = None,
-    runner: RunnerOpt = "thread",
+    runner: Annotated[
+        str | None,
+        typer.Option(
+            help="thread | process | dask (default: a process per core, one thread "
+            "for an input under 2 MB)"
+        ),
+    ] = None,
     workers: WorkersOpt = None,
     address: AddressOpt = None,
     shard_mb: ShardMbOpt = 64.0,
@@ -342,10 +349,12 @@ def run(
     """Clean INPUT into the Parquet dataset OUTPUT (documents, removals, rejects, manifest)."""
     t0 = time.perf_counter()
     try:
-        options = build_options(config, locals())
+        options = build_options(config, {**locals(), "runner": runner or "thread"})
         out = as_path(output)
         check_output(out, options)
         files = find_inputs(input, out)
+        if runner is None:
+            options = options.replace(runner=default_runner(sum(f.size for f in files)))
     except UsageError as exc:
         raise fail(str(exc)) from None
 
