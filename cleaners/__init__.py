@@ -5,7 +5,16 @@ The public API other teams call; names and shapes here are stable.
 
 from .boilerplate import CATEGORIES
 from .config import CleanConfig
-from .core import CleanResult, LineStats, Removal, clean_document, clean_html, clean_text
+from .core import (
+    CleanResult,
+    LineStats,
+    Removal,
+    clean_document,
+    clean_html,
+    clean_htmls,
+    clean_text,
+    clean_texts,
+)
 from .decode import decode_bytes
 from .extract import ExtractionError
 from .mojibake import fix_mojibake
@@ -20,7 +29,9 @@ __all__ = [
     "Removal",
     "clean_document",
     "clean_html",
+    "clean_htmls",
     "clean_text",
+    "clean_texts",
     "decode_bytes",
     "fix_mojibake",
     "normalize_quotes",

@@ -6,8 +6,10 @@ order, so a result can be explained.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import boilerplate, normalize
 from .config import CleanConfig
@@ -16,6 +18,7 @@ from .extract import ExtractionError, extract_html
 from .linemodel import LineModel, default_model
 from .mojibake import fix_mojibake_and_explain, may_have_mojibake
 from .signals import line_hash, line_key, title_key
+from .timing import NO_STEPS, Steps
 
 
 @dataclass(frozen=True)
@@ -242,17 +245,22 @@ def segment(
     return Segmented(title, paragraphs, removed, kept_repeated)
 
 
-def prepare_text(text: str | bytes, config: CleanConfig) -> Prepared:
-    """Decode and repair one plain-text document."""
+def prepare_text(text: str | bytes, config: CleanConfig, steps: Steps = NO_STEPS) -> Prepared:
+    """Decode and repair one plain-text document (``steps``: where the time goes)."""
     fixes: list[str] = []
     encoding = None
     if isinstance(text, bytes):
-        text, encoding = decode_bytes(text)
+        with steps("decode"):
+            text, encoding = decode_bytes(text)
     n_in = len(text)
-    return Prepared(repair_and_normalize(text, config, fixes), fixes, encoding, n_in)
+    with steps("repair"):
+        text = repair_and_normalize(text, config, fixes)
+    return Prepared(text, fixes, encoding, n_in)
 
 
-def prepare_html(html: str | bytes, config: CleanConfig, url: str | None = None) -> Prepared:
+def prepare_html(
+    html: str | bytes, config: CleanConfig, url: str | None = None, steps: Steps = NO_STEPS
+) -> Prepared:
     """Decode one HTML page, extract its main text and metadata, repair both.
 
     Raises ``extract.ExtractionError`` (with a ``reason``) when the page has no text.
@@ -260,30 +268,40 @@ def prepare_html(html: str | bytes, config: CleanConfig, url: str | None = None)
     fixes: list[str] = ["extract_html"]
     encoding = None
     if isinstance(html, bytes):
-        html, encoding = decode_bytes(html)
-    page = extract_html(
-        html,
-        url,
-        favor_precision=config.html_favor_precision,
-        favor_recall=config.html_favor_recall,
-        include_tables=config.html_include_tables,
-        deduplicate=config.html_deduplicate,
-        timeout_s=config.html_timeout_s,
-    )
-    text = repair_and_normalize(page.text, config, fixes)
-    title = None
-    if page.title:
-        title = repair_and_normalize(page.title, config, []).strip() or None
+        with steps("decode"):
+            html, encoding = decode_bytes(html)
+    with steps("extract"):
+        page = extract_html(
+            html,
+            url,
+            favor_precision=config.html_favor_precision,
+            favor_recall=config.html_favor_recall,
+            include_tables=config.html_include_tables,
+            deduplicate=config.html_deduplicate,
+            timeout_s=config.html_timeout_s,
+        )
+    with steps("repair"):
+        text = repair_and_normalize(page.text, config, fixes)
+        title = None
+        if page.title:
+            title = repair_and_normalize(page.title, config, []).strip() or None
     return Prepared(
         text, fixes, encoding, len(html), title, page.author, page.date, page.url, page.sitename
     )
 
 
 def prepare(
-    raw: str | bytes, config: CleanConfig, *, is_html: bool = False, url: str | None = None
+    raw: str | bytes,
+    config: CleanConfig,
+    *,
+    is_html: bool = False,
+    url: str | None = None,
+    steps: Steps = NO_STEPS,
 ) -> Prepared:
     """Plain text or HTML, bytes or str: the repaired text every later step reads."""
-    return prepare_html(raw, config, url) if is_html else prepare_text(raw, config)
+    if is_html:
+        return prepare_html(raw, config, url, steps)
+    return prepare_text(raw, config, steps)
 
 
 def clean_batch(
@@ -295,18 +313,31 @@ def clean_batch(
     line_stats: Sequence[LineStats | None] | None = None,
     sources: Sequence[str | None] | None = None,
     line_model: LineModel | None = None,
+    steps: Steps = NO_STEPS,
 ) -> list[CleanResult | ExtractionError]:
     """Segment and classify prepared documents, all lines of the batch at once; per
     document its result, or the error that rejects it (an HTML page with nothing but
     navigation). ``titles``: ones the input gave, used when a page has none."""
-    verdicts = classify_documents(
-        [d.text for d in docs],
-        config,
-        line_stats=line_stats,
-        sources=sources,
-        model=line_model,
-        is_html=is_html,
-    )
+    with steps("classify"):
+        verdicts = classify_documents(
+            [d.text for d in docs],
+            config,
+            line_stats=line_stats,
+            sources=sources,
+            model=line_model,
+            is_html=is_html,
+        )
+    with steps("segment"):
+        return _results(docs, verdicts, config, is_html, titles)
+
+
+def _results(
+    docs: Sequence[Prepared],
+    verdicts: list[boilerplate.Classified],
+    config: CleanConfig,
+    is_html: Sequence[bool] | None,
+    titles: Sequence[str | None] | None,
+) -> list[CleanResult | ExtractionError]:
     out: list[CleanResult | ExtractionError] = []
     for k, doc in enumerate(docs):
         given = titles[k] if titles else None
@@ -386,7 +417,7 @@ def clean_text(
     >>> r.title, r.text, [(x.line_no, x.category) for x in r.removed]
     ('Big news today', "It didn't rain.", [(2, 'advertisement')])
     """
-    config = config or CleanConfig()
+    config = config or _default_config()
     return clean_prepared(
         prepare_text(text, config),
         config,
@@ -411,7 +442,7 @@ def clean_html(
     Raises ``extract.ExtractionError`` (with a ``reason``) when the page has no text,
     or nothing but navigation.
     """
-    config = config or CleanConfig()
+    config = config or _default_config()
     return clean_prepared(
         prepare_html(html, config, url),
         config,
@@ -420,6 +451,77 @@ def clean_html(
         source=source,
         line_model=line_model,
     )
+
+
+# Documents classified together by clean_texts / clean_htmls: bounded in count and in
+# characters, so memory stays small (as a shard task's batches, flows/shards.py).
+BATCH_DOCS = 1000
+BATCH_CHARS = 2 << 20
+
+
+def clean_texts(
+    texts: Iterable[str | bytes],
+    config: CleanConfig | None = None,
+    *,
+    line_model: LineModel | None = None,
+) -> Iterator[CleanResult]:
+    """Clean plain-text documents, one result per input, in order: the same results as
+    ``clean_text`` on each, at a fraction of the cost (lines are classified a batch of
+    up to ``BATCH_DOCS`` documents at a time).
+
+    >>> [r.text for r in clean_texts(["It didn’t rain.", "Fine\\nADVERTISEMENT\\nDone."])]
+    ["It didn't rain.", 'Fine\\nDone.']
+    """
+    config = config or _default_config()
+    for batch in _batches(texts):
+        docs = [prepare_text(text, config) for text in batch]
+        for result in clean_batch(docs, config, line_model=line_model):
+            assert isinstance(result, CleanResult)  # only HTML is rejected for its text
+            yield result
+
+
+def clean_htmls(
+    htmls: Iterable[str | bytes],
+    config: CleanConfig | None = None,
+    urls: Iterable[str | None] | None = None,
+    *,
+    line_model: LineModel | None = None,
+) -> Iterator[CleanResult | ExtractionError]:
+    """Clean HTML pages, one result per input, in order: what ``clean_html`` returns
+    for each, or the ``ExtractionError`` it would raise (a page with no text, or
+    nothing but navigation), classified in batches as ``clean_texts``."""
+    config = config or _default_config()
+    pages = zip(htmls, urls, strict=True) if urls is not None else ((h, None) for h in htmls)
+    for batch in _batches(pages, size=lambda page: len(page[0])):
+        prepared: list[Prepared | ExtractionError] = []
+        for html, url in batch:
+            try:
+                prepared.append(prepare_html(html, config, url))
+            except ExtractionError as exc:
+                prepared.append(exc)
+        docs = [d for d in prepared if isinstance(d, Prepared)]
+        results = iter(clean_batch(docs, config, is_html=[True] * len(docs), line_model=line_model))
+        for doc in prepared:
+            yield doc if isinstance(doc, ExtractionError) else next(results)
+
+
+def _batches(items: Iterable, size: Callable[[Any], int] = len) -> Iterator[list]:
+    batch: list = []
+    chars = 0
+    for item in items:
+        batch.append(item)
+        chars += size(item)
+        if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
+@functools.cache
+def _default_config() -> CleanConfig:
+    """The default configuration, built and validated once (it is frozen)."""
+    return CleanConfig()
 
 
 def clean_document(
@@ -433,7 +535,7 @@ def clean_document(
     source: str | None = None,
 ) -> CleanResult:
     """The flow's entry point: plain text or HTML, bytes or str."""
-    config = config or CleanConfig()
+    config = config or _default_config()
     return clean_prepared(
         prepare(raw, config, is_html=is_html, url=url),
         config,

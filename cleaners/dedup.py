@@ -49,15 +49,21 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     >>> sorted(shingles("The cat sat. On the mat!"))
     [b'cat sat on', b'on the mat', b'sat on the', b'the cat sat']
     """
+    return set(_grams(text, size))
+
+
+def _grams(text: str, size: int = SHINGLE_WORDS) -> list[bytes]:
+    """The shingles of ``text`` in order, repeats included (a MinHash takes minima, so
+    repeats change nothing, and a list is cheaper to build than a set)."""
     # Encoded once and joined as bytes: the same shingles as encoding each joined
     # shingle, at a fraction of the cost. A lone surrogate (from a JSON escape) passes.
     words = line_key(text).encode("utf-8", "surrogatepass").split()
     if len(words) <= size:
-        return {b" ".join(words)} if words else set()
-    return {b" ".join(gram) for gram in zip(*(words[i:] for i in range(size)), strict=False)}
+        return [b" ".join(words)] if words else []
+    return [b" ".join(gram) for gram in zip(*(words[i:] for i in range(size)), strict=False)]
 
 
-def _hash32s(grams: set[bytes]) -> np.ndarray:
+def _hash32s(grams: list[bytes]) -> np.ndarray:
     """The 32-bit hash of each shingle (BLAKE2b, little-endian), as uint64."""
     digests = b"".join([hashlib.blake2b(g, digest_size=4).digest() for g in grams])
     return np.frombuffer(digests, dtype="<u4").astype(np.uint64)
@@ -70,7 +76,7 @@ def minhash(text: str) -> np.ndarray | None:
     >>> sig.dtype, sig.shape, bool((sig == minhash("The cat sat on the mat!")).all())
     (dtype('uint32'), (64,), True)
     """
-    grams = shingles(text)
+    grams = _grams(text)
     if not grams:
         return None
     hv = _hash32s(grams)

@@ -208,6 +208,12 @@ class _KeyTable(dict):
 
 
 _KEY_TABLE = _KeyTable()
+# ASCII punctuation and symbols out, digits to 0, as bytes.translate does it (a pass in
+# C, where str.translate looks every character of a non-ASCII string up in the table):
+# the characters of a UTF-8 sequence are all >= 0x80, so the ASCII table leaves them be.
+_ASCII_DELETE = bytes(c for c in range(128) if _KEY_TABLE[c] is None)
+_ASCII_DIGITS = bytes.maketrans(b"0123456789", b"0" * 10)
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
 def line_key(line: str) -> str:
@@ -219,7 +225,10 @@ def line_key(line: str) -> str:
     'cafe 0'
     """
     decomposed = unicodedata.normalize("NFD", line.lower())
-    return " ".join(decomposed.translate(_KEY_TABLE).split())
+    if not decomposed.isascii():  # the table for the rest, run by run
+        decomposed = _NON_ASCII_RUN.sub(lambda m: m.group().translate(_KEY_TABLE), decomposed)
+    raw = decomposed.encode("utf-8", "surrogatepass").translate(_ASCII_DIGITS, _ASCII_DELETE)
+    return " ".join(raw.decode("utf-8", "surrogatepass").split())
 
 
 def line_hash(line: str) -> int:

@@ -19,6 +19,8 @@ from typing import IO, Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from cleaners.timing import Steps
+
 from . import __version__, interrupt, runners
 from .dataset import (
     ensure_parts,
@@ -140,19 +142,28 @@ def clean_corpus(
     out = as_path(output)
     if not is_remote(out):  # an object store has no folders to make
         out.mkdir(parents=True, exist_ok=True)
+    phases, counting = Steps(), Steps()
     with dataset_lock(out):
         remove_partial_files(out)
-        plan = make_plan(inputs_of(input, out, prefix), out, opts)
+        with phases("plan"):
+            plan = make_plan(inputs_of(input, out, prefix), out, opts)
         interrupt.planned(len(plan.shards), len(plan.done))
-        counts, counted, repeated, duplicates = count(plan, out, opts, prefix)
-        ran = clean(plan, out, opts, run_started, repeated, duplicates, prefix)
+        with phases("count"):
+            counts, counted, repeated, duplicates = count(plan, out, opts, prefix, counting)
+        with phases("clean"):
+            ran = clean(plan, out, opts, run_started, repeated, duplicates, prefix)
+        profile = {"phases": phases, "count": counting.as_dict()}
         with interrupt.committing():
-            return commit(plan, out, opts, counts, counted, ran, input, run_started, t0)
+            return commit(plan, out, opts, counts, counted, ran, input, run_started, t0, profile)
 
 
-def count(plan: Plan, out: Path, opts: RunOptions, label: str = "") -> tuple[Any, list, dict, dict]:
+def count(
+    plan: Plan, out: Path, opts: RunOptions, label: str = "", steps: Steps | None = None
+) -> tuple[Any, list, dict, dict]:
     """The counting pass over every shard of the plan, then the decisions over the
-    whole run: line counts (each article once per site) and duplicates."""
+    whole run: line counts (each article once per site) and duplicates. ``steps``
+    gets the tasks' seconds per step, and the decision's."""
+    steps = steps if steps is not None else Steps()
     counts = load_counts(out)
     counted = load_counted(out)
     if not plan.todo or not (opts.config.strip_boilerplate or opts.dedup != "off"):
@@ -179,15 +190,17 @@ def count(plan: Plan, out: Path, opts: RunOptions, label: str = "") -> tuple[Any
         tally.complete()
     finally:
         tally.close()
-    decision = decide(
-        counted,
-        measured,
-        jaccard=opts.config.near_duplicate_jaccard,
-        dedup=opts.dedup,
-        incremental=opts.incremental,
-    )
-    counts = counts.merged(decision.counts)
-    repeated = counts.frequent(opts.config.repeated_line_min_docs)
+    steps.merge(measured.steps)
+    with steps("decide"):
+        decision = decide(
+            counted,
+            measured,
+            jaccard=opts.config.near_duplicate_jaccard,
+            dedup=opts.dedup,
+            incremental=opts.incremental,
+        )
+        counts = counts.merged(decision.counts)
+        repeated = counts.frequent(opts.config.repeated_line_min_docs)
     return counts, counted + decision.counted, repeated, decision.duplicates
 
 
@@ -246,10 +259,13 @@ def commit(
     input: str,
     run_started: datetime,
     t0: float,
+    profile: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Make the run's result the dataset: move the staged shards into place, drop stale
     parts, save the state, make sure every table has a part, then the manifest (written
-    last) and an artifact."""
+    last) and an artifact. ``profile``: the run's phases (a Steps) and the counting
+    pass's steps, to which the cleaning tasks' steps and the commit's time are added."""
+    t_commit = time.perf_counter()
     promote(out, plan.keep)
     drop_prepared(out)
     remove_empty_staging(out)
@@ -272,6 +288,8 @@ def commit(
         "seconds": round(time.perf_counter() - t0, 3),
         "dataset": merge_counts(dataset),
     }
+    if profile is not None:
+        summary["profile"] = profile_of(profile, ran, time.perf_counter() - t_commit)
     write_manifest(
         out,
         {
@@ -289,6 +307,18 @@ def commit(
     if not is_plain():  # no API, no artifact: the manifest is the record
         _artifact(summary)
     return summary
+
+
+def profile_of(profile: dict[str, Any], ran: list[ShardMarker], commit: float) -> dict:
+    """Where a run's time went: the flow's phases (seconds, wall clock) and, summed over
+    the tasks, the steps of counting and of cleaning (seconds of work: with two
+    workers, about twice the phase's wall time)."""
+    phases: Steps = profile["phases"]
+    phases.add("commit", commit)
+    cleaning = Steps()
+    for marker in ran:
+        cleaning.merge(marker.steps)
+    return {"phases": phases.as_dict(), "count": profile["count"], "clean": cleaning.as_dict()}
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:

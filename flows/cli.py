@@ -34,6 +34,7 @@ from . import options as options_module
 from .options import RunOptions
 from .readers import TEXT_SUFFIXES, InputError, InputFile, ReadOptions
 from .readers import find_inputs as readers_find_inputs
+from .runners import default_runner
 from .runtime import TemporaryServer, configure_prefect, find_api_url, using_api
 from .storage import as_path, is_remote, is_url
 
@@ -382,7 +383,13 @@ def run(
     ] = "seeds",
     output: OutputOpt = "output",
     config: ConfigOpt = None,
-    runner: RunnerOpt = "thread",
+    runner: Annotated[
+        str | None,
+        typer.Option(
+            help="thread | process | dask (default: a process per core, one thread "
+            "for an input under 2 MB)"
+        ),
+    ] = None,
     workers: WorkersOpt = None,
     address: AddressOpt = None,
     shard_mb: ShardMbOpt = 64.0,
@@ -400,10 +407,12 @@ def run(
     """Clean INPUT into the Parquet dataset OUTPUT (documents, removals, rejects, manifest)."""
     t0 = time.perf_counter()
     try:
-        options = build_options(config, locals())
+        options = build_options(config, {**locals(), "runner": runner or "thread"})
         out = as_path(output)
         check_output(out, options)
         files = find_inputs(input, out)
+        if runner is None:
+            options = options.replace(runner=default_runner(sum(f.size for f in files)))
     except UsageError as exc:
         raise fail(str(exc)) from None
 

@@ -118,6 +118,7 @@ class Measured:
     # Documents of the plan the dataset counted before: only where they are.
     known: dict[str, tuple[int, int]] = field(default_factory=dict)
     items: int = 0  # inputs read, rejects and HTML pages included (progress)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step (a profile)
 
     def add(
         self,
@@ -140,6 +141,8 @@ class Measured:
             getattr(self, name).extend(getattr(other, name))
         self.known.update(other.known)
         self.items += other.items
+        for step, sec in other.steps.items():
+            self.steps[step] = self.steps.get(step, 0.0) + sec
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,7 @@ class ShardMarker:
     worker: str = ""
     started: str = ""
     seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step (a profile)
     repaired_by_counting: int = 0
 
     def made_like(self, key: str, recipe: Recipe) -> bool:

@@ -53,6 +53,23 @@ def slots(options: RunOptions) -> int:
     return os.cpu_count() or 1
 
 
+def default_runner(input_bytes: int) -> str:
+    """The runner of a run given none: a process per core, unless the input is too small
+    to make two shards (the plan's smallest is 1 MB) or there is one core, where
+    starting processes would cost more than they save: one thread.
+
+    >>> default_runner(100 << 20) == ("process" if (os.cpu_count() or 1) > 1 else "thread")
+    True
+    >>> default_runner(200_000)
+    'thread'
+    """
+    from .shards import MIN_SHARD_BYTES
+
+    if (os.cpu_count() or 1) > 1 and input_bytes >= 2 * MIN_SHARD_BYTES:
+        return "process"
+    return "thread"
+
+
 def _dask_workers(address: str) -> int:
     from distributed import Client
 

@@ -25,6 +25,7 @@ import pyarrow as pa
 from cleaners import CleanConfig, CleanResult, ExtractionError, LineStats
 from cleaners.core import Prepared, clean_batch, count_keys, prepare, source_of
 from cleaners.dedup import minhash, text_hash
+from cleaners.timing import NO_STEPS, Steps
 
 from .dataset import write_shard
 from .dedup import Measured
@@ -175,8 +176,9 @@ def measure_shard(
     lines exist only after extraction, the costly part, so they are not counted).
     ``sink`` keeps every document prepared, for the cleaning pass (prepared.py)."""
     measured = Measured()
+    steps = Steps()
     done_bytes = 0
-    for pos, item in enumerate(read_piece_items(shard, read_opts)):
+    for pos, item in enumerate(timed_read(read_piece_items(shard, read_opts), steps)):
         done_bytes += _size(item)
         measured.items += 1
         if progress is not None:
@@ -189,15 +191,30 @@ def measure_shard(
         if item.is_html and not html:
             continue
         try:
-            doc, site = prepare_item(item, config)
+            doc, site = prepare_item(item, config, steps=steps)
         except Exception:  # the cleaning pass rejects it, with the reason
             continue
         if sink is not None:
-            sink.add(pos, item.doc_id, doc)
+            with steps("keep"):
+                sink.add(pos, item.doc_id, doc)
         text = doc.text
-        lines = () if item.is_html or site is None else count_keys(text, config)
-        measured.add(item.doc_id, site, (shard.index, pos), text_hash(text), minhash(text), lines)
+        with steps("hash"):
+            lines = () if item.is_html or site is None else count_keys(text, config)
+            exact, sig = text_hash(text), minhash(text)
+        measured.add(item.doc_id, site, (shard.index, pos), exact, sig, lines)
+    measured.steps = steps.as_dict()
     return measured
+
+
+def timed_read(items: Iterator[RawDocument | Reject], steps: Steps) -> Iterator:
+    """``items``, the time spent reading each one added to ``steps["read"]``."""
+    while True:
+        t0 = time.perf_counter()
+        item = next(items, None)
+        steps.add("read", time.perf_counter() - t0)
+        if item is None:
+            return
+        yield item
 
 
 def read_piece_items(shard: Shard, read_opts: ReadOptions) -> Iterator[RawDocument | Reject]:
@@ -231,13 +248,13 @@ class Pending:
 
 
 def prepare_item(
-    item: RawDocument, config: CleanConfig, doc: Prepared | None = None
+    item: RawDocument, config: CleanConfig, doc: Prepared | None = None, steps: Steps = NO_STEPS
 ) -> tuple[Prepared, str | None]:
     """``item`` decoded, extracted (HTML) and repaired (unless ``doc`` is that already),
     and its site: the one its URL or the page itself names. Raises what preparing
     raises."""
     if doc is None:
-        doc = prepare(item.content, config, is_html=item.is_html, url=item.url)
+        doc = prepare(item.content, config, is_html=item.is_html, url=item.url, steps=steps)
     return doc, source_of(item.url or doc.url)
 
 
@@ -353,10 +370,11 @@ def process_shard(
     dedup), recorded in the marker.
     """
     t0, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
+    steps = Steps()
     out = ShardWriter(run_started, read_opts.keep_raw_bytes)
     pending: list[Pending] = []
     pending_bytes = done_items = done_bytes = 0
-    for item in read_piece_items(shard, read_opts):
+    for item in timed_read(read_piece_items(shard, read_opts), steps):
         done_items += 1
         done_bytes += _size(item)
         if progress is not None:
@@ -369,19 +387,22 @@ def process_shard(
             out.duplicate(item, kept)
             continue
         try:
-            known = prepared.take(done_items - 1, item.doc_id) if prepared else None
-            doc, site = prepare_item(item, config, known)
+            with steps("reuse"):
+                known = prepared.take(done_items - 1, item.doc_id) if prepared else None
+            doc, site = prepare_item(item, config, known, steps)
         except Exception as exc:  # a bug must cost one document, never the shard
             out.failed(item, exc)
             continue
         pending.append(Pending(out.reserve(), item, doc, site))
         pending_bytes += len(item.raw_bytes)
         if len(pending) >= BATCH_DOCS or pending_bytes >= BATCH_BYTES:
-            clean_pending(pending, config, repeated, out)
-            out.flush()
+            clean_pending(pending, config, repeated, out, steps)
+            with steps("rows"):
+                out.flush()
             pending, pending_bytes = [], 0
-    clean_pending(pending, config, repeated, out)
-    tables = out.tables()
+    clean_pending(pending, config, repeated, out, steps)
+    with steps("rows"):
+        tables = out.tables()
     marker = ShardMarker(
         index=shard.index,
         key=shard.key,
@@ -394,6 +415,7 @@ def process_shard(
         repaired_by_counting=prepared.taken if prepared else 0,
         started=started,
         seconds=round(time.perf_counter() - t0, 3),
+        steps=steps.as_dict(),  # the marker file's copy: what preceded the write
         bytes=shard.size,
         counts={
             "documents": out.n_rows["documents"],
@@ -408,7 +430,9 @@ def process_shard(
             "chars_out": out.chars_out,
         },
     )
-    return write_shard(output, shard.index, tables, marker)
+    with steps("write"):
+        marker = write_shard(output, shard.index, tables, marker)
+    return dataclasses.replace(marker, steps=steps.as_dict())
 
 
 def clean_pending(
@@ -416,13 +440,14 @@ def clean_pending(
     config: CleanConfig,
     repeated: dict[str, dict[int, int]] | None,
     out: ShardWriter,
+    steps: Steps = NO_STEPS,
 ) -> None:
     """Classify a batch of repaired documents together. If the batch fails (a bug),
     each document is cleaned alone, so the bug costs only the documents it hits."""
     if not pending:
         return
     try:
-        results = clean_pending_batch(pending, config, repeated)
+        results = clean_pending_batch(pending, config, repeated, steps)
     except Exception:
         results = []
         for p in pending:
@@ -430,15 +455,19 @@ def clean_pending(
                 results.extend(clean_pending_batch([p], config, repeated))
             except Exception as exc:
                 results.append(exc)
-    for p, result in zip(pending, results, strict=True):
-        if isinstance(result, CleanResult):
-            out.cleaned(p.slot, p.item, result)
-        else:
-            out.failed(p.item, result)
+    with steps("rows"):
+        for p, result in zip(pending, results, strict=True):
+            if isinstance(result, CleanResult):
+                out.cleaned(p.slot, p.item, result)
+            else:
+                out.failed(p.item, result)
 
 
 def clean_pending_batch(
-    pending: list[Pending], config: CleanConfig, repeated: dict[str, dict[int, int]] | None
+    pending: list[Pending],
+    config: CleanConfig,
+    repeated: dict[str, dict[int, int]] | None,
+    steps: Steps = NO_STEPS,
 ) -> list[CleanResult | Exception]:
     stats = [
         LineStats(repeated[p.site]) if repeated and p.site in repeated else None for p in pending
@@ -451,6 +480,7 @@ def clean_pending_batch(
             titles=[p.item.title for p in pending],
             line_stats=stats,
             sources=[p.site for p in pending],
+            steps=steps,
         )
     )
 

@@ -1,8 +1,20 @@
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+
 import pytest
 
-from cleaners import CleanConfig, ExtractionError, clean_html, clean_text
+from cleaners import (
+    CleanConfig,
+    ExtractionError,
+    clean_html,
+    clean_htmls,
+    clean_text,
+    clean_texts,
+    core,
+)
 
 PAGE = """<!doctype html><html><head><title>Storm hits the coast | Daily Example</title>
 <meta property="og:title" content="Storm hits the coast"></head><body>
@@ -99,3 +111,46 @@ def test_config_types_are_checked() -> None:
         CleanConfig(near_duplicate_jaccard=1.5)
     with pytest.raises(ConfigError, match="source_rules"):
         CleanConfig.from_dict({"source_rules": {"a.example": "not a list"}})
+
+
+DEVSET = Path(__file__).resolve().parents[3] / "shared" / "devset"
+
+
+def _devset(field: str, n: int, name: str = "wcxb-dev-articles.jsonl.gz") -> list[str]:
+    """Every 23rd page's ``field`` (spread over sites), the first ``n``."""
+    with gzip.open(DEVSET / name, "rt", encoding="utf-8") as fh:
+        pages = [json.loads(line) for k, line in enumerate(fh) if k % 23 == 0]
+    return [p[field] for p in pages if p.get(field)][:n]
+
+
+@pytest.mark.skipif(not DEVSET.exists(), reason=f"the devset is not at {DEVSET}")
+@pytest.mark.parametrize("field", ["truth", "noisy"])
+def test_clean_texts_equals_clean_text_on_each(field: str) -> None:
+    texts = _devset(field, 25)
+    texts += ["", "ADVERTISEMENT", "Fine\nADVERTISEMENT\nDone.", "Caf\xc3\xa9".encode("latin-1")]
+    assert list(clean_texts(texts)) == [clean_text(t) for t in texts]
+
+
+@pytest.mark.skipif(not DEVSET.exists(), reason=f"the devset is not at {DEVSET}")
+def test_clean_htmls_equals_clean_html_on_each_errors_included() -> None:
+    htmls = [*_devset("html", 8), "<html><body><nav><a href='/'>Home</a></nav></body></html>"]
+    urls = [f"https://site{k}.example/a" for k in range(len(htmls))]
+    expected: list[object] = []
+    for html, url in zip(htmls, urls, strict=True):
+        try:
+            expected.append(clean_html(html, url=url))
+        except ExtractionError as exc:
+            expected.append(exc.reason)
+    got = [r.reason if isinstance(r, ExtractionError) else r for r in clean_htmls(htmls, urls=urls)]
+    assert got == expected
+    assert any(isinstance(r, str) for r in got)  # the navigation page's error is there
+
+
+def test_clean_texts_batches_inside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches are bounded: more documents than a batch still give one result each,
+    the same as one batch."""
+    texts = [f"Line {k} of a text.\nADVERTISEMENT\nAnother line {k}." for k in range(7)]
+    whole = list(clean_texts(texts))
+    monkeypatch.setattr(core, "BATCH_DOCS", 3)
+    assert list(clean_texts(iter(texts))) == whole
+    assert len(whole) == 7 and all("ADVERTISEMENT" not in r.text for r in whole)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -144,3 +145,28 @@ def test_without_prefects_api_the_dataset_is_the_same(tmp_path: Path) -> None:
         run_clean_corpus(str(src), str(out), options, plain=True)
         assert dataset(out) == reference, runner
         assert not is_plain()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: the default is one thread")
+def test_no_flags_uses_a_process_per_core_on_one_file(tmp_path: Path) -> None:
+    """`textwash run INPUT -o OUT` with no flag, on a single JSONL file of a few MB:
+    the plan splits it, and shards run in as many worker processes as there are cores
+    (none of them the CLI's own), with the rows one thread writes. Which process took
+    which shard is the pool's choice: a worker that starts first may take them all."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    src = tmp_path / "one.jsonl"
+    with src.open("w", encoding="utf-8") as fh:
+        for i in range(1200):  # about 3 MB
+            text = f"{texts[i % 5]}\nRecord {i}."
+            fh.write(json.dumps({"id": i, "text": text, "url": f"https://s{i % 7}.example/{i}"}))
+            fh.write("\n")
+    assert src.stat().st_size > 2 << 20
+    runs = {"default": [], "thread": ["--runner", "thread"]}
+    for name, flags in runs.items():
+        result = CliRunner().invoke(app, ["run", str(src), "-o", str(tmp_path / name), *flags])
+        assert result.exit_code == 0, result.output + repr(result.exception)
+    manifest = json.loads((tmp_path / "default" / "_manifest.json").read_text())
+    workers = {m["worker"].rsplit(":", 1)[1] for m in manifest["shards"]}
+    assert len(manifest["shards"]) >= 2
+    assert str(os.getpid()) not in workers  # worker processes (one per core: slots())
+    assert dataset(tmp_path / "default") == dataset(tmp_path / "thread")
