@@ -112,9 +112,9 @@ def take_slice(corpus: Path, dest: Path, size_mb: float) -> int:
 def plain_loop(src: Path, out: Path) -> float:
     """The flow's work without Prefect: plan, count, decide, clean each shard in turn
     (each document repaired once, as in the flow)."""
-    from flows.clean_corpus import count_shard
     from flows.dedup import Measured, decide
     from flows.options import RunOptions
+    from flows.pipeline import count_shard
     from flows.prepared import drop_prepared, open_prepared
     from flows.readers import discover
     from flows.shards import plan_shards, process_shard
@@ -137,8 +137,8 @@ def plain_loop(src: Path, out: Path) -> float:
 
 
 def flow_run(src: Path, out: Path, runner: str, workers: int) -> float:
-    from flows.clean_corpus import run_clean_corpus
     from flows.options import RunOptions
+    from flows.pipeline import run_clean_corpus
 
     t0 = time.perf_counter()
     options = RunOptions(runner=runner, workers=workers, shard_bytes=SHARD_BYTES)

@@ -16,8 +16,9 @@ from prefect.states import State
 from cleaners.config import ConfigError
 from flows.clean_corpus import clean_corpus
 from flows.options import build_options
-from flows.partitions import partition_name, partition_output, runnable_partitions
-from flows.runners import call_flow, task_runner
+from flows.partitions import runnable_partitions
+from flows.pipeline import clean_partitions
+from flows.runners import task_runner
 from flows.scheduled_clean import invalid_parameters
 
 
@@ -79,16 +80,4 @@ def backfill_partitions(
     Resumable like a run: a partition whose shards are done is skipped shard by shard.
     Subflows share the backfill's task runner.
     """
-    summaries = []
-    for partition in partitions:
-        name = partition_name(partition)
-        summaries.append(
-            call_flow(
-                clean_corpus,
-                input=partition,
-                output=partition_output(output, partition),
-                options=options,
-                prefix=name,
-            )
-        )
-    return summaries
+    return clean_partitions(partitions, output, options, corpus=clean_corpus)

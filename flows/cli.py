@@ -252,7 +252,10 @@ def _with_prefect(  # type: ignore[no-untyped-def]
                     "API (`textwash server start` records runs in the Prefect UI).",
                     highlight=False,
                 )
-            from . import clean_corpus  # noqa: F401  (imports prefect)
+            if api_url is not None:
+                from . import clean_corpus  # noqa: F401  (imports Prefect)
+            else:
+                from . import pipeline  # noqa: F401  (no Prefect: none is needed)
 
             if server is not None:
                 from cleaners.core import warm_up
@@ -417,7 +420,7 @@ def run(
         raise fail(str(exc)) from None
 
     def work(startup: float, plain: bool) -> tuple[dict, float]:
-        from .clean_corpus import run_clean_corpus
+        from .pipeline import run_clean_corpus
 
         return run_clean_corpus(input, str(out), options, plain=plain), startup
 
@@ -466,10 +469,9 @@ def backfill(
         raise fail(str(exc)) from None
 
     def work(startup: float, plain: bool) -> list[dict]:
-        from .backfill import backfill_partitions
-        from .clean_corpus import run_flow
+        from .pipeline import run_backfill
 
-        return run_flow(backfill_partitions, options, plain=plain, partitions=full, output=str(out))
+        return run_backfill(full, str(out), options, plain=plain)
 
     summaries = _with_prefect(verbose, out, work, prefect=prefect)
     table = Table(title="textwash backfill", header_style="bold")

@@ -162,23 +162,28 @@ def plain(options: RunOptions) -> Iterator[concurrent.futures.Executor]:
         yield pool
 
 
-def submit(task: Any, **kwargs: Any) -> Any:
-    """Submit a Prefect task: to Prefect's task runner, or its body to the plain pool."""
+_tasks: dict[str, Any] = {}
+
+
+def register_tasks(*tasks: Any) -> None:
+    """The Prefect tasks that wrap pipeline functions (clean_corpus.py registers them)."""
+    for task in tasks:
+        _tasks[task.fn.__name__] = task
+
+
+def submit(body: Any, **kwargs: Any) -> Any:
+    """Submit a task body (a pipeline function): as its Prefect task to Prefect's task
+    runner, or to the plain pool, by name (a worker imports no Prefect for it)."""
     pool = _plain.get()
     if pool is None:
-        return task.submit(**kwargs)
-    return pool.submit(call_task_body, f"{task.fn.__module__}:{task.fn.__name__}", kwargs)
+        return _tasks[body.__name__].submit(**kwargs)
+    return pool.submit(call_task_body, f"{body.__module__}:{body.__name__}", kwargs)
 
 
 def call_task_body(name: str, kwargs: dict[str, Any]) -> Any:
-    """A task's body by name (the module attribute is the Task, which pickles as itself)."""
+    """A task's body, by its module and name."""
     module, attr = name.split(":")
-    return getattr(importlib.import_module(module), attr).fn(**kwargs)
-
-
-def call_flow(flow: Any, **params: Any) -> Any:
-    """A (sub)flow: through Prefect, or its body alone in a plain run."""
-    return flow.fn(**params) if is_plain() else flow(**params)
+    return getattr(importlib.import_module(module), attr)(**kwargs)
 
 
 def _wait(futures: list[Any], timeout: float) -> set[Any]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from flows.clean_corpus import count_shard
 from flows.dataset import STAGING
 from flows.options import RunOptions
+from flows.pipeline import count_shard
 from flows.prepared import open_prepared, prepared_path
 from flows.readers import discover
 from flows.shards import plan_shards, process_shard
