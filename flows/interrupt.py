@@ -30,6 +30,7 @@ COMMIT_GRACE_S = 60.0  # a commit on a bucket copies objects: let it finish
 STOP = threading.Event()
 _critical = threading.Event()
 _state: dict[str, Any] = {"signum": None, "planned": 0, "done": 0}
+_armed: dict[str, Any] = {"handler": None}
 
 
 class Interrupted(BaseException):  # like KeyboardInterrupt: not an error
@@ -135,14 +136,30 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
             raise Interrupted(signum)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    _armed["handler"] = handler
     try:
         yield
     except Interrupted as exc:
         final(exc.signum)
         raise
     finally:
+        _armed["handler"] = None
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def rearm() -> None:
+    """Put the run's handler back in front of SIGTERM inside a flow body.
+
+    Prefect's flow engine swaps SIGTERM for its own handler while a flow runs, which
+    logs "Crash detected!" before the run can act; a run started from the command
+    line handles its own signals. A no-op outside ``interruptible`` (a worker's flow
+    run keeps Prefect's handling, which reports cancellations to the server).
+    """
+    handler = _armed["handler"]
+    if handler is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
 
 
 def _quiet_prefect() -> None:

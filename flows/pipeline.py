@@ -131,6 +131,7 @@ def run_corpus(
     ``options``: a ``RunOptions.to_dict()``; ``prefix`` goes before every source (a
     backfill's partition). Returns the run's summary (also in ``_manifest.json``).
     """
+    interrupt.rearm()
     t0 = time.perf_counter()
     run_started = datetime.now(UTC).replace(microsecond=0)
     opts = RunOptions.from_dict(options or {})
