@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import signals as sg
-from .linemodel import ENDS_SENTENCE_PATTERN, WORD_PATTERN, LineModel, feature_frame
+from .linemodel import ENDS_SENTENCE_PATTERN, LineModel, feature_frame
 
 if TYPE_CHECKING:
     import polars as pl
@@ -90,7 +90,7 @@ def signal_columns() -> list[pl.Expr]:
 
     text = pl.col("text")
     return [
-        text.str.count_matches(WORD_PATTERN).alias("n_words"),
+        text.str.count_matches(sg.WORD_PATTERN).alias("n_words"),
         text.str.len_chars().alias("n_chars"),
         text.str.strip_chars().alias("stripped"),
         text.str.contains(ENDS_SENTENCE_PATTERN).alias("ends_sentence"),

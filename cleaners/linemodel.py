@@ -35,12 +35,11 @@ STOPWORDS = tuple(
     и в не на что с по как это он она но из за к у от то же так""".split()  # noqa: SIM905
 )
 
-WORD_PATTERN = r"\w+(?:['’-]\w+)*"
 # ASCII word boundaries: Unicode ones keep Rust's regex off its fast engines (7x slower).
 _LINKISH_PATTERN = r"(?i)https?://|www\.|\.(?:com|org|net|html?)(?-u:\b)|@\w|[|»›>]|\s/\s"
 _EDGE_PUNCT = ".,;:!?\"'()[]«»“”‘’"
 _BULLET_PATTERN = r"^\s*(?:[-•*·▪►]|\d{1,3}[.)])\s"
-ENDS_SENTENCE_PATTERN = r"[.!?…\"'”»)]\s*$"
+ENDS_SENTENCE_PATTERN = r"[.!?…\"'”»)。！？」』။]\s*$"
 
 # The article is one dense region of prose: a prose line is a long sentence.
 PROSE_MIN_WORDS = 10

@@ -149,8 +149,32 @@ MARKUP_RESIDUE_RE = re.compile(
     rf"\[/?(?:{_TAGS})(?:=[^\]\n]{{0,200}})?\]|</?(?:{_TAGS})(?:\s[^<>\n]{{0,200}})?/?>", _I
 )
 
-_WORD_RE = re.compile(r"\w+(?:['’-]\w+)*")
-_TERMINAL = ".!?…\"'”»)"
+# Scripts written without spaces between words (by Unicode block: Han with its
+# extensions and compatibility forms, Hiragana, Katakana with its phonetic extensions and
+# half-width forms, Thai, Lao, Khmer, Myanmar). There every character counts as a word
+# in each "N words" rule, feature and threshold; a space-split count would make a whole
+# Japanese paragraph one word. (Hangul is written with spaces: counted as words.)
+UNSPACED_CHARS = (
+    "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\u3005\u3007"
+    "\u3021-\u3029\u3031-\u3035\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\ua9e0-\ua9ff\uaa60-\uaa7f"
+    "\U00020000-\U0003134f"
+)  # as characters (not escapes): Python's re and Rust's regex read the class alike
+# A word: one character of an unspaced script, or a run of other word characters
+# (with inner apostrophes and hyphens).
+WORD_PATTERN = f"[{UNSPACED_CHARS}]|[^\\W{UNSPACED_CHARS}]+(?:['’-][^\\W{UNSPACED_CHARS}]+)*"
+_WORD_RE = re.compile(WORD_PATTERN)
+# Sentence ends, with the full-width marks of Chinese and Japanese and Burmese's.
+_TERMINAL = ".!?…\"'”»)。！？」』။"
+
+
+def count_words(text: str) -> int:
+    """Words, where a character of a script written without spaces is one.
+
+    >>> count_words("Don't stop the well-known band"), count_words("気象庁は13日")
+    (5, 6)
+    """
+    return len(_WORD_RE.findall(text))
 
 
 @dataclass(frozen=True)
@@ -181,10 +205,9 @@ def strip_edges(line: str) -> str:
 
 
 def measure_line(line: str) -> LineSignals:
-    words = _WORD_RE.findall(line)
     stripped = line.rstrip()
     return LineSignals(
-        n_words=len(words),
+        n_words=count_words(line),
         n_chars=len(line),
         ends_sentence=bool(stripped) and stripped[-1] in _TERMINAL,
         has_letters=any(c.isalpha() for c in line),
