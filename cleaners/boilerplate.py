@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import signals as sg
-from .linemodel import ENDS_SENTENCE_PATTERN, WORD_PATTERN, LineModel, feature_frame
+from .linemodel import ENDS_SENTENCE_PATTERN, LineModel, feature_frame, heading_count
 
 if TYPE_CHECKING:
     import polars as pl
@@ -90,7 +90,7 @@ def signal_columns() -> list[pl.Expr]:
 
     text = pl.col("text")
     return [
-        text.str.count_matches(WORD_PATTERN).alias("n_words"),
+        text.str.count_matches(sg.WORD_PATTERN).alias("n_words"),
         text.str.len_chars().alias("n_chars"),
         text.str.strip_chars().alias("stripped"),
         text.str.contains(ENDS_SENTENCE_PATTERN).alias("ends_sentence"),
@@ -447,14 +447,17 @@ def _repetition(
 def model_view(frame: pl.DataFrame) -> pl.DataFrame:
     """The lines the model sees (``rule_verdicts`` output, after the later rules): those
     of documents of MIN_LINES_FOR_MODEL lines or more, inline lines left out, with
-    ``rule_hit`` (a rule removed the line) and ``kept`` (the model may remove it)."""
+    ``rule_hit`` (a rule removed the line), ``kept`` (the model may remove it) and
+    ``headings`` (section headings above it, see linemodel.heading_count)."""
     import polars as pl
 
     inline = [r.name for r in rule_table() if r.category in INLINE_CATEGORIES]
     return frame.filter(
         (pl.len().over("doc") >= MIN_LINES_FOR_MODEL)
         & ~pl.col("rule").is_in(inline).fill_null(False)
-    ).with_columns(kept=_keep(pl.col("rule")), rule_hit=~_keep(pl.col("rule")))
+    ).with_columns(
+        kept=_keep(pl.col("rule")), rule_hit=~_keep(pl.col("rule")), headings=heading_count()
+    )
 
 
 def _line_model(
@@ -471,6 +474,7 @@ def _line_model(
         return frame
     # Every line of the view gives context; only the ones the rules kept are scored.
     feats = feature_frame(view).filter(view["kept"])
+    lines = view.filter(pl.col("kept")).select("doc", "n_words", "headings")
     low = np.zeros(view.height, dtype=bool)
     kept = view["kept"].to_numpy()
     if thresholds is None or all(t is None for t in thresholds):
@@ -478,7 +482,7 @@ def _line_model(
     else:
         per_doc = np.array([model.threshold if t is None else t for t in thresholds])
         cut = per_doc[view["doc"].to_numpy()[kept]]
-    low[kept] = model.content_probs(feats) < cut
+    low[kept] = model.content_probs(feats, lines) < cut
     words = pl.col("n_words")
     drop = pl.col("kept") & pl.Series(low)
     scored = view.select("doc", "idx", "n_words", "kept").with_columns(_drop=drop)

@@ -17,7 +17,7 @@ from .decode import decode_bytes
 from .extract import ExtractionError, extract_html
 from .linemodel import LineModel, default_model
 from .mojibake import fix_mojibake_and_explain, may_have_mojibake
-from .signals import line_hash, line_key, title_key
+from .signals import count_words, line_hash, line_key, title_key
 from .timing import NO_STEPS, Steps
 
 
@@ -137,9 +137,9 @@ def looks_like_title(line: str, max_words: int) -> bool:
     >>> looks_like_title("I'm scoring extra credit in 'barely surviving.'", 30)
     False
     """
-    words = line.split()
-    last = line.rstrip().rstrip("\"')]»”’")[-1:]
-    return 2 <= len(words) <= max_words and last not in ".,;:…" and len(line) <= 300
+    last = line.rstrip().rstrip("\"')]»”’」』")[-1:]
+    ends = last in ".,;:…。、，：；"
+    return 2 <= count_words(line) <= max_words and not ends and len(line) <= 300
 
 
 def _is_same_headline(line: str, title: str) -> bool:
@@ -398,7 +398,14 @@ def clean_prepared(
 
 
 def _has_main_text(paragraphs: list[str], min_words: int) -> bool:
-    return any(len(p.split()) >= min_words for p in paragraphs)
+    """A paragraph of ``min_words`` words (a character of an unspaced script is one).
+
+    >>> _has_main_text(["Menu", "気象庁は13日、震度5弱の地震があったと発表した。"], 4)
+    True
+    >>> _has_main_text(["Home", "Sign in", "About us"], 4)
+    False
+    """
+    return any(count_words(p) >= min_words for p in paragraphs)
 
 
 def clean_text(
@@ -569,7 +576,7 @@ def count_keys(text: str, config: CleanConfig | None = None) -> set[int]:
     return {
         line_hash(line)
         for line in text.split("\n")
-        if len(line.split()) >= config.repeated_line_min_words
+        if count_words(line) >= config.repeated_line_min_words
     }
 
 

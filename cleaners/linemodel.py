@@ -6,6 +6,12 @@ once; neighbour and position features are window operations within a document). 
 model is LightGBM's own text model file in ``cleaners/data``, trained by
 ``bench/train_line_model.py`` on the devset (labels from aligning each scraped line to
 the page's true text); one ``predict`` call scores every line of a batch.
+
+A second stage rescores each line knowing the first stage's scores of its page: its
+neighbours' scores, rolling means, the page's mean, the longest high-scoring span (the
+article) and the section headings after it; one more ``predict`` call. The model's
+metadata records a fingerprint of the rules and feature definitions it was trained
+with (``fingerprint``): a model of other ones is refused, not silently misread.
 """
 
 from __future__ import annotations
@@ -17,30 +23,45 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from .signals import UNSPACED_CHARS
+
 if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
-# Frequent function words of the devset's languages: their density tells prose from
-# menus (jusText's stopword density). Lowercased; compared to whole tokens.
-STOPWORDS = tuple(
-    """a about after all also an and any are as at be because been but by can could did
-    do does for from had has have he her his how i if in into is it its just more most
-    my no not of on one only or other our out over said she so some such than that the
-    their them then there these they this to up was we were what when which who will
-    with would you your le la les de des du un une et est en que qui dans pour pas sur
-    au aux il elle ne se ce sont par plus der die das und ist nicht ein eine zu den mit
-    von sich des auf für im dem auch es el los las del y en que un una por con para es
-    se lo como más o e do da dos das um uma não com na no os il di che è per non una
-    и в не на что с по как это он она но из за к у от то же так""".split()  # noqa: SIM905
-)
+# The most frequent words of every language wordfreq has a full list for
+# (bench/fit_stopwords.py writes them): their density tells prose from menus in any
+# language (jusText's stopword density). Lowercased; compared to whole tokens, except
+# in scripts written without spaces, where single characters are counted in the line.
+STOPWORD_FILE = "data/stopwords.json"
 
-WORD_PATTERN = r"\w+(?:['’-]\w+)*"
+
+@functools.cache
+def _stopword_lists() -> dict[str, list[str]]:
+    data = resources.files("cleaners").joinpath(STOPWORD_FILE).read_text("utf-8")
+    return json.loads(data)
+
+
+def _is_unspaced(word: str) -> bool:
+    return bool(re.fullmatch(f"[{UNSPACED_CHARS}]", word))
+
+
+def stopwords() -> tuple[str, ...]:
+    """The stopwords compared to whole tokens, of every language."""
+    words = {w for ws in _stopword_lists().values() for w in ws if not _is_unspaced(w)}
+    return tuple(sorted(words))
+
+
+def unspaced_stopwords() -> str:
+    """The single-character stopwords of scripts written without spaces."""
+    return "".join(sorted({w for ws in _stopword_lists().values() for w in ws if _is_unspaced(w)}))
+
+
 # ASCII word boundaries: Unicode ones keep Rust's regex off its fast engines (7x slower).
 _LINKISH_PATTERN = r"(?i)https?://|www\.|\.(?:com|org|net|html?)(?-u:\b)|@\w|[|»›>]|\s/\s"
 _EDGE_PUNCT = ".,;:!?\"'()[]«»“”‘’"
 _BULLET_PATTERN = r"^\s*(?:[-•*·▪►]|\d{1,3}[.)])\s"
-ENDS_SENTENCE_PATTERN = r"[.!?…\"'”»)]\s*$"
+ENDS_SENTENCE_PATTERN = r"[.!?…\"'”»)。！？」』။]\s*$"
 
 # The article is one dense region of prose: a prose line is a long sentence.
 PROSE_MIN_WORDS = 10
@@ -93,7 +114,7 @@ def _stopword_pattern() -> str:
     stripped. Matched in text whose spaces are doubled, so that neighbouring tokens do
     not share one (a count of matches is then a count of tokens)."""
     edge = "[" + "".join(re.escape(c) for c in _EDGE_PUNCT) + "]*"
-    words = "|".join(re.escape(w) for w in sorted(set(STOPWORDS)))
+    words = "|".join(re.escape(w) for w in stopwords())
     return f"(?:^| ){edge}(?:{words}){edge}(?: |$)"
 
 
@@ -110,11 +131,9 @@ def line_columns() -> list[pl.Expr]:
     # Neither letters nor spaces (counted directly: twice as fast as deleting the rest).
     punct = stripped.str.count_matches(r"[^\p{L}\s]").cast(pl.Float64)
     # One regex pass instead of a list per line (the same count: 3x faster).
-    stopwords = (
-        text.str.to_lowercase()
-        .str.replace_all(" ", "  ", literal=True)
-        .str.count_matches(_stopword_pattern())
-    )
+    stopwords = text.str.to_lowercase().str.replace_all(" ", "  ", literal=True).str.count_matches(
+        _stopword_pattern()
+    ) + text.str.count_matches(f"[{unspaced_stopwords()}]")
     return [
         n_words.log1p().alias("log_words"),
         n_chars.log1p().alias("log_chars"),
@@ -222,37 +241,252 @@ def feature_frame(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# --- the second stage: the page as context of the first stage's scores -------------
+
+# Half-widths, in lines, of the score windows; neighbours up to CONTEXT_NEIGHBOURS away.
+CONTEXT_NEIGHBOURS = 3
+SCORE_WINDOWS = (1, 3, 7)
+# A section heading: the article ends above it (comments, tags, related links). Up to
+# this many words.
+MAX_WORDS_HEADING = 8
+
+CONTEXT_FEATURES = (
+    "p",
+    *(f"p_prev{k}" for k in range(1, CONTEXT_NEIGHBOURS + 1)),
+    *(f"p_next{k}" for k in range(1, CONTEXT_NEIGHBOURS + 1)),
+    *(f"p_mean{w}" for w in SCORE_WINDOWS),
+    "p_wmean3",
+    "doc_p_mean",
+    "doc_p_wmean",
+    "doc_p_high_share",
+    "in_span",
+    "span_distance",
+    "span_before",
+    "span_after",
+    "span_words_share",
+    "headings_before",
+    "headings_since_span",
+)
+STAGE2_FEATURES = FEATURES + CONTEXT_FEATURES
+
+
+def heading_count() -> pl.Expr:
+    """Section headings above each line of its document (``text``, ``n_words``,
+    ``rule``, ``doc``; every line of the model's view, before the rules' removals are
+    left out): a related-links header, or a short line naming a page section."""
+    import polars as pl
+
+    from .signals import SECTION_HEADING_RE
+
+    whole = (
+        pl.col("text")
+        .str.replace(r"^[^\p{L}\p{N}]+", "")
+        .str.replace(r"[^\p{L}\p{N}]+$", "")
+        .str.to_lowercase()
+    )
+    cue = (pl.col("n_words") <= MAX_WORDS_HEADING) & (
+        (pl.col("rule") == "related_header").fill_null(False)
+        | whole.str.contains(f"^(?:{SECTION_HEADING_RE.pattern})$")
+    )
+    return (cue.cast(pl.Float64).cum_sum() - cue.cast(pl.Float64)).over("doc").alias("headings")
+
+
+def context_features(frame: pl.DataFrame, p: np.ndarray) -> pl.DataFrame:
+    """CONTEXT_FEATURES of the lines the first stage scored (``frame``: ``doc``,
+    ``n_words``, ``headings``, in document order; ``p``: their first-stage scores).
+
+    The longest high-scoring span is the article: the contiguous lines of greatest sum
+    of (p - 0.5) * log(1 + words), found per document with cumulative sums (the sum to
+    a line less the least sum before it)."""
+    import polars as pl
+
+    c = pl.col
+    pos = pl.int_range(pl.len()).over("doc")
+    words = c("n_words").cast(pl.Float64)
+    logw = words.log1p()
+    gain = (c("p") - 0.5) * logw
+    run = gain.cum_sum().over("doc")
+    before = run - gain  # the sum before the line
+    least = before.cum_min().over("doc")
+    best = (run - least).max().over("doc")
+    end = pl.when(run - least == best).then(pos).min().over("doc")
+    least_at_end = pl.when(pos == end).then(least).max().over("doc")
+    start = pl.when((pos <= end) & (before <= least_at_end)).then(pos).max().over("doc")
+    heads_at_end = pl.when(pos == end).then(c("headings")).max().over("doc")
+    total = words.sum().over("doc").clip(1.0)
+
+    def mean(w: int) -> pl.Expr:
+        return c("p").rolling_mean(2 * w + 1, center=True, min_samples=1).over("doc")
+
+    shifts = [
+        c("p").shift(d, fill_value=0.0).over("doc").alias(f"p_{name}{k}")
+        for k in range(1, CONTEXT_NEIGHBOURS + 1)
+        for d, name in ((k, "prev"), (-k, "next"))
+    ]
+    wsum = lambda x: x.rolling_sum(7, center=True, min_samples=1).over("doc")  # noqa: E731
+    return (
+        frame.lazy()
+        .select("doc", "n_words", "headings")
+        .with_columns(p=pl.Series(p, dtype=pl.Float64))
+        .with_columns(
+            *shifts,
+            *(mean(w).alias(f"p_mean{w}") for w in SCORE_WINDOWS),
+            (wsum(c("p") * logw) / wsum(logw).clip(1e-9)).alias("p_wmean3"),
+            c("p").mean().over("doc").alias("doc_p_mean"),
+            ((c("p") * logw).sum().over("doc") / logw.sum().over("doc").clip(1e-9)).alias(
+                "doc_p_wmean"
+            ),
+            (c("p") >= 0.5).cast(pl.Float64).mean().over("doc").alias("doc_p_high_share"),
+            _span(pos, start, end, words, total, heads_at_end),
+        )
+        .unnest("span")
+        .select(pl.col(CONTEXT_FEATURES).cast(pl.Float32))
+        .collect()
+    )
+
+
+def _span(
+    pos: pl.Expr, start: pl.Expr, end: pl.Expr, words: pl.Expr, total: pl.Expr, heads: pl.Expr
+) -> pl.Expr:
+    import polars as pl
+
+    inside = (pos >= start) & (pos <= end)
+    gap = pl.max_horizontal(start - pos, pos - end, pl.lit(0)).cast(pl.Float64)
+    return pl.struct(
+        inside.cast(pl.Float64).alias("in_span"),
+        gap.log1p().alias("span_distance"),
+        (pos < start).cast(pl.Float64).alias("span_before"),
+        (pos > end).cast(pl.Float64).alias("span_after"),
+        (pl.when(inside).then(words).otherwise(0.0).sum().over("doc") / total).alias(
+            "span_words_share"
+        ),
+        pl.col("headings").log1p().alias("headings_before"),
+        pl.when(pos > end)
+        .then(pl.col("headings") - heads)
+        .otherwise(0.0)
+        .clip(0.0)
+        .log1p()
+        .alias("headings_since_span"),
+    ).alias("span")
+
+
+def fingerprint() -> str:
+    """What a model depends on besides its own trees: the rule table, the phrase
+    patterns, the stopwords and the definitions of both stages' features (their code
+    without comments and docstrings). A model trained with other ones sees other
+    inputs than it learned from."""
+    import ast
+    import hashlib
+    import inspect
+
+    from . import boilerplate, signals
+
+    def code(fn: Any) -> str:
+        tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(fn)))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (
+                isinstance(body, list)
+                and body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+        return ast.unparse(tree)
+
+    parts = [
+        code(f)
+        for f in (
+            boilerplate.signal_columns,
+            boilerplate.rule_table.__wrapped__,
+            boilerplate.rule_verdicts,
+            boilerplate.model_view,
+            line_columns,
+            context_columns,
+            heading_count,
+            context_features,
+            _span,
+        )
+    ]
+    patterns = sorted(
+        f"{name}={v.pattern}/{v.flags}"
+        for name, v in vars(signals).items()
+        if isinstance(v, re.Pattern)
+    )
+    constants = [
+        signals.WORD_PATTERN,
+        ENDS_SENTENCE_PATTERN,
+        _LINKISH_PATTERN,
+        _BULLET_PATTERN,
+        _EDGE_PUNCT,
+        json.dumps(_stopword_lists(), sort_keys=True),
+        repr((PROSE_MIN_WORDS, NEAR, WINDOW, WIDE, FEATURES)),
+        repr((CONTEXT_NEIGHBOURS, SCORE_WINDOWS, MAX_WORDS_HEADING, CONTEXT_FEATURES)),
+        repr({k: v for k, v in vars(boilerplate).items() if k.isupper() and isinstance(v, int)}),
+        repr(sorted(boilerplate.INLINE_CATEGORIES)),
+    ]
+    return hashlib.sha256("\n".join(parts + patterns + constants).encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class LineModel:
     """A LightGBM binary classifier of lines (probability of content) and the
-    threshold below which a line is boilerplate."""
+    threshold below which a line is boilerplate; and, when given, a second stage that
+    rescores each line knowing the first stage's scores of its page (see
+    context_features)."""
 
     booster: Any  # lightgbm.Booster
     threshold: float
     features: tuple[str, ...] = FEATURES
+    context: Any = None  # lightgbm.Booster over STAGE2_FEATURES, or None
 
-    def content_probs(self, feats: pl.DataFrame) -> np.ndarray:
+    def first_stage(self, feats: pl.DataFrame) -> np.ndarray:
         """One probability per row of ``feature_frame``'s output, in one call."""
-        if feats.height == 0:
-            import numpy as np
+        import numpy as np
 
+        if feats.height == 0:
             return np.zeros(0)
         x = feats.select(self.features).to_numpy()
         return self.booster.predict(x, num_threads=1)
 
+    def content_probs(self, feats: pl.DataFrame, lines: pl.DataFrame | None = None) -> np.ndarray:
+        """The final probability of each row of ``feature_frame``'s output; ``lines``
+        (``doc``, ``n_words``, ``headings`` of the same rows) for the second stage."""
+        p = self.first_stage(feats)
+        if self.context is None or lines is None or feats.height == 0:
+            return p
+        ctx = context_features(lines, p)
+        x = feats.select(FEATURES).hstack(ctx).to_numpy()
+        return self.context.predict(x, num_threads=1)
+
     @classmethod
-    def from_files(cls, model_text: str, meta: dict[str, Any]) -> LineModel:
+    def from_files(
+        cls, model_text: str, meta: dict[str, Any], context_text: str | None = None
+    ) -> LineModel:
         import lightgbm
 
         if tuple(meta["features"]) != FEATURES:
             raise ValueError("line model was trained on other features; retrain it")
+        if meta.get("fingerprint") != fingerprint():
+            raise ValueError(
+                "line model was trained with other rules or feature definitions (fingerprint "
+                f"{meta.get('fingerprint')!r}, these are {fingerprint()!r}): retrain it with "
+                "bench/train_line_model.py"
+            )
         booster = lightgbm.Booster(model_str=model_text)
         if tuple(booster.feature_name()) != FEATURES:
             raise ValueError("line model file does not name the features it was trained on")
-        return cls(booster, float(meta["threshold"]))
+        context = None
+        if context_text is not None:
+            context = lightgbm.Booster(model_str=context_text)
+            if tuple(context.feature_name()) != STAGE2_FEATURES:
+                raise ValueError("context model file does not name the features it was trained on")
+        return cls(booster, float(meta["threshold"]), context=context)
 
 
 MODEL_FILE = "data/line_model.txt"
+CONTEXT_FILE = "data/line_context.txt"
 META_FILE = "data/line_model.json"
 
 
@@ -265,4 +499,8 @@ def default_model() -> LineModel | None:
         meta = json.loads(data.joinpath(META_FILE).read_text("utf-8"))
     except FileNotFoundError:
         return None
-    return LineModel.from_files(text, meta)
+    try:
+        context = data.joinpath(CONTEXT_FILE).read_text("utf-8")
+    except FileNotFoundError:
+        context = None
+    return LineModel.from_files(text, meta, context)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,7 +94,7 @@ _edges = st.sampled_from(["", ".", ",", '"', "«", "»", "“", "’", "(", ")",
 def test_stopwords_count_the_tokens_that_strip_to_a_stopword(tokens: list[str]) -> None:
     """The model was trained on: split on spaces, strip the edge punctuation, look the
     token up. The one-regex count must be the same number."""
-    from cleaners.linemodel import _EDGE_PUNCT, STOPWORDS
+    from cleaners.linemodel import _EDGE_PUNCT, stopwords, unspaced_stopwords
 
     line = " ".join(tokens)
     frame = lines_frame([line]).with_columns(n_words=pl.col("text").str.count_matches(r"\w+"))
@@ -103,10 +104,10 @@ def test_stopwords_count_the_tokens_that_strip_to_a_stopword(tokens: list[str]) 
         pl.col("text")
         .str.to_lowercase()
         .str.split(" ")
-        .list.eval(pl.element().str.strip_chars(_EDGE_PUNCT).is_in(sorted(set(STOPWORDS))))
+        .list.eval(pl.element().str.strip_chars(_EDGE_PUNCT).is_in(stopwords()))
         .list.sum()
         .cast(pl.Float64)
-    )
+    ) + sum(line.count(c) for c in unspaced_stopwords())
     n_words = pl.col("n_words").cast(pl.Float64)
     per_word = pl.when(n_words > 0).then(1.0 / n_words).otherwise(0.0)
     expected = frame.select((looked_up * per_word).clip(0.0, 1.0).cast(pl.Float32)).item()
@@ -145,10 +146,84 @@ def test_clean_batch_judges_html_at_html_line_threshold() -> None:
 
 
 def test_html_line_threshold_must_be_a_probability() -> None:
-    import pytest
-
     from cleaners import CleanConfig
     from cleaners.config import ConfigError
 
     with pytest.raises(ConfigError, match="html_line_threshold"):
         CleanConfig(html_line_threshold=1.5)
+
+
+def _shipped_files() -> tuple[str, dict, str]:
+    import json
+    from importlib import resources
+
+    from cleaners.linemodel import CONTEXT_FILE
+
+    data = resources.files("cleaners")
+    return (
+        data.joinpath(MODEL_FILE).read_text("utf-8"),
+        json.loads(data.joinpath(META_FILE).read_text("utf-8")),
+        data.joinpath(CONTEXT_FILE).read_text("utf-8"),
+    )
+
+
+def test_shipped_model_has_a_page_context_stage() -> None:
+    from cleaners.linemodel import STAGE2_FEATURES
+
+    model = default_model()
+    assert model is not None and model.context is not None
+    assert tuple(model.context.feature_name()) == STAGE2_FEATURES
+
+
+def test_a_model_of_other_rules_is_refused() -> None:
+    """The model file records the fingerprint of the rule table and feature
+    definitions it was trained with; another one is refused, with what to do."""
+    from cleaners.linemodel import LineModel
+
+    text, meta, context = _shipped_files()
+    LineModel.from_files(text, meta, context)  # the shipped files agree
+    with pytest.raises(ValueError, match=r"other rules or feature definitions.*retrain"):
+        LineModel.from_files(text, {**meta, "fingerprint": "0" * 16}, context)
+
+
+def test_editing_a_phrase_rule_changes_the_fingerprint(monkeypatch) -> None:
+    import re
+
+    from cleaners import signals
+    from cleaners.linemodel import LineModel, fingerprint
+
+    text, meta, context = _shipped_files()
+    before = fingerprint()
+    monkeypatch.setattr(signals, "COOKIE_RE", re.compile(signals.COOKIE_RE.pattern + "|cookies?"))
+    assert fingerprint() != before
+    with pytest.raises(ValueError, match="fingerprint"):
+        LineModel.from_files(text, meta, context)
+
+
+def _context(texts: list[str], p: list[float]) -> pl.DataFrame:
+    from cleaners.linemodel import context_features
+
+    lines = lines_frame(texts).with_columns(
+        n_words=pl.col("text").str.count_matches(r"\w+"), headings=pl.lit(0.0)
+    )
+    import numpy as np
+
+    return context_features(lines, np.array(p, dtype=float))
+
+
+def test_the_article_span_is_the_longest_high_scoring_run() -> None:
+    lines = ["Home", "News", PROSE, PROSE, "Menu", PROSE, PROSE, "Share", "Footer"]
+    p = [0.1, 0.2, 0.9, 0.8, 0.4, 0.9, 0.95, 0.1, 0.05]
+    ctx = _context(["\n".join(lines)], p)
+    assert ctx["in_span"].to_list() == [0, 0, 1, 1, 1, 1, 1, 0, 0]
+    assert ctx["span_before"].to_list() == [1, 1, 0, 0, 0, 0, 0, 0, 0]
+    assert ctx["p_prev1"].to_list()[:3] == pytest.approx([0.0, 0.1, 0.2], abs=1e-6)
+
+
+def test_context_features_stay_inside_their_document() -> None:
+    a = "\n".join(["Home", PROSE, "Menu", PROSE, "Share"])
+    b = "\n".join(["Login", PROSE, "Contact"])
+    pa, pb = [0.2, 0.9, 0.3, 0.8, 0.1], [0.3, 0.7, 0.2]
+    together = _context([a, b], pa + pb)
+    alone = pl.concat([_context([a], pa), _context([b], pb)])
+    assert together.equals(alone)
