@@ -2,7 +2,7 @@
 
     uv run python bench/adversarial.py [--size BYTES] [--top 15]
 
-For every case of tests/adversarial.py (long runs of one character, nested brackets,
+For every case of bench/workloads/adversarial.py (long runs of one character, nested brackets,
 near-matches of every literal phrase of every pattern) prints the seconds and MB/s of
 ``clean_text`` on one line of that size, the slowest first, and the same at a tenth
 of the size: a linear pipeline takes about ten times as long on ten times the input.
@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.workloads.adversarial import cases
 from cleaners import clean_text
-from tests.adversarial import cases
 
 
 def timed(text: str) -> float:

@@ -3,8 +3,8 @@ dataset of an uninterrupted run, with no doc_id twice and no partial part visibl
 
     uv run python bench/crash.py [--kills 12] [--seed 0]
 
-Uses the corpus and checks of tests/flows/test_crash.py (which kills at a few fixed
-points in the suite) and prints, per kill, when it landed and what it left.
+Uses the corpus and checks of bench/workloads/crash.py (tests/flows/test_crash.py kills at
+a few fixed points in the suite) and prints, per kill, when it landed and what it left.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import contextlib
 
-from flows.runtime import configure_prefect, local_server
-from tests.flows.test_crash import (
-    _markers,
+from bench.workloads.crash import (
     assert_no_partial_files,
     finish,
     kill_when,
     make_corpus,
+    markers,
     snapshot,
     textwash,
 )
+from flows.runtime import configure_prefect, local_server
 
 
 def main() -> None:
@@ -70,7 +70,7 @@ def main() -> None:
                 return bool(started) and time.monotonic() - started[0] > delay
 
             killed = kill_when(proc, ready)
-            shards = _markers(out) if out.exists() else 0
+            shards = markers(out) if out.exists() else 0
             assert_no_partial_files(out)
             finish(corpus, out, api_url)
             got = snapshot(out)

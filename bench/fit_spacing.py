@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.mojibake_samples import ud_paragraphs  # noqa: E402
+from bench.workloads.mojibake_samples import ud_paragraphs  # noqa: E402
 
 OUT = ROOT / "cleaners" / "data" / "boundaries.json"
 MIN_SEEN = 3  # a character seen fewer times in a language takes the pooled figure
@@ -105,8 +105,8 @@ def spacing_table(counts: dict[str, dict[str, list[int]]]) -> dict[str, dict[str
 
 def fit_weights(paragraphs: dict[str, list[str]], per_language: int) -> None:
     from bench.mojibake import ud_scores  # the same scoring the held-out figures use
+    from bench.workloads.mojibake_samples import UD_PAIRINGS
     from cleaners.mojibake import fix_mojibake, spaced
-    from tests.mojibake_samples import UD_PAIRINGS
 
     sample = {k: v[:per_language] for k, v in paragraphs.items()}
     grid = itertools.product((-2.0,), (-2.5, -2.0, -1.5), (0.0, -0.25, -0.5))

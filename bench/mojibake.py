@@ -38,9 +38,9 @@ import ftfy
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cleaners.garble import GARBLE_ENCODINGS, KINDS, garble  # noqa: E402
+from bench.workloads.garble import GARBLE_ENCODINGS, KINDS, garble  # noqa: E402
+from bench.workloads.mojibake_samples import sample_texts, texts_for  # noqa: E402
 from cleaners.mojibake import fix_mojibake  # noqa: E402
-from tests.mojibake_samples import sample_texts, texts_for  # noqa: E402
 
 DEFAULT_DEVSET = ROOT.parent / "shared" / "devset" / "wcxb-dev-articles.jsonl.gz"
 
@@ -88,7 +88,7 @@ UD_KINDS = (*KINDS, "nbsp_space")
 def garble_ud(text: str, encoding: str, kind: str, seed: int) -> str:
     """KINDS, and "nbsp_space": garbled once, then every NBSP a plain space (as a
     white-space normalizer leaves windows-1251 mojibake of "à": "Г " for "Г\xa0")."""
-    from cleaners.garble import garble_kind
+    from bench.workloads.garble import garble_kind
 
     if kind == "nbsp_space":
         return garble(text, encoding).replace("\xa0", " ")
@@ -99,7 +99,7 @@ def ud_scores(
     paragraphs: dict[str, list[str]], encoding: str, kind: str, fix=fix_mojibake
 ) -> dict[str, tuple[int, float, float, float, float]]:
     """Per language: (n, bytes, spaces, exact, ftfy exact)."""
-    from tests.mojibake_samples import ambiguous_boundaries, repair_scores
+    from bench.workloads.mojibake_samples import ambiguous_boundaries, repair_scores
 
     times = 2 if kind.startswith("double") else 1
     typographic = kind.endswith("typographic")
@@ -125,7 +125,7 @@ def ud_scores(
 
 
 def ud_report(half: str, limit: int | None) -> None:
-    from tests.mojibake_samples import UD_PAIRINGS, UD_PATH, UD_REPORTED, ud_paragraphs
+    from bench.workloads.mojibake_samples import UD_PAIRINGS, UD_PATH, UD_REPORTED, ud_paragraphs
 
     if not UD_PATH.exists():
         print(f"(no {UD_PATH}: real-sentence figures skipped)")
@@ -178,7 +178,7 @@ def ud_speed(paragraphs: dict[str, list[str]]) -> None:
 
 
 def main() -> None:
-    from cleaners.garble import garble_kind
+    from bench.workloads.garble import garble_kind
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--devset", type=Path, default=DEFAULT_DEVSET)

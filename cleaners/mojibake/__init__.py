@@ -16,8 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .codepages import SPACED_ENCODINGS, may_have_mojibake, needs_repair, triggered_needs_repair
-from .engine import FTFY_CONFIG, codecs_ftfy_decoded, fix_encoding_mojibake
+from .codepages import SPACED_ENCODINGS, may_have_mojibake
+from .engine import (
+    FTFY_CONFIG,
+    codecs_ftfy_decoded,
+    fix_encoding_mojibake,
+    needs_repair,
+    triggered_needs_repair,
+)
 from .garbled_words import codecs_of_garbled_words, find_garbled_words, fix_garbled_words
 from .residual import (
     codecs_of_foreign_tokens,

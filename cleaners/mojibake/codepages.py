@@ -13,16 +13,16 @@ import ftfy.bad_codecs  # noqa: F401  (registers the sloppy-windows-* codecs)
 from ftfy.chardata import CHARMAP_ENCODINGS
 
 
-def _byte_chars(encoding: str, first: int, last: int) -> str:
+def byte_chars(encoding: str, first: int, last: int) -> str:
     if encoding == "latin":  # windows-1252 and latin-1 together, as browsers mix them
-        return _byte_chars("latin-1", first, last) + _byte_chars("sloppy-windows-1252", first, last)
+        return byte_chars("latin-1", first, last) + byte_chars("sloppy-windows-1252", first, last)
     return bytes(range(first, last + 1)).decode(encoding, errors="ignore")
 
 
 _LATIN_BYTES = {c: b for b in range(256) for c in bytes([b]).decode("sloppy-windows-1252")}
 
 
-def _encode(chars: str, encoding: str) -> bytes:
+def encode_misread(chars: str, encoding: str) -> bytes:
     """``chars.encode(encoding)``; "latin" takes a character from latin-1 or windows-1252."""
     if encoding != "latin":
         return chars.encode(encoding)
@@ -77,8 +77,8 @@ def _fast_path_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]
         a0_leads: set[str] = set()  # ALTERED_UTF8_RE: these lead bytes before a space
         lossy_leads: set[str] = set()  # LOSSY_UTF8_RE: these lead bytes before "?"
         for enc in encodings:
-            leads.update(_byte_chars(enc, 0xC0, 0xF7))
-            conts.update(_byte_chars(enc, 0x80, 0xBF))
+            leads.update(byte_chars(enc, 0xC0, 0xF7))
+            conts.update(byte_chars(enc, 0x80, 0xBF))
             if key != "macroman":
                 a0_leads.update(A0_LEADS.decode(enc))
             lossy_leads.update(bytes([0xC2, 0xC3]).decode(enc))
@@ -141,7 +141,7 @@ def mojibake_tokens(line: str) -> list[re.Match[str]]:
     return out
 
 
-def _fix_lines(text: str, fix_line: Callable[[str], str]) -> str:
+def fix_lines(text: str, fix_line: Callable[[str], str]) -> str:
     """Apply ``fix_line`` to the lines that may hold mojibake, leave the rest alone."""
     if not may_have_mojibake(text):
         return text
@@ -170,14 +170,14 @@ SPACED_ENCODINGS = ("latin", "sloppy-windows-1251", "macroman")
 TYPOGRAPHIC = frozenset("°·«»")
 
 
-def _utf8_char(encoding: str, gap: str, lost_a0: bool = False) -> str:
+def utf8_char_pattern(encoding: str, gap: str, lost_a0: bool = False) -> str:
     """Pattern of one character's UTF-8 bytes read in ``encoding``, with ``gap`` (a
     pattern: "" or " ?") allowed before each continuation byte; with ``lost_a0``, also
     a lead byte of ftfy's ``restore_byte_a0`` before a space (its 0xA0 became one)."""
 
     def cls(first: int, last: int) -> str:
         # NBSP stays: it is byte 0xA0, a continuation (Р\xa0 is "Р" read twice).
-        chars = "".join(sorted(set(_byte_chars(encoding, first, last)) - {" "}))
+        chars = "".join(sorted(set(byte_chars(encoding, first, last)) - {" "}))
         return "[" + "".join(re.escape(c) for c in chars) + "]"
 
     cont, lead2, lead3, lead4 = cls(0x80, 0xBF), cls(0xC2, 0xDF), cls(0xE0, 0xEF), cls(0xF0, 0xF4)
@@ -200,9 +200,9 @@ def _sequence_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     continuation byte, or a lead byte whose continuation 0xA0 became a space (ftfy's
     ``restore_byte_a0`` leads; never in MacRoman, where 0xA0 is "†"); any character
     of its bytes 0x80-0xFF)."""
-    high = sorted(set(_byte_chars(encoding, 0x80, 0xFF)) - {" "})
+    high = sorted(set(byte_chars(encoding, 0x80, 0xFF)) - {" "})
     return (
-        re.compile(_utf8_char(encoding, " ?", lost_a0=encoding != "macroman")),
+        re.compile(utf8_char_pattern(encoding, " ?", lost_a0=encoding != "macroman")),
         re.compile("[" + "".join(re.escape(c) for c in high) + "]"),
     )
 
@@ -211,27 +211,6 @@ def _sequence_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 # characters from the code page's upper half are parts of whole sequences. Clean
 # text makes one now and then (Ukrainian "Лі" is a valid sequence in windows-1251).
 MISREAD_SHARE = 0.5
-
-
-def needs_repair(line: str) -> bool:
-    """False when no repair can change ``line``: ftfy provably leaves it alone
-    (``may_have_mojibake`` and its badness heuristic), and in no code page do whole
-    misread UTF-8 sequences, which the spaced, word and layer repairs decode, make up
-    half of its upper-half characters. Clean text in any script ends here, after a
-    few regular-expression scans.
-
-    >>> needs_repair("Всё «хорошо», — её слова. Лі"), needs_repair("our РєР ° РЅР ° Р »РІ")
-    (False, True)
-    """
-    # The trigger also sees every misread sequence the repairs decode.
-    return may_have_mojibake(line) and triggered_needs_repair(line)
-
-
-def triggered_needs_repair(line: str) -> bool:
-    """``needs_repair`` of a line ``may_have_mojibake`` already holds for."""
-    from .engine import ftfy_may_change
-
-    return any(misread_throughout(line, e) for e in SPACED_ENCODINGS) or ftfy_may_change(line)
 
 
 def misread_throughout(line: str, encoding: str) -> bool:
@@ -247,19 +226,24 @@ def misread_throughout(line: str, encoding: str) -> bool:
 
 
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
-def _spaced_res(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
+def spaced_patterns(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
     # One character's bytes, each continuation byte optionally preceded by one
     # inserted space; a span is characters optionally separated by one space.
-    char = _utf8_char(encoding, " ?")
-    mojibake_chars = frozenset(_byte_chars(encoding, 0x80, 0xFF))
+    char = utf8_char_pattern(encoding, " ?")
+    mojibake_chars = frozenset(byte_chars(encoding, 0x80, 0xFF))
     return re.compile(char), re.compile(f"{char}(?: ?{char})*"), mojibake_chars
 
 
-def _script(ch: str) -> str:
+def script_of(ch: str) -> str:
+    """The first word of a character's Unicode name: LATIN, CYRILLIC, GREEK...
+
+    >>> script_of("ж"), script_of("é"), script_of("5")
+    ('CYRILLIC', 'LATIN', 'DIGIT')
+    """
     return unicodedata.name(ch, "").split(" ", 1)[0]
 
 
-def _split_edges(word: str) -> tuple[str, str, str]:
+def split_edges(word: str) -> tuple[str, str, str]:
     """(leading punctuation, letters, trailing punctuation) of a decoded word."""
     start, end = 0, len(word)
     while start < end and not word[start].isalpha():
@@ -269,15 +253,15 @@ def _split_edges(word: str) -> tuple[str, str, str]:
     return word[:start], word[start:end], word[end:]
 
 
-def _plausible(text: str) -> bool:
+def plausible(text: str) -> bool:
     """Letters and marks of one script, maybe with punctuation at the edges («слово»,);
     or punctuation and symbols alone (« € —), which the caller checks are glued to words."""
-    _, core, _ = _split_edges(text)
+    _, core, _ = split_edges(text)
     if not core:
         return bool(text) and all(unicodedata.category(c)[0] in "PS" for c in text)
     if not all(unicodedata.category(c)[0] in "LM" for c in core):
         return False
-    return len({_WRITING.get(s, s) for s in {_script(c) for c in core if c.isalpha()}}) == 1
+    return len({_WRITING.get(s, s) for s in {script_of(c) for c in core if c.isalpha()}}) == 1
 
 
 # Scripts one writing system mixes inside a word: Japanese writes 東京 and ドードー
@@ -285,25 +269,25 @@ def _plausible(text: str) -> bool:
 _WRITING = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK"}
 
 
-def _decode_utf8(chars: str, encoding: str) -> str | None:
+def decode_utf8(chars: str, encoding: str) -> str | None:
     """The text whose UTF-8 bytes ``chars`` are in ``encoding`` (one or two layers)."""
     try:
-        decoded = _encode(chars, encoding).decode("utf-8")
+        decoded = encode_misread(chars, encoding).decode("utf-8")
     except UnicodeError:
         return None
     # Double-garbled first: a second valid UTF-8 reading is no accident, while the
     # first reading of doubly garbled text can pass for a word with punctuation.
     for inner in SPACED_ENCODINGS:
         try:
-            twice = _encode(decoded, inner).decode("utf-8")
+            twice = encode_misread(decoded, inner).decode("utf-8")
         except UnicodeError:
             continue
-        if twice != decoded and _plausible(twice):
+        if twice != decoded and plausible(twice):
             return twice
-    return decoded if _plausible(decoded) else None
+    return decoded if plausible(decoded) else None
 
 
-def _splice(line: str, found: list[tuple[int, int, str]]) -> str:
+def splice(line: str, found: list[tuple[int, int, str]]) -> str:
     """``line`` with each (start, end, replacement) of ``found`` (in order) put in."""
     pieces, pos = [], 0
     for start, end, replacement in found:

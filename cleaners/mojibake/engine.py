@@ -1,5 +1,6 @@
 """ftfy, the engine: its pinned configuration, its encoding repair behind the fast
-path, and which code pages it decoded a line from."""
+path, which code pages it decoded a line from, and whether any repair (ftfy's or a
+code page's) can change a line."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ftfy import fixes
 from ftfy.badness import is_bad
 from ftfy.chardata import ALTERED_UTF8_RE, CHARMAP_ENCODINGS, UTF8_DETECTOR_RE
 
-from .codepages import _fix_lines
+from .codepages import SPACED_ENCODINGS, fix_lines, may_have_mojibake, misread_throughout
 
 # Only ftfy's encoding repair runs in this step; everything else ftfy can do is either
 # a separate textwash step (quotes, line breaks, control characters, NFC) or would
@@ -47,7 +48,7 @@ def fix_encoding_mojibake(text: str) -> str:
     >>> fix_encoding_mojibake("РєР°РЅР°Р» РІ Telegram")
     'канал в Telegram'
     """
-    return _fix_lines(text, _fix_line)
+    return fix_lines(text, _fix_line)
 
 
 # What ftfy's steps other than the encoding repair act on (FTFY_CONFIG): terminal
@@ -141,3 +142,22 @@ def codecs_ftfy_decoded(line: str) -> frozenset[str]:
     if ("apply", "decode_inconsistent_utf8") in steps:
         found.add("latin")
     return frozenset(found)
+
+
+def needs_repair(line: str) -> bool:
+    """False when no repair can change ``line``: ftfy provably leaves it alone
+    (``may_have_mojibake`` and its badness heuristic), and in no code page do whole
+    misread UTF-8 sequences, which the spaced, word and layer repairs decode, make up
+    half of its upper-half characters. Clean text in any script ends here, after a
+    few regular-expression scans.
+
+    >>> needs_repair("Всё «хорошо», — её слова. Лі"), needs_repair("our РєР ° РЅР ° Р »РІ")
+    (False, True)
+    """
+    # The trigger also sees every misread sequence the repairs decode.
+    return may_have_mojibake(line) and triggered_needs_repair(line)
+
+
+def triggered_needs_repair(line: str) -> bool:
+    """``needs_repair`` of a line ``may_have_mojibake`` already holds for."""
+    return any(misread_throughout(line, e) for e in SPACED_ENCODINGS) or ftfy_may_change(line)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from .codepages import (
     SPACED_ENCODINGS,
-    _decode_utf8,
-    _fix_lines,
-    _spaced_res,
-    _splice,
+    decode_utf8,
+    fix_lines,
     mojibake_tokens,
+    spaced_patterns,
+    splice,
 )
 from .words import is_listed_word
 
@@ -41,8 +41,8 @@ def _word_reading(token: str) -> tuple[str, str] | None:
     """(listed word, code page) that ``_repair_word`` decodes ``token`` to."""
     readings = {}
     for encoding in SPACED_ENCODINGS:
-        if any(c in _spaced_res(encoding)[2] for c in token):
-            decoded = _decode_utf8(token, encoding)
+        if any(c in spaced_patterns(encoding)[2] for c in token):
+            decoded = decode_utf8(token, encoding)
             if decoded and decoded != token:
                 readings[decoded] = encoding
     if len(readings) != 1 or is_listed_word(token):
@@ -86,8 +86,8 @@ def fix_garbled_words(text: str) -> str:
     >>> fix_garbled_words("al pi√π presto")
     'al più presto'
     """
-    return _fix_lines(text, _fix_garbled_words_line)
+    return fix_lines(text, _fix_garbled_words_line)
 
 
 def _fix_garbled_words_line(line: str) -> str:
-    return _splice(line, find_garbled_words(line))
+    return splice(line, find_garbled_words(line))

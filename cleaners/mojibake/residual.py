@@ -19,23 +19,23 @@ from collections import Counter
 
 from .codepages import (
     SPACED_ENCODINGS,
-    _byte_chars,
-    _encode,
-    _plausible,
-    _script,
-    _spaced_res,
-    _splice,
-    _split_edges,
-    _utf8_char,
+    byte_chars,
+    encode_misread,
     misread_throughout,
     mojibake_tokens,
+    plausible,
+    script_of,
+    spaced_patterns,
+    splice,
+    split_edges,
+    utf8_char_pattern,
 )
 
 
 @functools.lru_cache(maxsize=8)
 def _run_re(encoding: str) -> re.Pattern[str]:
     """Runs of whole UTF-8 sequences read in ``encoding`` (no inserted spaces)."""
-    return re.compile(f"(?:{_utf8_char(encoding, '')})+")
+    return re.compile(f"(?:{utf8_char_pattern(encoding, '')})+")
 
 
 def _layers(chars: str, encoding: str) -> list[str]:
@@ -43,7 +43,7 @@ def _layers(chars: str, encoding: str) -> list[str]:
     out: list[str] = []
     for _ in range(2):
         try:
-            chars = _encode(chars, encoding).decode("utf-8")
+            chars = encode_misread(chars, encoding).decode("utf-8")
         except UnicodeError:
             break
         out.append(chars)
@@ -64,12 +64,12 @@ def _clean_run(text: str) -> bool:
     bare = _NUMBER_RE.sub("", text)  # "1931à", "9°C"
     if not bare:
         return False
-    pre, core, post = _split_edges(bare)
+    pre, core, post = split_edges(bare)
     if any(unicodedata.category(c)[0] != "P" for c in pre + post):
         return False
     # Words joined by a hyphen or an apostrophe, each of one script: "l'équipe",
     # "dihomo-γ-linolénique", "iPhone-ы".
-    return all(_plausible(part) for part in _JOINERS_RE.split(core) if part)
+    return all(plausible(part) for part in _JOINERS_RE.split(core) if part)
 
 
 def _text_or_signs(text: str) -> bool:
@@ -120,7 +120,7 @@ def _repair_residual_token(
             token, throughout, pages or Counter()
         )
     for encoding in SPACED_ENCODINGS:
-        if not any(c in _spaced_res(encoding)[2] for c in token):
+        if not any(c in spaced_patterns(encoding)[2] for c in token):
             continue
         once = _decode_runs(token, encoding, 1)
         if once == token:
@@ -139,7 +139,7 @@ def _covered_token(token: str, throughout: frozenset[str], pages: Counter[int]) 
     it decodes to are from parts of the alphabet the rest of the line writes in
     (repaired Portuguese "«É" would be "ǃ", a click letter no Portuguese line has)."""
     for encoding in sorted(throughout):
-        high = sum(c in _spaced_res(encoding)[2] for c in token)
+        high = sum(c in spaced_patterns(encoding)[2] for c in token)
         covered = sum(m.end() - m.start() for m in _run_re(encoding).finditer(token))
         if high and covered == high:
             once = _decode_runs(token, encoding, 1)
@@ -153,7 +153,7 @@ def _covered_token(token: str, throughout: frozenset[str], pages: Counter[int]) 
 
 
 def _foreign_token(token: str, decoded_from: frozenset[str], script: str | None) -> str | None:
-    letters = {_script(c) for c in token if c.isalpha()}
+    letters = {script_of(c) for c in token if c.isalpha()}
     if script is None or not letters or letters == {script}:
         return None
     for encoding in sorted(decoded_from):
@@ -196,7 +196,7 @@ def codecs_of_foreign_tokens(line: str) -> frozenset[str]:
     found: set[str] = set()
     for m in tokens:
         token = m.group()
-        if _clean_run(token) and {_script(c) for c in token if c.isalpha()} <= {script}:
+        if _clean_run(token) and {script_of(c) for c in token if c.isalpha()} <= {script}:
             continue  # text of the line's script as it stands
         after = line[m.end() : m.end() + 2]
         if after[:1] == "\xa0" or after == "  ":
@@ -225,18 +225,18 @@ def _proves(token: str, encoding: str, script: str | None, pages: set[int]) -> b
     once = _decode_runs(token, encoding, 1)
     if once == token or not _clean_run(once.rstrip("\xa0")):
         return False
-    if {_script(c) for c in once if c.isalpha()} != {script}:
+    if {script_of(c) for c in once if c.isalpha()} != {script}:
         return False
     letters = [c for c in token if c.isalpha()]
-    foreign = {_script(c) for c in letters} - {script}
+    foreign = {script_of(c) for c in letters} - {script}
     outside = _run_re(encoding).sub("", token)
-    if sum(c.isalpha() and _script(c) == script for c in outside) >= 2:
+    if sum(c.isalpha() and script_of(c) == script for c in outside) >= 2:
         # A word with a garbled piece: the piece has another script's letters in it,
         # or sits between the word's letters (a mark after a name is typography:
         # "NESTLÉ®" is no "NESTLɮ").
         return bool(foreign) or _garbled_inside(token, encoding)
     lost_a0 = token.endswith("\xa0") and not once.endswith("\xa0")
-    wholly_foreign = len(foreign) == 1 and all(_script(c) != script for c in letters)
+    wholly_foreign = len(foreign) == 1 and all(script_of(c) != script for c in letters)
     # Its letters from the part of the alphabet (256 code points) the line writes in:
     # "ГЂ" is "À" in an English line, "ДІ" (a Ukrainian initialism) is no "Ĳ" there.
     familiar = all(ord(c) >> 8 in pages for c in once if c.isalpha())
@@ -294,7 +294,7 @@ def find_residual_layers(
 @functools.lru_cache(maxsize=8)
 def _nbsp_re(encoding: str) -> re.Pattern[str]:
     """A token ending in a two-byte lead byte of ``encoding``, then an NBSP or a space."""
-    leads = "".join(re.escape(c) for c in sorted(set(_byte_chars(encoding, 0xC2, 0xDF)) - {" "}))
+    leads = "".join(re.escape(c) for c in sorted(set(byte_chars(encoding, 0xC2, 0xDF)) - {" "}))
     return re.compile(f"(\\S*[{leads}])[\xa0 ]")
 
 
@@ -303,7 +303,7 @@ def _main_script(line: str) -> str | None:
     counts: dict[str, int] = {}
     for c in line:
         if c.isalpha():
-            s = _script(c)
+            s = script_of(c)
             counts[s] = counts.get(s, 0) + 1
     return max(counts, key=counts.__getitem__) if counts else None
 
@@ -328,9 +328,9 @@ def find_nbsp_sequences(line: str, decoded_from: frozenset[str]) -> list[tuple[i
             decoded = _decode_runs(token + "\xa0", encoding, 1)
             if (
                 decoded != token + "\xa0"
-                and {_script(c) for c in token if c.isalpha()} != {script}  # not text as is
+                and {script_of(c) for c in token if c.isalpha()} != {script}  # not text as is
                 and _clean_run(decoded)
-                and {_script(c) for c in decoded if c.isalpha()} == {script}
+                and {script_of(c) for c in decoded if c.isalpha()} == {script}
             ):
                 found.append((m.start(), m.end(), decoded))
     found.sort()
@@ -347,5 +347,5 @@ def fix_residual_layers(line: str, decoded_from: frozenset[str] = frozenset()) -
     >>> fix_residual_layers("Подготовка –∫ ЕГЭ", frozenset({"macroman"}))
     'Подготовка к ЕГЭ'
     """
-    line = _splice(line, find_residual_layers(line, decoded_from))
-    return _splice(line, find_nbsp_sequences(line, decoded_from)) if decoded_from else line
+    line = splice(line, find_residual_layers(line, decoded_from))
+    return splice(line, find_nbsp_sequences(line, decoded_from)) if decoded_from else line

@@ -33,12 +33,13 @@ from importlib import resources
 from .codepages import (
     SPACED_ENCODINGS,
     TYPOGRAPHIC,
-    _byte_chars,
-    _fix_lines,
-    _splice,
+    byte_chars,
+    fix_lines,
     may_have_mojibake,
+    script_of,
+    splice,
 )
-from .words import WORD_LANGUAGES, LanguageModel, language_model, listed_words, script_of
+from .words import WORD_LANGUAGES, LanguageModel, language_model, listed_words
 
 
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
@@ -46,7 +47,7 @@ def _bytes_of(encoding: str) -> dict[str, int]:
     """character -> byte in ``encoding`` for the bytes 0x80-0xFF."""
     out: dict[str, int] = {}
     for b in range(0x80, 0x100):
-        for ch in _byte_chars(encoding, b, b):
+        for ch in byte_chars(encoding, b, b):
             out.setdefault(ch, b)
     return out
 
@@ -555,8 +556,8 @@ def fix_spaced_mojibake(text: str) -> str:
     >>> fix_spaced_mojibake("«Ёлка» — 25 °C, Ã in a name")
     '«Ёлка» — 25 °C, Ã in a name'
     """
-    return _fix_lines(text, _fix_spaced_line)
+    return fix_lines(text, _fix_spaced_line)
 
 
 def _fix_spaced_line(line: str) -> str:
-    return _splice(line, [(start, end, new) for start, end, _, new in find_spaced_spans(line)])
+    return splice(line, [(start, end, new) for start, end, _, new in find_spaced_spans(line)])

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .codepages import script_of, split_edges
+
 # Languages whose words are looked up, per script of the letters.
 WORD_LANGUAGES = {
     "LATIN": (
@@ -63,15 +65,6 @@ WORD_LANGUAGES = {
     "DEVANAGARI": ("hi",),
     "BENGALI": ("bn",),
 }
-
-
-def script_of(ch: str) -> str:
-    """The first word of a character's Unicode name: LATIN, CYRILLIC, GREEK...
-
-    >>> script_of("ж"), script_of("é"), script_of("5")
-    ('CYRILLIC', 'LATIN', 'DIGIT')
-    """
-    return unicodedata.name(ch, "").split(" ", 1)[0]
 
 
 @functools.cache
@@ -163,9 +156,7 @@ def is_listed_word(text: str) -> bool:
     >>> is_listed_word("l'époque"), is_listed_word("c'est-à-dire"), is_listed_word("l'xqzw")
     (True, True, False)
     """
-    from .codepages import _split_edges
-
-    pre, core, post = _split_edges(text)
+    pre, core, post = split_edges(text)
     if any(unicodedata.category(c)[0] != "P" for c in pre + post):
         return False
     parts = _JOINED_RE.split(core)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from bench.workloads.adversarial import cases, patterns, phrases
 from cleaners import clean_text
-
-from ..adversarial import cases, patterns, phrases
 
 CASES = list(cases(16 * 1024))
 

@@ -80,7 +80,7 @@ from pathlib import Path  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cleaners.garble import GARBLE_ENCODINGS, KINDS, garble, garble_kind  # noqa: E402
+from bench.workloads.garble import GARBLE_ENCODINGS, KINDS, garble, garble_kind  # noqa: E402
 from cleaners.mojibake import (  # noqa: E402
     codecs_ftfy_decoded,
     codecs_of_foreign_tokens,
@@ -179,7 +179,7 @@ def test_fast_trigger_finds_what_the_span_pattern_finds(text: str) -> None:
 
 
 def test_fast_trigger_agrees_on_real_sentences() -> None:
-    from tests.mojibake_samples import UD_PATH, ud_paragraphs
+    from bench.workloads.mojibake_samples import UD_PATH, ud_paragraphs
 
     if not UD_PATH.exists():
         pytest.skip(f"{UD_PATH} is absent (the devset sits beside the clone in CI)")
@@ -210,7 +210,7 @@ WESTERN = [
 
 
 def _samples(encoding: str) -> list[str]:
-    from tests.mojibake_samples import word_sequences
+    from bench.workloads.mojibake_samples import word_sequences
 
     cyrillic = RU + word_sequences("ru", 40) + word_sequences("uk", 40)
     western = WESTERN + [w for lang in ("fr", "de", "es", "pt") for w in word_sequences(lang, 20)]
@@ -304,7 +304,7 @@ def test_a_word_two_code_pages_explain_is_left_alone() -> None:
 
 # --- real sentences (UD treebanks, ../shared/devset), garbled the ways pipelines do ----
 
-from tests.mojibake_samples import (  # noqa: E402
+from bench.workloads.mojibake_samples import (  # noqa: E402
     UD_PAIRINGS,
     UD_PATH,
     ambiguous_boundaries,

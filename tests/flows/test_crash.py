@@ -3,7 +3,6 @@ uninterrupted run gives, with no doc_id twice and no partial file ever visible."
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -13,81 +12,21 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-import pyarrow.parquet as pq
 import pytest
 
-from ..conftest import SEEDS
+from bench.workloads.crash import (
+    SEEDS,
+    TABLES,
+    assert_no_partial_files,
+    finish,
+    kill_when,
+    make_corpus,
+    markers,
+    snapshot,
+    textwash,
+)
 
 pytestmark = [pytest.mark.timeout(600), pytest.mark.integration]
-
-TABLES = {
-    "documents": "doc_id",
-    "removals": "doc_id, line_no",
-    "rejects": "source",
-}
-
-
-def make_corpus(root: Path, copies: int = 6) -> Path:
-    """Seeds in varied copies (each copy a different document), a JSONL with a bad
-    line, a binary file: enough shards that a kill lands in the middle."""
-    corpus = root / "corpus"
-    corpus.mkdir()
-    seeds = sorted(SEEDS.glob("*.txt"))
-    for i in range(copies):
-        for p in seeds:
-            text = p.read_text(encoding="utf-8")
-            (corpus / f"c{i}-{p.name}").write_text(f"{text}\nCopy {i} of this article.\n")
-    records = [{"text": s.read_text(encoding="utf-8"), "url": "https://a.example/x"} for s in seeds]
-    lines = [json.dumps(r) for r in records] + ["{broken"]
-    (corpus / "batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (corpus / "noise.txt").write_bytes(bytes(range(256)) * 8)
-    return corpus
-
-
-def textwash(corpus: Path, out: Path, api: str, *extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "flows.cli", "run", str(corpus), "-o", str(out)]
-    cmd += ["--shard-files", "1", *extra]
-    env = {**os.environ, "PREFECT_API_URL": api}
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def finish(corpus: Path, out: Path, api: str, *extra: str) -> None:
-    proc = textwash(corpus, out, api, *extra)
-    stdout, _ = proc.communicate(timeout=400)
-    assert proc.returncode == 0, stdout.decode()
-
-
-def snapshot(out: Path) -> dict[str, list[tuple]]:
-    """Every table's rows, run timestamps aside, in a stable order."""
-    data = {}
-    for table, order in TABLES.items():
-        columns = "* exclude (cleaned_at)" if table == "documents" else "*"
-        if table == "rejects":
-            columns = "* exclude (rejected_at)"
-        data[table] = duckdb.sql(
-            f"select {columns} from read_parquet('{out}/{table}/*.parquet') order by {order}"
-        ).fetchall()
-    return data
-
-
-def assert_no_partial_files(out: Path) -> None:
-    for table in TABLES:
-        for part in (out / table).glob("*.parquet"):
-            pq.read_table(part)  # a visible part is a whole part
-
-
-def kill_when(proc: subprocess.Popen, ready, timeout: float = 300) -> bool:  # type: ignore[no-untyped-def]
-    """SIGKILL ``proc`` once ``ready()`` holds; False if it finished first."""
-    deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
-        if ready():
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            return True
-        time.sleep(0.005)
-    proc.wait()
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -99,17 +38,12 @@ def reference(prefect_server: str, tmp_path_factory: pytest.TempPathFactory):
     return corpus, snapshot(out), root
 
 
-def _markers(out: Path) -> int:
-    """Finished shards: committed, or staged by a run not yet committed."""
-    return len(list(out.glob("_shards/shard-*.json")) + list(out.glob("_staging/_shards/*.json")))
-
-
 def _after(out: Path, shards: int, seconds: float):  # type: ignore[no-untyped-def]
     """A kill point: ``seconds`` after the ``shards``-th shard marker appeared."""
     seen: list[float] = []
 
     def ready() -> bool:
-        if not seen and _markers(out) >= shards:
+        if not seen and markers(out) >= shards:
             seen.append(time.monotonic())
         return bool(seen) and time.monotonic() - seen[0] >= seconds
 
@@ -135,7 +69,7 @@ def test_killed_run_resumes_to_the_same_dataset(
         ready = _after(out, rng.randint(2, 24), rng.uniform(0.0, 0.05))
     else:
         n = int(point.split("-")[1])
-        ready = lambda: _markers(out) >= n  # noqa: E731
+        ready = lambda: markers(out) >= n  # noqa: E731
     killed = kill_when(proc, ready)
     assert killed, "the run finished before the kill point: make the corpus larger"
     assert_no_partial_files(out)
@@ -170,9 +104,9 @@ def test_killed_incremental_run_resumes(reference: tuple, prefect_server: str) -
         for p in rest:
             shutil.copy(p, inbox / p.name)
         if name.endswith("killed"):
-            before, committed = _markers(out), snapshot(out)
+            before, committed = markers(out), snapshot(out)
             proc = textwash(inbox, out, prefect_server, "--incremental")
-            assert kill_when(proc, lambda out=out, before=before: _markers(out) >= before + 3)
+            assert kill_when(proc, lambda out=out, before=before: markers(out) >= before + 3)
             assert_no_partial_files(out)
             assert snapshot(out) == committed  # the killed run's parts are not visible
         finish(inbox, out, prefect_server, "--incremental")

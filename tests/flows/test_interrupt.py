@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.workloads.crash import assert_no_partial_files, snapshot
+
 from ..conftest import SEEDS
-from .test_crash import assert_no_partial_files, snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bench.workloads.crash import kill_when, make_corpus, snapshot
 from flows.cli import app
 
-from .test_crash import kill_when, make_corpus, snapshot
 from .test_runners import corpus, dataset
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]

@@ -82,7 +82,7 @@ def texts_for(encoding: str, texts: dict[str, list[str]]) -> list[str]:
 
 # --- real sentences (Universal Dependencies), garbled the ways pipelines do ----------
 
-UD_PATH = Path(__file__).resolve().parents[2] / "shared" / "devset" / "ud-sentences.jsonl.gz"
+UD_PATH = Path(__file__).resolve().parents[3] / "shared" / "devset" / "ud-sentences.jsonl.gz"
 CYRILLIC = ("ru", "uk", "bg", "be", "mk", "kk")
 LATIN = ("fr", "de", "pl", "cs", "pt", "tr", "it", "es", "ro", "hu", "sr")
 # The code pages each language is floored on (others are reported): windows-1252 and
@@ -139,7 +139,7 @@ def ambiguous_boundaries(original: str, encoding: str, times: int = 1) -> set[in
     garbled form begins with one (MacRoman reads « » · as lead bytes). Indexes count
     the non-space characters of ``original`` (a boundary ``i`` is after the ``i``-th);
     the edges of the text are not boundaries."""
-    from cleaners.garble import garble
+    from bench.workloads.garble import garble
 
     marks = ("°", "·", "«", "»")
     out = set()
