@@ -14,6 +14,8 @@ from ftfy.chardata import CHARMAP_ENCODINGS
 
 
 def byte_chars(encoding: str, first: int, last: int) -> str:
+    """The characters bytes ``first``-``last`` read as in ``encoding`` ("latin": in
+    latin-1 and windows-1252 both)."""
     if encoding == "latin":  # windows-1252 and latin-1 together, as browsers mix them
         return byte_chars("latin-1", first, last) + byte_chars("sloppy-windows-1252", first, last)
     return bytes(range(first, last + 1)).decode(encoding, errors="ignore")
@@ -227,8 +229,8 @@ def misread_throughout(line: str, encoding: str) -> bool:
 
 @functools.lru_cache(maxsize=len(SPACED_ENCODINGS))
 def spaced_patterns(encoding: str) -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
-    # One character's bytes, each continuation byte optionally preceded by one
-    # inserted space; a span is characters optionally separated by one space.
+    """(one misread character, a span of them, the characters of bytes 0x80-0xFF) in
+    ``encoding``, a space allowed before each continuation byte and between characters."""
     char = utf8_char_pattern(encoding, " ?")
     mojibake_chars = frozenset(byte_chars(encoding, 0x80, 0xFF))
     return re.compile(char), re.compile(f"{char}(?: ?{char})*"), mojibake_chars
