@@ -14,6 +14,7 @@ clears the model's threshold, chosen for precision (a wrong title is worse than 
 from __future__ import annotations
 
 import functools
+import heapq
 import json
 import re
 from collections import Counter
@@ -130,7 +131,8 @@ def candidate_features(
     rules = [v.rule for v in classified.verdicts]
     kept = set(classified.kept)
     first = pos[classified.kept[0]]
-    keys = [title_key(lines[i]) for i in nonblank]
+    # a line longer than any candidate is no copy of one: its key is not worth the time
+    keys = [title_key(lines[i]) if len(lines[i]) <= MAX_CHARS else "" for i in nonblank]
     key_counts = Counter(k for k in keys if k)
     words = {i: count_words(lines[i]) for i in candidates}
     ranked = sorted(candidates, key=lambda i: -words[i])
@@ -138,14 +140,13 @@ def candidate_features(
     n = len(nonblank)
     prose_at = [k for k, i in enumerate(nonblank) if i in kept and _is_prose(lines[i])]
     window_keys = [title_key(lines[i]) for i in candidates]
-    body = Counter()
-    for i in classified.kept:
-        body.update(set(_words(lines[i])))
+    # the kept text's words, counted in one pass (Counter counts a list in C)
+    body = Counter(_words("\n".join(lines[i] for i in classified.kept)))
     lead = set()
     for k in prose_at[:LEAD_LINES]:
         lead.update(_words(lines[nonblank[k]]))
     # ties broken by the word: the same features whatever the hash seed
-    common = {w for w, _ in sorted(body.items(), key=lambda x: (-x[1], x[0]))[:COMMON_WORDS]}
+    common = {w for w, _ in heapq.nsmallest(COMMON_WORDS, body.items(), key=_by_count)}
     rows = []
     for c, i in enumerate(candidates):
         line = lines[i].strip()
@@ -198,18 +199,23 @@ def _words(line: str) -> list[str]:
 def _shares(
     line: str, body: Counter, lead: set[str], common: set[str], in_body: bool
 ) -> tuple[float, float, float]:
-    """Shares of the line's distinct words in the body (kept lines, less its own
-    count when it is one of them), in the lead, among the body's commonest words."""
-    words = set(_words(line))
-    if not words:
+    """Shares of the line's distinct words in the body (the kept lines, less the line
+    itself when it is one of them), in the lead, among the body's commonest words."""
+    all_words = _words(line)
+    if not all_words:
         return 0.0, 0.0, 0.0
+    own = Counter(all_words) if in_body else Counter()
+    words = set(all_words)
     n = len(words)
-    own = 1 if in_body else 0
     return (
-        sum(body[w] > own for w in words) / n,
+        sum(body[w] > own[w] for w in words) / n,
         sum(w in lead for w in words) / n,
         sum(w in common for w in words) / n,
     )
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 def _is_prose(line: str) -> bool:
