@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import boilerplate, normalize
+from .boilerplate import MIN_LINES_FOR_MODEL
 from .config import CleanConfig
 from .decode import decode_bytes
 from .extract import ExtractionError, extract_html
@@ -19,6 +20,7 @@ from .linemodel import LineModel, default_model
 from .mojibake import fix_mojibake_and_explain, may_have_mojibake
 from .signals import count_words, line_hash, line_key, title_key
 from .timing import NO_STEPS, Steps
+from .titles import default_title_model, pick_titles
 
 
 @dataclass(frozen=True)
@@ -210,14 +212,26 @@ def classify_documents(
 
 
 def segment(
-    text: str, classified: boilerplate.Classified, config: CleanConfig, title: str | None
+    text: str,
+    classified: boilerplate.Classified,
+    config: CleanConfig,
+    title: str | None,
+    title_index: int | None = None,
+    *,
+    picked: bool = False,
 ) -> Segmented:
-    """Split a classified document into paragraphs and removals; find its title (the
-    first kept line, when it looks like one) and a repeated headline under it."""
+    """Split a classified document into paragraphs and removals; find its title and a
+    repeated headline under it. ``picked``: the title picker judged the document, and
+    ``title_index`` is the line it chose (None: no title); otherwise the title is the
+    first kept line, when it looks like one."""
     lines = text.split("\n")
     verdicts, kept = classified.verdicts, classified.kept
-    title_index = None
-    if title is None and config.detect_title and len(kept) >= 2:
+    if title is not None or not config.detect_title:
+        title_index = None
+    elif picked:
+        title = lines[title_index].strip() if title_index is not None else None
+    elif len(kept) >= 2:
+        title_index = None
         first = lines[kept[0]]
         if looks_like_title(first, config.title_max_words):
             title, title_index = first.strip(), kept[0]
@@ -239,7 +253,8 @@ def segment(
     removed = [
         Removal(i + 1, v.category or "", v.rule or "", lines[i])
         for i in decided
-        if not (v := verdicts[i]).keep and lines[i].strip()
+        # the headline picked above the article is the title, not a loss
+        if not (v := verdicts[i]).keep and lines[i].strip() and i != title_index
     ]
     kept_repeated = any(verdicts[i] is boilerplate.KEEP_REPEATED for i in decided)
     return Segmented(title, paragraphs, removed, kept_repeated)
@@ -339,9 +354,11 @@ def _results(
     titles: Sequence[str | None] | None,
 ) -> list[CleanResult | ExtractionError]:
     out: list[CleanResult | ExtractionError] = []
+    given_titles = [doc.title or (titles[k] if titles else None) for k, doc in enumerate(docs)]
+    picks = _title_picks(docs, verdicts, config, given_titles)
     for k, doc in enumerate(docs):
-        given = titles[k] if titles else None
-        seg = segment(doc.text, verdicts[k], config, doc.title or given)
+        picked, index = picks[k]
+        seg = segment(doc.text, verdicts[k], config, given_titles[k], index, picked=picked)
         html = bool(is_html[k]) if is_html else False
         if html and not _has_main_text(seg.paragraphs, config.html_min_line_words):
             out.append(
@@ -395,6 +412,29 @@ def clean_prepared(
     if isinstance(result, ExtractionError):
         raise result
     return result
+
+
+def _title_picks(
+    docs: Sequence[Prepared],
+    verdicts: list[boilerplate.Classified],
+    config: CleanConfig,
+    given: Sequence[str | None],
+) -> list[tuple[bool, int | None]]:
+    """Per document: whether the title picker judged it, and the title line it chose
+    (None: none). It does not judge a document with a title given, nor a text shorter
+    than a web page (the line model's MIN_LINES_FOR_MODEL lines), which keeps the
+    first-kept-line rule. One model call for the batch."""
+    model = default_title_model() if config.detect_title else None
+    if model is None:
+        return [(False, None)] * len(docs)
+    eligible = [
+        g is None
+        and len(c.kept) >= 2
+        and sum(1 for line in d.text.split("\n") if line.strip()) >= MIN_LINES_FOR_MODEL
+        for d, g, c in zip(docs, given, verdicts, strict=True)
+    ]
+    picks = pick_titles([d.text for d in docs], verdicts, eligible, config.title_max_words, model)
+    return list(zip(eligible, picks, strict=True))
 
 
 def _has_main_text(paragraphs: list[str], min_words: int) -> bool:
