@@ -148,17 +148,30 @@ def process_shard(
                 out.flush()
             pending, pending_bytes = [], 0
     clean_pending(pending, config, repeated, out, steps)
+    recipe = recipe or Recipe.of(RunOptions(config=config, read=read_opts))
+    return stage_shard(shard, output, out, recipe, prepared, steps, (started, t0))
+
+
+def stage_shard(
+    shard: Shard,
+    output: Path,
+    out: ShardWriter,
+    recipe: Recipe,
+    prepared: PreparedSource | None,
+    steps: Steps,
+    began: tuple[str, float],
+) -> ShardMarker:
+    """Stage the shard's tables and its marker; the marker, with the write's time."""
     with steps("rows"):
         tables = out.tables()
-    recipe = recipe or Recipe.of(RunOptions(config=config, read=read_opts))
-    marker = shard_marker(shard, recipe, out, prepared.taken if prepared else 0)
     marker = dataclasses.replace(
-        marker, started=started, seconds=round(time.perf_counter() - t0, 3)
+        shard_marker(shard, recipe, out, prepared.taken if prepared else 0),
+        started=began[0],
+        seconds=round(time.perf_counter() - began[1], 3),
+        steps=steps.as_dict(),  # the marker file's copy: what preceded the write
     )
     with steps("write"):
-        marker = write_shard(
-            output, shard.index, tables, dataclasses.replace(marker, steps=steps.as_dict())
-        )
+        marker = write_shard(output, shard.index, tables, marker)
     return dataclasses.replace(marker, steps=steps.as_dict())
 
 

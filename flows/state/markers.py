@@ -121,7 +121,7 @@ class ShardMarker:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
     parts: list[str] = field(default_factory=list)  # tables the shard has rows in
-    tag: str = ""  # in its parts' names, new each time it is cleaned ("": none, before 1.2)
+    tag: str = ""  # in its parts' names, new each time it is cleaned ("": an older marker)
     bytes: int = 0
     worker: str = ""
     started: str = ""
