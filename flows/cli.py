@@ -36,7 +36,8 @@ from .data.readers import find_inputs as readers_find_inputs
 from .data.storage import as_path, is_remote, is_url
 from .options import RunOptions
 from .runners import default_runner
-from .runtime import TemporaryServer, configure_prefect, find_api_url, using_api
+from .runtime import configure_prefect, find_api_url, using_api
+from .servers import TemporaryServer
 
 app = typer.Typer(
     add_completion=False,
@@ -660,7 +661,7 @@ def server_start(
 ) -> None:
     """Start the background server: `prefect server start --background`, waited for
     until it answers (or say where it already runs)."""
-    from .runtime import BackgroundServer
+    from .servers import BackgroundServer
 
     if not 0 < port < 65536:
         raise fail(f"not a port: {port}")
@@ -680,7 +681,7 @@ def server_start(
 @server_app.command("status")
 def server_status() -> None:
     """Is the background server up? Exit code 1 when it is not."""
-    from .runtime import BackgroundServer
+    from .servers import BackgroundServer
 
     server = BackgroundServer.running()
     if server is None:
@@ -692,7 +693,7 @@ def server_status() -> None:
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the background server (`prefect server stop`)."""
-    from .runtime import BackgroundServer
+    from .servers import BackgroundServer
 
     server = BackgroundServer.read()
     if server is None:

@@ -12,7 +12,7 @@ MAX_LINES = 350
 MAX_FUNCTION_LINES = 60
 # Being split on another branch (the CLI's options declared once, one reader path):
 # listed so the rule holds everywhere else, and must be taken off once they fit.
-PENDING = {"cli.py", "data/readers.py", "runtime.py"}
+PENDING = {"cli.py", "data/readers.py"}
 PHASES = ("plan.py", "count.py", "clean.py", "commit.py", "pipeline.py")
 
 
