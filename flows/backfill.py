@@ -15,8 +15,8 @@ from prefect.states import State
 
 from cleaners.config import ConfigError
 from flows.clean_corpus import clean_corpus
+from flows.data.partitions import runnable_partitions
 from flows.options import build_options
-from flows.partitions import runnable_partitions
 from flows.pipeline import clean_partitions
 from flows.runners import task_runner
 from flows.scheduled_clean import invalid_parameters

@@ -1,8 +1,9 @@
 """The clean_corpus flow (plan -> count -> clean -> commit) and its two tasks.
 
-Thin by design: Prefect's decorators over pipeline.py's functions, which hold the
-whole run and never import Prefect (a run without Prefect's API calls them directly).
-One task per shard (and per group of shards for counting), never one per document.
+Thin by design: Prefect's decorators over the phases' task bodies (count.py,
+clean.py) and pipeline.py's run, which never import Prefect (a run without Prefect's
+API calls them directly). One task per shard (and per group of shards for counting),
+never one per document.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import pipeline, runners
+from flows import clean, count, pipeline, runners
 
 count_lines = task(name="count_lines", cache_policy=NO_CACHE, persist_result=False)(
-    pipeline.count_lines
+    count.count_lines
 )
 clean_shard = task(name="clean_shard", cache_policy=NO_CACHE, persist_result=False)(
-    pipeline.clean_shard
+    clean.clean_shard
 )
 runners.register_tasks(count_lines, clean_shard)
 

@@ -31,12 +31,13 @@ from cleaners import CleanConfig
 from cleaners.config import ConfigError
 
 from . import options as options_module
+from .data.readers import TEXT_SUFFIXES, InputError, InputFile, ReadOptions
+from .data.readers import find_inputs as readers_find_inputs
+from .data.storage import as_path, is_remote, is_url
 from .options import RunOptions
-from .readers import TEXT_SUFFIXES, InputError, InputFile, ReadOptions
-from .readers import find_inputs as readers_find_inputs
 from .runners import default_runner
-from .runtime import TemporaryServer, configure_prefect, find_api_url, using_api
-from .storage import as_path, is_remote, is_url
+from .runtime import configure_prefect, find_api_url, using_api
+from .servers import TemporaryServer
 
 app = typer.Typer(
     add_completion=False,
@@ -87,8 +88,8 @@ def check_output(output: Path, options: RunOptions | None = None) -> None:
         if not os.access(parent, os.W_OK | os.X_OK):
             raise UsageError(f"cannot write the output folder {output} (no permission on {parent})")
     if options is not None and options.incremental and output.is_dir():
-        from .dataset import dataset_version
-        from .schema import SCHEMA_VERSION, can_append_to
+        from .data.dataset import dataset_version
+        from .data.schema import SCHEMA_VERSION, can_append_to
 
         version = dataset_version(output)
         if not can_append_to(version):
@@ -216,7 +217,7 @@ def _with_prefect(  # type: ignore[no-untyped-def]
     is one clear line and exit code 1; ``--verbose`` shows the traceback too.
     """
     from .interrupt import Interrupted, interruptible, progress_line
-    from .progress import remove_progress, reporting
+    from .state.progress import remove_progress, reporting
 
     t0 = time.perf_counter()
     configure_prefect(verbose)
@@ -457,7 +458,7 @@ def backfill(
 ) -> None:
     """Clean many partitions, each into OUTPUT/PARTITION/, one subflow each;
     resumable like run. Sources start with the partition's name."""
-    from .partitions import partition_name, runnable_partitions
+    from .data.partitions import partition_name, runnable_partitions
 
     t0 = time.perf_counter()
     try:
@@ -577,9 +578,9 @@ def inspect(
 
     import pyarrow.parquet as pq
 
-    from .dataset import MANIFEST, read_manifest, read_table
-    from .readers import DATASET_MARKERS
-    from .schema import TABLES
+    from .data.dataset import MANIFEST, read_manifest, read_table
+    from .data.readers import DATASET_MARKERS
+    from .data.schema import TABLES
 
     output = as_path(dataset)
     if not output.is_dir():
@@ -660,7 +661,7 @@ def server_start(
 ) -> None:
     """Start the background server: `prefect server start --background`, waited for
     until it answers (or say where it already runs)."""
-    from .runtime import BackgroundServer
+    from .servers import BackgroundServer
 
     if not 0 < port < 65536:
         raise fail(f"not a port: {port}")
@@ -680,7 +681,7 @@ def server_start(
 @server_app.command("status")
 def server_status() -> None:
     """Is the background server up? Exit code 1 when it is not."""
-    from .runtime import BackgroundServer
+    from .servers import BackgroundServer
 
     server = BackgroundServer.running()
     if server is None:
@@ -692,7 +693,7 @@ def server_status() -> None:
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the background server (`prefect server stop`)."""
-    from .runtime import BackgroundServer
+    from .servers import BackgroundServer
 
     server = BackgroundServer.read()
     if server is None:

@@ -17,11 +17,13 @@ from rich.table import Table
 
 from cleaners import CleanResult, ExtractionError
 
+from .clean import BATCH_DOCS, clean_items
+from .count import measure_shard, read_piece_items
+from .data.readers import InputFile, RawDocument, Reject
 from .dedup import Counts, decide
-from .linestats import counted_ids, load_counted, load_counts
 from .options import RunOptions
-from .readers import InputFile, RawDocument, Reject
-from .shards import BATCH_DOCS, clean_items, measure_shard, plan_shards, read_piece_items
+from .plan import plan_shards
+from .state.linestats import counted_ids, load_counted, load_counts
 
 
 def explain_results(

@@ -17,7 +17,7 @@ from typing import Any
 from cleaners import CleanConfig
 from cleaners.config import ConfigError, check_types
 
-from .readers import ReadOptions
+from .data.readers import ReadOptions
 
 RUNNERS = ("thread", "process", "dask")
 DEDUP_MODES = ("off", "exact", "near")

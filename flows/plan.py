@@ -1,4 +1,6 @@
-"""What a run will do: two planners, one plan.
+"""Phase 1, plan: the run's inputs, grouped into shards, and which are still to clean.
+
+Two planners, one ``Plan``:
 
 - ``plan_mirror`` (``textwash run``, backfills): the dataset mirrors the input. Shards
   follow the sorted inputs; finished ones are skipped; parts of shards no longer
@@ -7,29 +9,129 @@
   dataset has not seen, in shards numbered after the existing ones, appended. The
   plan is saved before any shard runs, so a run killed half-way is finished, shard
   for shard, by the next one before it looks for new inputs.
+
+A shard is a run of input files in sorted order, bounded in bytes and in files, so
+the plan is deterministic.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .dataset import read_marker
-from .incremental import load_pending, load_seen, new_inputs, next_index, save_pending
-from .markers import Recipe, ShardMarker
+from .data.dataset import read_marker
+from .data.readers import InputFile, Piece, discover, split_file
 from .options import RunOptions
-from .readers import InputFile, discover
-from .shards import Shard, plan_shards
+from .state.inputs import load_pending, load_seen, new_inputs, next_index, save_pending
+from .state.markers import Recipe, ShardMarker
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    pieces: tuple[Piece, ...]
+
+    @property
+    def files(self) -> tuple[InputFile, ...]:
+        return tuple(dict.fromkeys(p.file for p in self.pieces))
+
+    @property
+    def size(self) -> int:
+        return sum(p.size for p in self.pieces)
+
+    @property
+    def key(self) -> str:
+        """What the shard's output depends on: its pieces and their files' fingerprints."""
+        h = hashlib.sha256()
+        for p in self.pieces:
+            line = f"{p.file.rel}\0{p.file.fingerprint}\0{p.start}:{p.stop}\n"
+            h.update(line.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()[:32]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "pieces": [
+                {
+                    **dataclasses.asdict(p.file),
+                    "start": p.start,
+                    "stop": p.stop,
+                    "first": p.first,
+                    "nbytes": p.nbytes,
+                }
+                for p in self.pieces
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Shard:
+        pieces = []
+        for d in data["pieces"]:
+            d = dict(d)
+            start, stop, first = d.pop("start"), d.pop("stop"), d.pop("first")
+            nbytes = d.pop("nbytes", None)  # absent in plans written before it existed
+            pieces.append(Piece(InputFile(**d), start, stop, first, nbytes))
+        return cls(data["index"], tuple(pieces))
+
+
+# The last shards of a plan shrink to a quarter of what remains (guided
+# self-scheduling): workers then finish together instead of one waiting on a full
+# shard at the end. Never below 1 MB, where a task's own overhead starts to show.
+TAIL_SHARDS = 4
+MIN_SHARD_BYTES = 1 << 20
+
+
+def shard_target(remaining: int, max_bytes: int, min_bytes: int = MIN_SHARD_BYTES) -> int:
+    """The size of the next shard when ``remaining`` bytes are left to plan.
+
+    >>> mb = 1 << 20
+    >>> [shard_target(r * mb, 64 * mb) // mb for r in (1000, 100, 8, 2)]
+    [64, 25, 2, 1]
+    """
+    return max(min(max_bytes, remaining // TAIL_SHARDS), min(min_bytes, max_bytes))
+
+
+def plan_shards(
+    files: list[InputFile], max_bytes: int = 64 << 20, max_files: int = 2000, first_index: int = 0
+) -> list[Shard]:
+    """Group files, in order, into shards of at most ``max_bytes`` / ``max_files``;
+    a file larger than a shard (plain JSONL, Parquet) is split into pieces first.
+    The plan depends only on the files and the limits, never on the workers."""
+    total = sum(f.size for f in files)
+    shards: list[Shard] = []
+    current: list[Piece] = []
+    size = planned = 0  # bytes in the current shard; bytes before it
+    for f in files:
+        left = total - planned - size  # bytes from this file's start to the end
+
+        def size_at(offset: int, left: int = left) -> int:
+            return shard_target(left - offset, max_bytes)
+
+        for piece in split_file(f, size_at):
+            limit = shard_target(total - planned, max_bytes)
+            if current and (size + piece.size > limit or len(current) >= max_files):
+                shards.append(Shard(first_index + len(shards), tuple(current)))
+                current, planned, size = [], planned + size, 0
+            current.append(piece)
+            size += piece.size
+    if current:
+        shards.append(Shard(first_index + len(shards), tuple(current)))
+    return shards
 
 
 @dataclass(frozen=True)
 class Plan:
-    shards: list[Shard]  # every shard of the run, in plan order
-    todo: list[Shard]  # those still to clean
-    done: list[ShardMarker]  # markers of the finished ones
+    """What plan hands count, clean and commit."""
+
+    shards: tuple[Shard, ...]  # every shard of the run, in plan order
+    todo: tuple[Shard, ...]  # those still to clean
+    done: tuple[ShardMarker, ...]  # markers of the finished ones
     identities: dict[str, tuple[str, str]]  # input -> (fingerprint, sha256), to remember
     incremental: bool
-    keep: set[int] | None  # shards the dataset keeps at commit; None: every one
+    keep: frozenset[int] | None  # shards the dataset keeps at commit; None: every one
 
     @property
     def first_index(self) -> int:
@@ -41,7 +143,7 @@ def inputs_of(input: str, out: Path, prefix: str = "") -> list[InputFile]:
     return discover(input, exclude=(str(out),), prefix=prefix)
 
 
-def _split_done(shards: list[Shard], out: Path, options: RunOptions) -> tuple[list, list]:
+def _split_done(shards: list[Shard], out: Path, options: RunOptions) -> tuple[tuple, tuple]:
     """The shards to clean, and the markers of those already cleaned from the same
     inputs by the same recipe (options and code: ``Recipe``)."""
     recipe = Recipe.of(options)
@@ -52,7 +154,7 @@ def _split_done(shards: list[Shard], out: Path, options: RunOptions) -> tuple[li
             done.append(marker)
         else:
             todo.append(shard)
-    return todo, done
+    return tuple(todo), tuple(done)
 
 
 def plan_mirror(files: list[InputFile], out: Path, options: RunOptions) -> Plan:
@@ -61,20 +163,23 @@ def plan_mirror(files: list[InputFile], out: Path, options: RunOptions) -> Plan:
     identities = {f.rel: changed.get(f.rel) or seen[f.rel] for f in files}
     shards = plan_shards(files, options.shard_bytes, options.shard_files)
     todo, done = _split_done(shards, out, options)
-    return Plan(shards, todo, done, identities, False, {s.index for s in shards})
+    keep = frozenset(s.index for s in shards)
+    return Plan(tuple(shards), todo, done, identities, False, keep)
 
 
 def plan_incremental(files: list[InputFile], out: Path, options: RunOptions) -> Plan:
     seen = load_seen(out)
     pending = load_pending(out)
-    shards, identities = pending if pending else ([], {})
+    saved, identities = pending if pending else ([], {})
+    shards = [Shard.from_dict(s) for s in saved]
     new, looked_at = new_inputs(files, {**seen, **identities})
     first = max([next_index(out), *(s.index + 1 for s in shards)])
     shards = shards + plan_shards(new, options.shard_bytes, options.shard_files, first_index=first)
     identities = {**identities, **looked_at}
-    save_pending(out, shards, identities)  # before any shard runs: a crash resumes it
+    # Before any shard runs: a crash resumes it.
+    save_pending(out, [s.to_dict() for s in shards], identities)
     todo, done = _split_done(shards, out, options)
-    return Plan(shards, todo, done, {**seen, **identities}, True, None)
+    return Plan(tuple(shards), todo, done, {**seen, **identities}, True, None)
 
 
 def make_plan(files: list[InputFile], out: Path, options: RunOptions) -> Plan:

@@ -63,7 +63,7 @@ def default_runner(input_bytes: int) -> str:
     >>> default_runner(200_000)
     'thread'
     """
-    from .shards import MIN_SHARD_BYTES
+    from .plan import MIN_SHARD_BYTES
 
     if (os.cpu_count() or 1) > 1 and input_bytes >= 2 * MIN_SHARD_BYTES:
         return "process"

@@ -14,9 +14,9 @@ from prefect.states import Failed, State
 
 from cleaners.config import ConfigError
 from flows.clean_corpus import clean_corpus
+from flows.data.storage import is_url
 from flows.options import RunOptions, build_options
 from flows.runners import task_runner
-from flows.storage import is_url
 
 
 @flow(name="scheduled_clean", persist_result=False, validate_parameters=False)

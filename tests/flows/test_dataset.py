@@ -5,7 +5,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from flows.dataset import remove_stale, write_parquet_atomic
+from flows.data.dataset import dataset_files, write_parquet_atomic
 
 
 def test_failed_write_leaves_no_file(tmp_path: Path) -> None:
@@ -15,18 +15,18 @@ def test_failed_write_leaves_no_file(tmp_path: Path) -> None:
     assert list(target.parent.iterdir()) == []
 
 
-def test_remove_stale_keeps_planned_parts(tmp_path: Path) -> None:
-    for i in range(3):
-        write_parquet_atomic(pa.table({"x": [i]}), tmp_path / "documents" / f"part-{i:05d}.parquet")
+def test_dataset_files_are_the_parts_markers_and_temporaries(tmp_path: Path) -> None:
+    for name in ("part-00000.parquet", "part-00001-0a1b2c3d.parquet"):
+        write_parquet_atomic(pa.table({"x": [1]}), tmp_path / "documents" / name)
     (tmp_path / "documents" / ".part-00009.parquet.abc.tmp").write_bytes(b"partial")
-    removed = remove_stale(tmp_path, keep={0, 1})
-    assert sorted(removed) == [
+    (tmp_path / "documents" / "notes.txt").write_text("not ours")
+    (tmp_path / "_shards").mkdir()
+    (tmp_path / "_shards" / "shard-00001.json").write_text("{}")
+    assert sorted(dataset_files(tmp_path)) == [
+        "_shards/shard-00001.json",
         "documents/.part-00009.parquet.abc.tmp",
-        "documents/part-00002.parquet",
-    ]
-    assert sorted(p.name for p in (tmp_path / "documents").iterdir()) == [
-        "part-00000.parquet",
-        "part-00001.parquet",
+        "documents/part-00000.parquet",
+        "documents/part-00001-0a1b2c3d.parquet",
     ]
 
 
@@ -35,7 +35,7 @@ def test_partition_names_never_leave_the_output_folder(tmp_path) -> None:  # typ
 
     import pytest
 
-    from flows.partitions import partition_output
+    from flows.data.partitions import partition_output
 
     out = tmp_path / "clean"
     for hostile in ("raw/..", "..", ".", "/", "raw/../"):

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from cleaners import CleanConfig
 from cleaners.dedup import minhash, text_hash
+from flows.clean import clean_item, clean_items
+from flows.count import measure_shard, read_piece_items
+from flows.data.readers import RawDocument, discover
 from flows.dedup import Counted, Measured, decide, first_copies, lsh_bands
 from flows.options import RunOptions
-from flows.readers import RawDocument, discover
-from flows.shards import clean_item, clean_items, measure_shard, plan_shards, read_piece_items
+from flows.plan import plan_shards
 
 from ..data.duplicates import seed_texts, syndicated, three_copies, write_jsonl
 
@@ -117,7 +119,7 @@ def test_line_counts_add_up_across_runs_and_survive_the_state_file(tmp_path: Pat
     import numpy as np
 
     from flows.dedup import Counts
-    from flows.linestats import load_counts, save_counts
+    from flows.state.linestats import load_counts, save_counts
 
     rng = np.random.default_rng(3)
     # The second run adds sites, and meets the first run's in another order.
@@ -145,7 +147,7 @@ def test_line_counts_add_up_across_runs_and_survive_the_state_file(tmp_path: Pat
     # The file: the state schema, sorted by site then hash (the same counts, one file).
     import pyarrow.parquet as pq
 
-    from flows.linestats import LINE_STATS, LINE_STATS_SCHEMA, STATE_DIR
+    from flows.state.linestats import LINE_STATS, LINE_STATS_SCHEMA, STATE_DIR
 
     table = pq.read_table(tmp_path / STATE_DIR / LINE_STATS)
     assert table.schema.remove_metadata() == LINE_STATS_SCHEMA

@@ -13,12 +13,12 @@ import pytest
 import cleaners.boilerplate
 import cleaners.linemodel
 import cleaners.mojibake.words
-from flows import markers
-from flows.markers import Recipe
+from flows.clean import process_shard
+from flows.data.readers import InputFile, ReadOptions, discover
 from flows.options import RunOptions
 from flows.plan import make_plan
-from flows.readers import InputFile, ReadOptions, discover
-from flows.shards import process_shard
+from flows.state import markers
+from flows.state.markers import Recipe
 
 from ..conftest import SEEDS
 
@@ -52,7 +52,7 @@ def test_a_dedup_run_resumes(tmp_path: Path) -> None:
     opts = RunOptions(dedup="exact", shard_files=2)
     files, out = cleaned(tmp_path, opts)
     plan = make_plan(files, out, opts)
-    assert plan.todo == [] and len(plan.done) == len(plan.shards) == 3
+    assert plan.todo == () and len(plan.done) == len(plan.shards) == 3
     assert make_plan(files, out, opts.replace(dedup="near")).todo == plan.shards
     assert make_plan(files, out, opts.replace(force=True)).todo == plan.shards
 
@@ -92,12 +92,12 @@ def test_a_change_of_code_redoes_the_shards(
 ) -> None:
     opts = RunOptions(shard_files=2)
     files, out = cleaned(tmp_path, opts)
-    assert make_plan(files, out, opts).todo == []
+    assert make_plan(files, out, opts).todo == ()
     CODE_CHANGES[change](monkeypatch)
     for f in FINGERPRINTS:
         f.cache_clear()
     plan = make_plan(files, out, opts)
-    assert plan.todo == plan.shards and plan.done == []
+    assert plan.todo == plan.shards and plan.done == ()
 
 
 @pytest.mark.parametrize(
@@ -113,11 +113,11 @@ def test_a_change_of_code_redoes_the_shards(
 def test_a_change_of_options_redoes_the_shards(tmp_path: Path, changed: RunOptions) -> None:
     files, out = cleaned(tmp_path, RunOptions(shard_files=2))
     plan = make_plan(files, out, changed)
-    assert plan.todo == plan.shards and plan.done == []
+    assert plan.todo == plan.shards and plan.done == ()
 
 
 def test_a_marker_of_an_older_layout_is_not_done(tmp_path: Path) -> None:
-    from flows.dataset import marker_path, read_marker, write_json_atomic
+    from flows.data.dataset import marker_path, read_marker, write_json_atomic
 
     opts = RunOptions()
     files, out = cleaned(tmp_path, opts)

@@ -8,8 +8,8 @@ import pytest
 
 from cleaners import CleanConfig
 from cleaners.config import ConfigError
+from flows.data.readers import ReadOptions
 from flows.options import RunOptions, read_options
-from flows.readers import ReadOptions
 
 
 @pytest.mark.parametrize(

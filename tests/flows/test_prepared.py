@@ -8,12 +8,13 @@ from pathlib import Path
 
 import duckdb
 
-from flows.dataset import STAGING
+from flows.clean import process_shard
+from flows.data.dataset import STAGING
+from flows.data.readers import discover
 from flows.options import RunOptions
 from flows.pipeline import count_shard
-from flows.prepared import open_prepared, prepared_path
-from flows.readers import discover
-from flows.shards import plan_shards, process_shard
+from flows.plan import plan_shards
+from flows.state.prepared import open_prepared, prepared_path
 from tests.conftest import SEEDS
 
 
@@ -82,5 +83,23 @@ def test_a_file_of_another_shard_or_config_is_ignored(tmp_path: Path) -> None:
         ("other", opts.config.fingerprint()),
     ):
         with open_prepared(tmp_path, shard.index, key, config) as prepared:
-            assert prepared.take(0, "anything") is None
+            assert prepared.take("anything") is None
             assert prepared.taken == 0
+
+
+def test_documents_are_taken_back_by_doc_id_in_any_order(tmp_path: Path) -> None:
+    """The cleaning pass finds each document by its doc_id, not by how many items came
+    before it: taken in reverse, or with some never asked for, each is the one kept."""
+    src = corpus(tmp_path)
+    (shard,) = plan_shards(discover(src))
+    opts = RunOptions(dedup="exact")
+    measured = count_shard(shard, tmp_path, opts, set(), None, keep=True)
+    key, fingerprint = shard.key, opts.config.fingerprint()
+    ids = list(measured.doc_ids)
+    with open_prepared(tmp_path, shard.index, key, fingerprint) as prepared:
+        in_order = {doc_id: prepared.take(doc_id) for doc_id in ids}
+    with open_prepared(tmp_path, shard.index, key, fingerprint) as prepared:
+        reverse = {doc_id: prepared.take(doc_id) for doc_id in reversed(ids[1::2])}
+        assert prepared.take(ids[1]) is None  # taken once
+    assert all(doc is not None for doc in in_order.values())
+    assert reverse == {doc_id: in_order[doc_id] for doc_id in ids[1::2]}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flows.options import RunOptions
 from flows.pipeline import run_clean_corpus
-from flows.progress import reporting
+from flows.state.progress import reporting
 
 from ..conftest import SEEDS
 from .test_interrupt import make_corpus

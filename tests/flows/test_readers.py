@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.readers import InputError, RawDocument, Reject, discover, read_file
+from flows.data.readers import InputError, RawDocument, Reject, discover, read_file
 
 
 def read_all(path: Path) -> list[RawDocument | Reject]:
@@ -107,7 +107,7 @@ def test_hostile_files_are_rejected_or_decoded(tmp_path: Path) -> None:
     os.symlink("loop-b", tmp_path / "loop-a")
     os.symlink("loop-a", tmp_path / "loop-b")
     (tmp_path / "name with spaces 'quotes' ünï.txt").write_text("Title\nBody.", encoding="utf-8")
-    from flows.readers import ReadOptions
+    from flows.data.readers import ReadOptions
 
     opts = ReadOptions(max_document_bytes=1 << 20)
     items = {i.source: i for f in discover(tmp_path) for i in read_file(f, opts)}
@@ -125,7 +125,7 @@ def test_hostile_files_are_rejected_or_decoded(tmp_path: Path) -> None:
 
 
 def test_large_files_split_into_pieces_that_read_as_the_whole(tmp_path: Path) -> None:
-    from flows.readers import read_piece, split_file
+    from flows.data.readers import read_piece, split_file
 
     lines = [json.dumps({"text": f"Record number {i} " + "word " * (i % 37)}) for i in range(500)]
     lines[100] = ""  # a blank line keeps its place in the numbering
@@ -142,8 +142,8 @@ def test_large_files_split_into_pieces_that_read_as_the_whole(tmp_path: Path) ->
 
 
 def test_parquet_pieces_are_sized_in_bytes_for_planning(tmp_path: Path) -> None:
-    from flows.readers import split_file
-    from flows.shards import plan_shards
+    from flows.data.readers import split_file
+    from flows.plan import plan_shards
 
     records = [{"text": f"Row {i} " + "x" * 200} for i in range(200)]
     pq.write_table(

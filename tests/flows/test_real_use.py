@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.readers import discover
+from flows.data.readers import discover
 
 from ..conftest import SEEDS
 from ..data.duplicates import three_copies, three_formats, write_jsonl
@@ -144,7 +144,7 @@ def test_backfill_sources_carry_the_partition(tmp_path: Path) -> None:
 
 
 def test_the_1_1_contract(tmp_path: Path) -> None:
-    from flows.schema import TABLES
+    from flows.data.schema import TABLES
 
     src = tmp_path / "in"
     rows = [

@@ -9,8 +9,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.readers import InputFile, discover, read_file, read_piece
-from flows.shards import MIN_SHARD_BYTES, count_groups, plan_shards, shard_target
+from flows.count import count_groups
+from flows.data.readers import InputFile, discover, read_file, read_piece
+from flows.plan import MIN_SHARD_BYTES, plan_shards, shard_target
 
 MB = 1 << 20
 

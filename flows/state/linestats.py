@@ -18,11 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .dataset import read_table, write_parquet_atomic
-from .dedup import Counted, Counts
-from .storage import write_atomic
+from ..data.dataset import read_table, write_parquet_atomic
+from ..data.storage import write_atomic
+from ..dedup import Counted, Counts
+from . import STATE_DIR
 
-STATE_DIR = "_state"
 LINE_STATS = "line_stats.parquet"
 DOCS = "docs.parquet"
 LEGACY_DOCS = "counted_docs.parquet"  # before signatures: doc_ids only

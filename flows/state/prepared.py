@@ -5,10 +5,12 @@ repaired, normalized); on the devset's scraped pages that is about 0.6 s of a 6.
 run, more where text is garbled or HTML (extraction is the costly part). The
 counting task writes what it prepared for a shard still to clean to
 ``OUTPUT/_staging/prepared/shard-N.arrow`` (Arrow IPC, zstd, in record batches, so its
-memory stays bounded), tagged with the shard's key and the config's fingerprint. The
-cleaning task of that shard reads it back in the same order and prepares only the
-documents it lacks (those the counting pass skipped). A file whose tags do not match
-is ignored. It is deleted once its shard is written, and any left over at commit.
+memory stays bounded), tagged with the shard's key, the config's fingerprint and this
+file's layout. The cleaning task of that shard takes each document back by its
+``doc_id`` (how many documents either pass read or skipped before it does not matter)
+and prepares only the documents it lacks (those the counting pass skipped). A file
+whose tags do not match is ignored. It is deleted once its shard is staged, and any
+left over at commit.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pyarrow as pa
 
 from cleaners.core import Prepared
 
-from .dataset import STAGING
+from ..data.dataset import STAGING
 
 PREPARED_DIR = "prepared"
 # A record batch of prepared documents: written and read back as Python rows, so as
@@ -32,7 +34,6 @@ FLUSH_CHARS = 2 << 20
 _FIELDS = ("title", "author", "date", "url", "sitename")
 SCHEMA = pa.schema(
     [
-        pa.field("ord", pa.int64(), nullable=False),  # the item's place in the shard
         pa.field("doc_id", pa.string(), nullable=False),
         pa.field("text", pa.large_string(), nullable=False),
         pa.field("fixes", pa.list_(pa.string()), nullable=False),
@@ -47,12 +48,19 @@ def prepared_path(output: Path, index: int) -> Path:
     return output / STAGING / PREPARED_DIR / f"shard-{index:05d}.arrow"
 
 
+LAYOUT = "2"  # 2: keyed by doc_id (1 had each document's place in the shard)
+
+
 def _tags(key: str, config: str) -> dict[bytes, bytes]:
-    return {b"textwash.shard_key": key.encode(), b"textwash.config": config.encode()}
+    return {
+        b"textwash.shard_key": key.encode(),
+        b"textwash.config": config.encode(),
+        b"textwash.prepared_layout": LAYOUT.encode(),
+    }
 
 
 class PreparedSink:
-    """Collects (ord, doc_id, Prepared) and writes them as record batches to ``fh``."""
+    """Collects (doc_id, Prepared) and writes them as record batches to ``fh``."""
 
     def __init__(self, fh: IO[bytes], key: str, config: str) -> None:
         options = pa.ipc.IpcWriteOptions(compression="zstd")
@@ -61,8 +69,8 @@ class PreparedSink:
         self._rows: list[dict] = []
         self._chars = 0
 
-    def add(self, ord: int, doc_id: str, doc: Prepared) -> None:
-        row = {"ord": ord, "doc_id": doc_id, "text": doc.text, "fixes": doc.fixes}
+    def add(self, doc_id: str, doc: Prepared) -> None:
+        row = {"doc_id": doc_id, "text": doc.text, "fixes": doc.fixes}
         row.update(encoding=doc.encoding, n_chars_in=doc.n_chars_in)
         row.update({name: getattr(doc, name) for name in _FIELDS})
         self._rows.append(row)
@@ -81,32 +89,37 @@ class PreparedSink:
 
 
 class PreparedSource:
-    """The prepared documents of one shard, taken in order: ``take(ord, doc_id)``
-    gives the document at that place, or None if the counting pass did not keep it."""
+    """The prepared documents of one shard: ``take(doc_id)`` gives that document, or
+    None if the counting pass did not keep it. An index of doc_ids is read first; the
+    batches are then read as the documents are taken (in the order they were kept, so
+    each batch once)."""
 
-    def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
-        self._batches = batches
-        self._rows: list[dict] = []
-        self._at = 0
+    def __init__(self, reader: pa.ipc.RecordBatchFileReader | None = None) -> None:
+        self._reader = reader
+        self._index: dict[str, tuple[int, int]] = {}
+        self._batch: tuple[int, list[dict]] | None = None
         self.taken = 0
+        try:
+            for i in range(reader.num_record_batches if reader else 0):
+                ids = reader.get_batch(i).column("doc_id").to_pylist()  # type: ignore[union-attr]
+                self._index.update((doc_id, (i, row)) for row, doc_id in enumerate(ids))
+        except (OSError, pa.ArrowException):  # unreadable: prepare them all again
+            self._index = {}
 
-    def _head(self) -> dict | None:
-        while self._at >= len(self._rows):
+    def _row(self, batch: int, row: int) -> dict | None:
+        if self._batch is None or self._batch[0] != batch:
             try:
-                batch = next(self._batches, None)
-            except (OSError, pa.ArrowException):  # unreadable: prepare the rest again
-                batch = None
-            if batch is None:
+                rows = self._reader.get_batch(batch).to_pylist()  # type: ignore[union-attr]
+            except (OSError, pa.ArrowException):
                 return None
-            self._rows, self._at = batch.to_pylist(), 0
-        return self._rows[self._at]
+            self._batch = (batch, rows)
+        return self._batch[1][row]
 
-    def take(self, ord: int, doc_id: str) -> Prepared | None:
-        while (row := self._head()) is not None and row["ord"] < ord:
-            self._at += 1  # kept for an item the cleaning pass skips (a duplicate)
-        if row is None or row["ord"] != ord or row["doc_id"] != doc_id:
+    def take(self, doc_id: str) -> Prepared | None:
+        at = self._index.pop(doc_id, None)
+        row = None if at is None else self._row(*at)
+        if row is None or row["doc_id"] != doc_id:
             return None
-        self._at += 1
         self.taken += 1
         return Prepared(
             row["text"],
@@ -123,14 +136,14 @@ def open_prepared(output: Path, index: int, key: str, config: str) -> Iterator[P
     shard's under this config (a stale one, or unreadable)."""
     path = prepared_path(output, index)
     with contextlib.ExitStack() as stack:
-        batches: Iterator[pa.RecordBatch] = iter(())
+        reader = None
         try:
-            reader = pa.ipc.open_file(stack.enter_context(path.open("rb")))
-            if (reader.schema.metadata or {}) == _tags(key, config):
-                batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+            opened = pa.ipc.open_file(stack.enter_context(path.open("rb")))
+            if (opened.schema.metadata or {}) == _tags(key, config):
+                reader = opened
         except (OSError, pa.ArrowException):
             pass
-        yield PreparedSource(batches)
+        yield PreparedSource(reader)
 
 
 def drop_prepared(output: Path, index: int | None = None) -> None:

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from . import interrupt
-from .linestats import STATE_DIR
-from .storage import is_remote
+from .. import interrupt
+from ..data.storage import is_remote
+from . import STATE_DIR
 
 PROGRESS_DIR = "progress"
 INTERVAL_S = 0.5
@@ -167,7 +167,7 @@ class PrefectProgress:
     when the run has Prefect's API; updated every ARTIFACT_INTERVAL_S at most."""
 
     def __init__(self, label: str) -> None:
-        from .runners import is_plain
+        from ..runners import is_plain
 
         self.label, self.id, self._next = label, None, 0.0
         if is_plain() or "prefect" not in sys.modules:

@@ -1,4 +1,4 @@
-"""A finished shard's marker: one typed record, written and read by dataset.py only.
+"""A finished shard's marker: one typed record, written and read by data/dataset.py only.
 
 A shard is done when its marker says it was cleaned from the same inputs (``key``)
 by the same ``Recipe``: every option that changes a shard's output (the clean config,
@@ -21,8 +21,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .options import RunOptions
+from .. import __version__
+from ..options import RunOptions
 
 
 def _digest(*parts: str | bytes) -> str:
@@ -121,6 +121,7 @@ class ShardMarker:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
     parts: list[str] = field(default_factory=list)  # tables the shard has rows in
+    tag: str = ""  # in its parts' names, new each time it is cleaned ("": an older marker)
     bytes: int = 0
     worker: str = ""
     started: str = ""

@@ -2,22 +2,20 @@
 
 Layout::
 
-    OUTPUT/documents/part-00000.parquet   one row per clean document
-    OUTPUT/removals/part-00000.parquet    one row per removed line
-    OUTPUT/rejects/part-00000.parquet     one row per input that could not be cleaned
-    OUTPUT/_shards/shard-00000.json       a committed shard: its inputs and counts
-    OUTPUT/_manifest.json                 the run: shards, counts, config, versions
-    OUTPUT/_staging/...                   shards finished by a run not yet committed
+    OUTPUT/documents/part-00000-<tag>.parquet   one row per clean document
+    OUTPUT/removals/part-00000-<tag>.parquet    one row per removed line
+    OUTPUT/rejects/part-00000-<tag>.parquet     one row per input that could not be cleaned
+    OUTPUT/_shards/shard-00000.json             a committed shard: its inputs and counts
+    OUTPUT/_manifest.json                       the run: shards, parts, counts, config
+    OUTPUT/_staging/...                         shards finished, not yet committed
 
 Every file is written whole or not at all (storage.write_atomic). A shard writes its
 parts under ``_staging/`` (only for tables it has rows for), then its marker there
-(listing those parts): a staged marker means the shard is complete. ``documents/*.parquet``
-does not match ``_staging``, so a glob reader never sees a run's parts before the run
-commits. At commit, each staged shard's parts are moved into place (a rename, or a
-server-side copy on an object store, which has no rename), then its marker; a table with
-no part at all gets one empty part, so a glob such as ``rejects/*.parquet`` always
-matches; the manifest is written last. A run killed during commit leaves staged
-markers, and the next run finishes moving them: moving is idempotent.
+(listing those parts): a staged marker means the shard is complete. A part's name
+holds the shard's number and a tag new each time the shard is cleaned, so a part the
+manifest lists is never overwritten: the commit (``flows/commit.py``) moves new parts
+in beside the old ones, then writes the manifest, then deletes what it no longer
+lists.
 """
 
 from __future__ import annotations
@@ -26,20 +24,21 @@ import contextlib
 import dataclasses
 import json
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .markers import ShardMarker
+from ..state.markers import ShardMarker
 from .schema import SCHEMA_VERSION, TABLES
-from .storage import is_remote, move, write_atomic
+from .storage import is_remote, write_atomic
 
 MANIFEST = "_manifest.json"
 SHARDS_DIR = "_shards"
 STAGING = "_staging"
-_PART_RE = re.compile(r"part-(\d{5,})\.parquet$")
+_PART_RE = re.compile(r"part-(\d{5,})(?:-[0-9a-f]+)?\.parquet$")
 
 
 def remove_partial_files(output: Path) -> None:
@@ -65,8 +64,17 @@ def remove_empty_staging(output: Path) -> None:
         staging.rmdir()
 
 
-def part_name(index: int) -> str:
-    return f"part-{index:05d}.parquet"
+def part_name(index: int, tag: str = "") -> str:
+    """A part's file name: the shard's number, and its tag (none before 1.2).
+
+    >>> part_name(3, "0a1b2c3d"), part_name(3)
+    ('part-00003-0a1b2c3d.parquet', 'part-00003.parquet')
+    """
+    return f"part-{index:05d}-{tag}.parquet" if tag else f"part-{index:05d}.parquet"
+
+
+def new_tag() -> str:
+    return secrets.token_hex(4)
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
@@ -95,27 +103,28 @@ def marker_path(output: Path, index: int, staged: bool = False) -> Path:
     return base / SHARDS_DIR / f"shard-{index:05d}.json"
 
 
-def part_path(output: Path, table: str, index: int, staged: bool = False) -> Path:
+def part_path(output: Path, table: str, index: int, staged: bool = False, tag: str = "") -> Path:
     base = output / STAGING if staged else output
-    return base / table / part_name(index)
+    return base / table / part_name(index, tag)
 
 
 def write_shard(
     output: Path, index: int, tables: dict[str, pa.Table | None], marker: ShardMarker
 ) -> ShardMarker:
-    """Stage a shard's parts (tables with rows), then its marker (the shard's commit
-    point), which lists them. A shard run again first loses its old staged marker and
-    parts."""
+    """Stage a shard's parts (tables with rows, under a new tag), then its marker (the
+    shard's commit point), which lists them. A shard run again first loses its old
+    staged marker and parts."""
     marker_path(output, index, staged=True).unlink(missing_ok=True)
-    parts = []
     for table in TABLES:
-        path = part_path(output, table, index, staged=True)
+        for old in _children(output / STAGING / table):
+            if (m := _PART_RE.search(old.name)) and int(m.group(1)) == index:
+                old.unlink(missing_ok=True)
+    tag, parts = new_tag(), []
+    for table in TABLES:
         if tables.get(table) is not None and tables[table].num_rows:
-            write_parquet_atomic(tables[table], path)
+            write_parquet_atomic(tables[table], part_path(output, table, index, True, tag))
             parts.append(table)
-        else:
-            path.unlink(missing_ok=True)
-    marker = dataclasses.replace(marker, parts=parts)
+    marker = dataclasses.replace(marker, parts=parts, tag=tag)
     write_json_atomic(marker.to_dict(), marker_path(output, index, staged=True))
     return marker
 
@@ -133,9 +142,10 @@ def _load_marker(path: Path) -> ShardMarker | None:
     return None if data is None else ShardMarker.from_dict(data)
 
 
-def read_marker(output: Path, index: int) -> ShardMarker | None:
-    """A finished shard's marker, staged (newer) or committed; None if its parts are
-    not all there, or it is of a layout this version does not read."""
+def find_marker(output: Path, index: int) -> tuple[ShardMarker, bool] | None:
+    """A finished shard's marker and whether it is staged (staged is newer than
+    committed); None if its parts are not all there, or it is of a layout this
+    version does not read."""
     for staged in (True, False):
         data = load_json(marker_path(output, index, staged))
         if data is None:
@@ -143,13 +153,19 @@ def read_marker(output: Path, index: int) -> ShardMarker | None:
         marker = ShardMarker.from_dict(data)
         if marker is None:
             return None
-        # A staged shard's part may already be in place (a commit cut short).
-        ok = all(
-            part_path(output, t, index, staged).exists() or part_path(output, t, index).exists()
-            for t in marker.parts
-        )
-        return marker if ok else None
+        ok = all(part_path(output, t, index, staged, marker.tag).exists() for t in marker.parts)
+        return (marker, staged) if ok else None
     return None
+
+
+def read_marker(output: Path, index: int) -> ShardMarker | None:
+    found = find_marker(output, index)
+    return None if found is None else found[0]
+
+
+def marker_parts(marker: ShardMarker) -> dict[str, str]:
+    """table -> the path of the shard's part, relative to the dataset."""
+    return {t: f"{t}/{part_name(marker.index, marker.tag)}" for t in marker.parts}
 
 
 def marker_indexes(output: Path, staged: bool = False) -> list[int]:
@@ -157,40 +173,6 @@ def marker_indexes(output: Path, staged: bool = False) -> list[int]:
     folder = (output / STAGING if staged else output) / SHARDS_DIR
     found = [m for p in _children(folder) if (m := _MARKER_RE.search(p.name))]
     return sorted(int(m.group(1)) for m in found)
-
-
-def promote(output: Path, keep: set[int] | None) -> list[int]:
-    """Move the staged shards (those in ``keep``; None: all) into the dataset: parts
-    first, then a table the shard no longer has rows for loses its old part, then the
-    marker. Idempotent, so a commit cut short is finished by the next run."""
-    moved = []
-    for index in marker_indexes(output, staged=True):
-        if keep is not None and index not in keep:
-            continue
-        marker = _load_marker(marker_path(output, index, staged=True))
-        if marker is None:
-            continue
-        for table in TABLES:
-            staged, final = part_path(output, table, index, True), part_path(output, table, index)
-            if staged.exists():
-                final.parent.mkdir(parents=True, exist_ok=True)
-                move(staged, final)
-            elif table not in marker.parts:
-                final.unlink(missing_ok=True)
-        final_marker = marker_path(output, index)
-        final_marker.parent.mkdir(parents=True, exist_ok=True)
-        move(marker_path(output, index, staged=True), final_marker)
-        moved.append(index)
-    return moved
-
-
-def ensure_parts(output: Path, index: int) -> None:
-    """An empty part (named after shard ``index``) for each table with none, so that a
-    glob over a table always matches and reads as zero rows with the schema."""
-    for table, schema in TABLES.items():
-        folder = output / table
-        if not any(_PART_RE.search(p.name) for p in folder.glob("part-*.parquet")):
-            write_parquet_atomic(schema.empty_table(), folder / part_name(index))
 
 
 def dataset_version(output: Path) -> str | None:
@@ -212,23 +194,16 @@ def _children(folder: Path) -> list[Path]:
         return []
 
 
-def remove_stale(output: Path, keep: set[int]) -> list[str]:
-    """Delete parts and markers (committed or staged) of shards outside ``keep`` (from
-    an earlier, larger plan) and temporary files a crashed run left behind."""
-    removed = []
-    for base in (output, output / STAGING):
-        for folder in [*TABLES, SHARDS_DIR]:
-            for p in _children(base / folder):
-                m = _PART_RE.search(p.name) or _MARKER_RE.search(p.name)
-                stale_tmp = p.name.startswith(".") and p.name.endswith(".tmp")
-                if stale_tmp or (m and int(m.group(1)) not in keep):
-                    p.unlink(missing_ok=True)
-                    removed.append(_relative(p, output))
-    return removed
-
-
-def _relative(path: Path, root: Path) -> str:
-    return str(path)[len(str(root)) :].lstrip("/")
+def dataset_files(output: Path) -> list[str]:
+    """The parts and markers in the dataset's folders (and temporary files a killed
+    run left there), relative to it: what a commit keeps or deletes."""
+    found = []
+    for folder in [*TABLES, SHARDS_DIR]:
+        for p in _children(output / folder):
+            tmp = p.name.startswith(".") and p.name.endswith(".tmp")
+            if tmp or _PART_RE.search(p.name) or _MARKER_RE.search(p.name):
+                found.append(f"{folder}/{p.name}")
+    return found
 
 
 def write_manifest(output: Path, manifest: dict) -> None:

@@ -1,0 +1,249 @@
+"""Phase 2, count: read and repair every document once, and measure it.
+
+Per shard (a task, ``count_lines``), each document's site, signature (an exact hash
+and a MinHash) and line hashes; what it repaired is kept for the cleaning pass
+(``state/prepared.py``), keyed by doc_id. Then, over the whole run (``count``), the
+decisions: which lines repeat on a site (each article once), and who is a copy of
+whom (``dedup.py``). No Prefect here: clean_corpus.py wraps ``count_lines``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from cleaners import CleanConfig
+from cleaners.core import Prepared, count_keys, prepare, source_of
+from cleaners.dedup import minhash, text_hash
+from cleaners.timing import NO_STEPS, Steps
+
+from .data.readers import RawDocument, ReadOptions, Reject, read_piece
+from .data.storage import as_path, write_atomic
+from .dedup import Counted, Counts, Measured, decide
+from .options import RunOptions
+from .plan import MIN_SHARD_BYTES, Plan, Shard, shard_target
+from .runners import run_in_order, slots, submit
+from .state.linestats import counted_ids, load_counted, load_counts
+from .state.prepared import PreparedSink, prepared_path
+from .state.progress import ProgressFile, Tally
+
+Progress = Callable[[int, int], None]  # (documents and rejects so far, bytes so far)
+
+# Counting costs more than cleaning (it repairs each document, for both passes, and
+# computes its MinHash: about 60 % of a run on the devset's noisy pages), so its tasks
+# take one shard each, like cleaning ones. Kept as a knob: counts add up, so grouping
+# never changes a result.
+COUNT_GROUP = 1
+
+
+@dataclass(frozen=True)
+class Counting:
+    """What count hands clean and commit."""
+
+    counts: Counts  # line counts per site, the dataset's and this run's
+    counted: tuple[Counted, ...]  # every document counted, in the order counted
+    repeated: dict[str, dict[int, int]]  # per site, the lines in enough documents
+    duplicates: dict[str, str]  # doc_id -> the doc_id that keeps the text
+
+
+def count_groups(plan: list[Shard] | tuple[Shard, ...], max_bytes: int) -> list[list[Shard]]:
+    """Consecutive shards grouped for the counting pass, shrinking at the tail as
+    shards do. Counts add up, so the grouping never changes a result."""
+    total = sum(s.size for s in plan)
+    groups: list[list[Shard]] = []
+    current: list[Shard] = []
+    size = planned = 0
+    for shard in plan:
+        limit = shard_target(
+            total - planned, COUNT_GROUP * max_bytes, COUNT_GROUP * MIN_SHARD_BYTES
+        )
+        if current and size + shard.size > limit:
+            groups.append(current)
+            current, planned, size = [], planned + size, 0
+        current.append(shard)
+        size += shard.size
+    if current:
+        groups.append(current)
+    return groups
+
+
+def read_piece_items(shard: Shard, read_opts: ReadOptions) -> Iterator[RawDocument | Reject]:
+    """Every document and reject of a shard, in order."""
+    for piece in shard.pieces:
+        yield from read_piece(piece, read_opts)
+
+
+def timed_read(items: Iterator[RawDocument | Reject], steps: Steps) -> Iterator:
+    """``items``, the time spent reading each one added to ``steps["read"]``."""
+    while True:
+        t0 = time.perf_counter()
+        item = next(items, None)
+        steps.add("read", time.perf_counter() - t0)
+        if item is None:
+            return
+        yield item
+
+
+def item_size(item: RawDocument | Reject) -> int:
+    if isinstance(item, Reject):
+        return item.raw_size or 0
+    return len(item.raw_bytes)
+
+
+def prepare_item(
+    item: RawDocument, config: CleanConfig, doc: Prepared | None = None, steps: Steps = NO_STEPS
+) -> tuple[Prepared, str | None]:
+    """``item`` decoded, extracted (HTML) and repaired (unless ``doc`` is that already),
+    and its site: the one its URL or the page itself names. Raises what preparing
+    raises."""
+    if doc is None:
+        doc = prepare(item.content, config, is_html=item.is_html, url=item.url, steps=steps)
+    return doc, source_of(item.url or doc.url)
+
+
+def measure_shard(
+    shard: Shard,
+    config: CleanConfig,
+    read_opts: ReadOptions,
+    skip: set[str],
+    html: bool = False,
+    progress: Progress | None = None,
+    sink: PreparedSink | None = None,
+) -> Measured:
+    """The counting pass over one shard: per document, in plan order, its site, its
+    signature and its line hashes (see dedup.py). Documents in ``skip`` (counted in an
+    earlier run) are only located; HTML pages are measured only when ``html`` (their
+    lines exist only after extraction, the costly part, so they are not counted).
+    ``sink`` keeps every document prepared, by doc_id, for the cleaning pass."""
+    measured = Measured()
+    steps = Steps()
+    done_bytes = 0
+    for pos, item in enumerate(timed_read(read_piece_items(shard, read_opts), steps)):
+        done_bytes += item_size(item)
+        measured.items += 1
+        if progress is not None:
+            progress(pos + 1, done_bytes)
+        if isinstance(item, Reject):
+            continue
+        if item.doc_id in skip:
+            measured.known[item.doc_id] = (shard.index, pos)  # plan order, for first copies
+            continue
+        if item.is_html and not html:
+            continue
+        try:
+            doc, site = prepare_item(item, config, steps=steps)
+        except Exception:  # the cleaning pass rejects it, with the reason
+            continue
+        if sink is not None:
+            with steps("keep"):
+                sink.add(item.doc_id, doc)
+        text = doc.text
+        with steps("hash"):
+            lines = () if item.is_html or site is None else count_keys(text, config)
+            exact, sig = text_hash(text), minhash(text)
+        measured.add(item.doc_id, site, (shard.index, pos), exact, sig, lines)
+    measured.steps = steps.as_dict()
+    return measured
+
+
+def count_shard(
+    shard: Shard, out: Path, opts: RunOptions, skip: set[str], progress: Any, keep: bool
+) -> Measured:
+    """Count one shard; with ``keep``, write what it prepared for the cleaning pass."""
+    html = opts.dedup != "off"
+    if not keep:
+        return measure_shard(shard, opts.config, opts.read, skip, html, progress)
+    measured = []
+
+    def spill(fh: IO[bytes]) -> None:
+        sink = PreparedSink(fh, shard.key, opts.config.fingerprint())
+        measured.append(measure_shard(shard, opts.config, opts.read, skip, html, progress, sink))
+        sink.close()
+
+    write_atomic(prepared_path(out, shard.index), spill)
+    return measured[0]
+
+
+def count_lines(
+    shards: list[dict[str, Any]], output: str, options: dict[str, Any], keep: list[int]
+) -> Measured:
+    """The task body: the counting pass over a group of shards (documents counted in
+    earlier runs are only located). For the shards in ``keep`` (those still to clean),
+    what it prepared is kept for the cleaning pass. Arguments are plain values: they
+    cross processes."""
+    opts = RunOptions.from_dict(options)
+    out = as_path(output)
+    skip = counted_ids(out)
+    report = ProgressFile(out, "count", shards[0]["index"])
+    kept = set(keep)
+    measured = Measured()
+    items = done = 0
+    for data in shards:
+        shard = Shard.from_dict(data)
+
+        def progress(n: int, b: int, at: tuple[int, int] = (items, done)) -> None:
+            report(at[0] + n, at[1] + b)
+
+        measured.extend(count_shard(shard, out, opts, skip, progress, shard.index in kept))
+        items, done = items + 1, done + shard.size
+    return measured
+
+
+def count(
+    plan: Plan, out: Path, opts: RunOptions, label: str = "", steps: Steps | None = None
+) -> Counting:
+    """One count_lines task per group of shards still to clean, then the decisions over
+    the whole run. ``steps`` gets the tasks' seconds per step, and the decision's."""
+    steps = steps if steps is not None else Steps()
+    counts, counted = load_counts(out), load_counted(out)
+    min_docs = opts.config.repeated_line_min_docs
+    if not plan.todo or not (opts.config.strip_boilerplate or opts.dedup != "off"):
+        return Counting(counts, tuple(counted), counts.frequent(min_docs), {})
+    measured = _measure(plan, out, opts, label)
+    steps.merge(measured.steps)
+    with steps("decide"):
+        decision = decide(
+            counted,
+            measured,
+            jaccard=opts.config.near_duplicate_jaccard,
+            dedup=opts.dedup,
+            incremental=opts.incremental,
+        )
+        counts = counts.merged(decision.counts)
+        repeated = counts.frequent(min_docs)
+    return Counting(counts, tuple(counted + decision.counted), repeated, decision.duplicates)
+
+
+def _measure(plan: Plan, out: Path, opts: RunOptions, label: str) -> Measured:
+    groups = count_groups(plan.shards, opts.shard_bytes)
+    tally = Tally(out, "count", f"{label} counting".strip(), sum(s.size for s in plan.shards))
+    send = functools.partial(
+        submit,
+        count_lines,
+        output=str(out),
+        options=opts.to_dict(),
+        keep=[s.index for s in plan.todo],
+    )
+    measured = Measured()
+    try:
+        for group, result in run_in_order(
+            lambda g: started(tally, g[0].index, send(shards=[s.to_dict() for s in g])),
+            groups,
+            slots(opts),
+            tally.poll,
+        ):
+            measured.extend(result)
+            tally.finished(group[0].index, result.items, sum(s.size for s in group))
+        tally.complete()
+    finally:
+        tally.close()
+    return measured
+
+
+def started(tally: Tally, index: int, future: Any) -> Any:
+    tally.started(index)
+    return future
