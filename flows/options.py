@@ -8,12 +8,13 @@ and is stored as a deployment's parameters.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, get_type_hints
+from typing import Annotated, Any
 
 from cleaners import CleanConfig
 from cleaners.config import ConfigError, check_types
@@ -151,9 +152,16 @@ Dedup = Annotated[str, Sets("dedup")]
 
 def option_types(function: Callable[..., Any]) -> dict[str, Sets]:
     """The parameters of a command or flow that are run options, and what each sets."""
-    hints = get_type_hints(function, include_extras=True)
+    # A flow a Prefect worker loads from its entrypoint may run with a namespace of its
+    # own, without the names its annotations use: they are this module's aliases.
+    # Only the parameters' annotations are read (not the return type's names).
+    names = {**globals(), **getattr(function, "__globals__", {})}
     found = {}
-    for name, hint in hints.items():
+    for name, hint in inspect.get_annotations(function).items():
+        if name == "return":
+            continue
+        if isinstance(hint, str):
+            hint = eval(hint, names)  # as typing.get_type_hints does
         marks = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Sets)]
         if marks:
             found[name] = marks[0]
