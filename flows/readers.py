@@ -19,11 +19,12 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from cleaners.config import ConfigError, check_types
 from cleaners.decode import looks_binary
 
-from .storage import filesystem, is_url, local_path, open_input
+from .storage import filesystem, is_url, local_path
 
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html"}
 RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -274,21 +275,48 @@ def _in_dataset(path: str, root: str, excluded: Callable[[str], bool]) -> bool:
     return False
 
 
-def _read_bytes(f: InputFile, gz: bool, limit: int) -> bytes:
+def _open(f: InputFile) -> Any:
+    """Every input opens one way, local or remote: through fsspec, which decompresses
+    a ``.gz`` by its name (``compression="infer"``)."""
+    import fsspec
+    from fsspec.implementations.local import LocalFileSystem
+
+    fs, inner = filesystem(f.path) if is_url(f.path) else (LocalFileSystem(), f.path)
+    return fsspec.core.OpenFile(fs, inner, "rb", compression="infer")
+
+
+def _decompressed(fh: IO[bytes], f: InputFile, gz: bool, opts: ReadOptions) -> Iterator[bytes]:
+    """The bytes of an open input in chunks of 1 MB, so memory stays bounded. A gzip
+    stream that expands like a bomb raises _TooLarge; one that ends early raises
+    EOFError, after everything before the break was yielded."""
+    total = 0
+    try:
+        while chunk := fh.read(1 << 20):
+            total += len(chunk)
+            if gz:
+                _check_expansion(total, f.size, opts)
+            yield chunk
+    except EOFError:
+        raise EOFError("the compressed stream ended early (truncated file?)") from None
+
+
+def _read_bytes(f: InputFile, gz: bool, limit: int, opts: ReadOptions) -> bytes:
     """At most ``limit`` bytes (decompressed), so a gzip bomb costs no more memory."""
-    with open_input(f.path) as fh:
-        if not gz:
-            data = fh.read(limit + 1)
-        else:
-            with gzip.GzipFile(fileobj=fh) as gzf:
-                data = gzf.read(limit + 1)
-    if len(data) > limit:
-        raise _TooLarge(f"over the {limit:,} byte limit (decompressed)")
-    return data
+    data = bytearray()
+    with _open(f) as fh:
+        for chunk in _decompressed(fh, f, gz, opts):
+            data += chunk
+            if len(data) > limit:
+                raise _TooLarge(f"over the {limit:,} byte limit (decompressed)")
+    return bytes(data)
 
 
 class _TooLarge(Exception):
     pass
+
+
+# What a .gz that is not one, or is cut or corrupt, raises while it is read.
+_BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
 
 
 def _keep(data: bytes, opts: ReadOptions) -> bytes | None:
@@ -341,7 +369,7 @@ def _split_jsonl(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
     pieces: list[Piece] = []
     start = first = 0
     base = lines_before = 0  # bytes and newlines before the current chunk
-    with open_input(f.path) as fh:
+    with _open(f) as fh:
         while chunk := fh.read(8 << 20):
             pos = start + size_at(start) - base
             while pos < len(chunk):
@@ -361,7 +389,7 @@ def _split_jsonl(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
 def _split_parquet(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
     import pyarrow.parquet as pq
 
-    with open_input(f.path) as fh:
+    with _open(f) as fh:
         meta = pq.ParquetFile(fh).metadata
     pieces: list[Piece] = []
     start = first = rows = size = offset = 0
@@ -438,11 +466,11 @@ def _read_document_file(
 ) -> Iterator[RawDocument | Reject]:
     """One .txt/.html file is one document: read no more than a document may hold."""
     try:
-        data = _read_bytes(f, gz, opts.max_document_bytes)
+        data = _read_bytes(f, gz, opts.max_document_bytes, opts)
     except _TooLarge as exc:
         yield Reject(f.rel, "too_large", str(exc), raw_size=f.size)
         return
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+    except _BAD_GZIP as exc:
         yield Reject(f.rel, "bad_gzip", f"cannot decompress: {exc}", raw_size=f.size)
         return
     if not data.strip():
@@ -523,29 +551,6 @@ def _file_chunks(fh, start: int, stop: int | None, size: int = 1 << 20) -> Itera
         yield chunk
 
 
-def _gzip_chunks(fh, compressed: int, opts: ReadOptions) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
-    """Decompressed chunks of a gzip stream (several members allowed). A stream that
-    ends early raises EOFError only after everything before the break was yielded;
-    one that expands like a bomb raises _TooLarge."""
-    total = 0
-    d = zlib.decompressobj(31)
-    started = False  # has the current member consumed any input?
-    while data := fh.read(1 << 16):
-        while data:
-            started = True
-            out = d.decompress(data, 1 << 20)
-            total += len(out)
-            _check_expansion(total, compressed, opts)
-            if out:
-                yield out
-            if d.eof:  # the next member, if any
-                data, d, started = d.unused_data, zlib.decompressobj(31), False
-            else:
-                data = d.unconsumed_tail
-    if started and not d.eof:
-        raise EOFError("the compressed stream ended early (truncated file?)")
-
-
 def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[bytes | None, int]]:
     """(line, size) per line; ``line`` is None for one over ``limit`` bytes, whose
     bytes are counted and dropped as they stream by (memory stays bounded)."""
@@ -577,12 +582,11 @@ def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocume
     stream that ends early or expands like a bomb rejects the rest of the file."""
     source, limit = piece.file.rel, opts.max_document_bytes
     pos = piece.first - 1
-    with open_input(piece.file.path) as fh:
-        chunks = (
-            _gzip_chunks(fh, piece.file.size, opts)
-            if gz
-            else _file_chunks(fh, piece.start, piece.stop)
-        )
+    with _open(piece.file) as fh:
+        if gz:  # no random access into gzip: a compressed file is one piece
+            chunks = _decompressed(fh, piece.file, gz, opts)
+        else:
+            chunks = _file_chunks(fh, piece.start, piece.stop)
         try:
             for line, size in _lines(chunks, limit):
                 pos += 1
@@ -597,7 +601,7 @@ def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocume
                     )
                 elif line.strip():
                     yield _json_line(source, pos, line.rstrip(b"\r\n"), opts)
-        except (EOFError, zlib.error) as exc:
+        except _BAD_GZIP as exc:
             yield Reject(
                 f"{source}#L{pos + 2}",
                 "bad_gzip",
@@ -658,12 +662,10 @@ def _parquet_records(
     source = piece.file.rel
     try:
         if gz:  # no random access into gzip: decompress (bounded) into memory
-            data = _read_bytes(piece.file, True, opts.max_document_bytes * 20)
+            data = _read_bytes(piece.file, True, opts.max_document_bytes * 20, opts)
             pf = pq.ParquetFile(pa.BufferReader(data))
-        elif is_url(piece.file.path):
-            pf = pq.ParquetFile(stack.enter_context(open_input(piece.file.path)))
         else:
-            pf = pq.ParquetFile(piece.file.path)
+            pf = pq.ParquetFile(stack.enter_context(_open(piece.file)))
         names = set(pf.schema_arrow.names)
     except _TooLarge as exc:
         yield Reject(source, "too_large", str(exc), raw_size=piece.file.size)
