@@ -285,26 +285,25 @@ def _open(f: InputFile) -> Any:
     return fsspec.core.OpenFile(fs, inner, "rb", compression="infer")
 
 
-def _decompressed(fh: IO[bytes], f: InputFile, gz: bool, opts: ReadOptions) -> Iterator[bytes]:
-    """The bytes of an open input in chunks of 1 MB, so memory stays bounded. A gzip
-    stream that expands like a bomb raises _TooLarge; one that ends early raises
-    EOFError, after everything before the break was yielded."""
+def _decompressed(fh: IO[bytes], f: InputFile, opts: ReadOptions | None) -> Iterator[bytes]:
+    """The bytes of an open input in chunks of at most 1 MB, so memory stays bounded.
+    With ``opts``, a stream that expands like a bomb raises _TooLarge. A gzip stream
+    that ends early raises EOFError only after everything before the break was
+    yielded (``read1``: GzipFile's ``read`` would drop what it had decompressed)."""
+    read = getattr(fh, "read1", fh.read)
     total = 0
-    try:
-        while chunk := fh.read(1 << 20):
-            total += len(chunk)
-            if gz:
-                _check_expansion(total, f.size, opts)
-            yield chunk
-    except EOFError:
-        raise EOFError("the compressed stream ended early (truncated file?)") from None
+    while chunk := read(1 << 20):
+        total += len(chunk)
+        if opts is not None:
+            _check_expansion(total, f.size, opts)
+        yield chunk
 
 
-def _read_bytes(f: InputFile, gz: bool, limit: int, opts: ReadOptions) -> bytes:
+def _read_bytes(f: InputFile, limit: int) -> bytes:
     """At most ``limit`` bytes (decompressed), so a gzip bomb costs no more memory."""
     data = bytearray()
     with _open(f) as fh:
-        for chunk in _decompressed(fh, f, gz, opts):
+        for chunk in _decompressed(fh, f, None):
             data += chunk
             if len(data) > limit:
                 raise _TooLarge(f"over the {limit:,} byte limit (decompressed)")
@@ -444,7 +443,7 @@ def read_piece(piece: Piece, opts: ReadOptions | None = None) -> Iterator[RawDoc
         return
     try:
         if fmt in ("txt", "html"):
-            yield from _read_document_file(f, fmt, gz, opts)
+            yield from _read_document_file(f, fmt, opts)
         elif fmt == "jsonl":
             yield from _read_jsonl(piece, gz, opts)
         else:
@@ -462,11 +461,11 @@ class _ObjectStat:
 
 
 def _read_document_file(
-    f: InputFile, fmt: str, gz: bool, opts: ReadOptions
+    f: InputFile, fmt: str, opts: ReadOptions
 ) -> Iterator[RawDocument | Reject]:
     """One .txt/.html file is one document: read no more than a document may hold."""
     try:
-        data = _read_bytes(f, gz, opts.max_document_bytes, opts)
+        data = _read_bytes(f, opts.max_document_bytes)
     except _TooLarge as exc:
         yield Reject(f.rel, "too_large", str(exc), raw_size=f.size)
         return
@@ -584,7 +583,7 @@ def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocume
     pos = piece.first - 1
     with _open(piece.file) as fh:
         if gz:  # no random access into gzip: a compressed file is one piece
-            chunks = _decompressed(fh, piece.file, gz, opts)
+            chunks = _decompressed(fh, piece.file, opts)
         else:
             chunks = _file_chunks(fh, piece.start, piece.stop)
         try:
@@ -602,10 +601,12 @@ def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocume
                 elif line.strip():
                     yield _json_line(source, pos, line.rstrip(b"\r\n"), opts)
         except _BAD_GZIP as exc:
+            reason = "the compressed stream ended early (truncated file?)"
             yield Reject(
                 f"{source}#L{pos + 2}",
                 "bad_gzip",
-                f"cannot decompress after line {pos + 1}: {exc}",
+                f"cannot decompress after line {pos + 1}: "
+                f"{reason if isinstance(exc, EOFError) else exc}",
                 pos + 1,
                 raw_size=piece.file.size,
             )
@@ -662,7 +663,7 @@ def _parquet_records(
     source = piece.file.rel
     try:
         if gz:  # no random access into gzip: decompress (bounded) into memory
-            data = _read_bytes(piece.file, True, opts.max_document_bytes * 20, opts)
+            data = _read_bytes(piece.file, opts.max_document_bytes * 20)
             pf = pq.ParquetFile(pa.BufferReader(data))
         else:
             pf = pq.ParquetFile(stack.enter_context(_open(piece.file)))
