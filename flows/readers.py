@@ -160,6 +160,28 @@ def discover(
     def excluded(folder: str) -> bool:
         return os.path.realpath(folder) in skip or is_dataset(folder)
 
+    root, paths = _local_paths(spec, excluded)
+    files = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            st = None  # a dangling link: read_file will reject it with the reason
+        rel = os.path.relpath(p, root).replace(os.sep, "/")
+        # A name that is not UTF-8 is shown with escapes; ``path`` still opens it.
+        rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        if prefix:
+            rel = f"{prefix}/{rel}"
+        files.append(
+            InputFile(os.path.abspath(p), rel, st.st_size if st else 0, st.st_mtime_ns if st else 0)
+        )
+    files.sort(key=lambda f: f.rel)
+    return files
+
+
+def _local_paths(spec: str, excluded: Callable[[str], bool]) -> tuple[str, list[str]]:
+    """The input root of a local folder, file or glob, and the paths of its files
+    (hidden ones and those in excluded folders left out)."""
     if os.path.isdir(spec):
         root = spec
         paths = []
@@ -185,22 +207,7 @@ def discover(
         ]
     else:
         raise InputError(f"input not found: {spec}")
-    files = []
-    for p in paths:
-        try:
-            st = os.stat(p)
-        except OSError:
-            st = None  # a dangling link: read_file will reject it with the reason
-        rel = os.path.relpath(p, root).replace(os.sep, "/")
-        # A name that is not UTF-8 is shown with escapes; ``path`` still opens it.
-        rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        if prefix:
-            rel = f"{prefix}/{rel}"
-        files.append(
-            InputFile(os.path.abspath(p), rel, st.st_size if st else 0, st.st_mtime_ns if st else 0)
-        )
-    files.sort(key=lambda f: f.rel)
-    return files
+    return root, paths
 
 
 def _discover_url(spec: str, exclude: tuple, prefix: str) -> list[InputFile]:
