@@ -16,7 +16,17 @@ from prefect.states import State
 from cleaners.config import ConfigError
 from flows.clean_corpus import clean_corpus
 from flows.data.partitions import runnable_partitions
-from flows.options import build_options
+from flows.options import (
+    Address,
+    ConfigFile,
+    Dedup,
+    Force,
+    Runner,
+    ShardFiles,
+    ShardMb,
+    Workers,
+    options_from,
+)
 from flows.pipeline import clean_partitions
 from flows.runners import task_runner
 from flows.scheduled_clean import invalid_parameters
@@ -29,14 +39,14 @@ def backfill(
     start: str | None = None,
     end: str | None = None,
     output: str = "output",
-    config: str | None = None,
-    runner: str = "thread",
-    workers: int | None = None,
-    address: str | None = None,
-    shard_mb: float = 64.0,
-    shard_files: int = 2000,
-    force: bool = False,
-    dedup: str = "off",
+    config: ConfigFile = None,
+    runner: Runner = "thread",
+    workers: Workers = None,
+    address: Address = None,
+    shard_mb: ShardMb = 64.0,
+    shard_files: ShardFiles = 2000,
+    force: Force = False,
+    dedup: Dedup = "off",
 ) -> list[dict[str, Any]] | State:
     """Clean the partitions ``partitions`` (a glob) or ``template`` (with ``{date}``)
     from ``start`` to ``end`` names, each into ``OUTPUT/<partition name>/``. The
@@ -59,7 +69,7 @@ def backfill(
         dedup: off | exact | near: copies keep a row pointing to the first, no text.
     """
     try:
-        opts = build_options(config, locals())
+        opts = options_from(backfill.fn, locals())
         found = runnable_partitions(
             partitions, template, start, end, output, warn=get_run_logger().warning
         )

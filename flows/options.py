@@ -8,11 +8,13 @@ and is stored as a deployment's parameters.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from cleaners import CleanConfig
 from cleaners.config import ConfigError, check_types
@@ -122,22 +124,65 @@ def load_config(path: str | os.PathLike[str] | None) -> tuple[CleanConfig, ReadO
         raise ConfigError(f"config {path}: {exc}") from None
 
 
-# The command-line flags (and deployment parameters) that are run options
-# (``--shard-mb`` becomes shard_bytes).
-RUN_FLAGS = frozenset(
-    {"runner", "workers", "address", "shard_mb", "shard_files", "force", "incremental", "dedup"}
-)
+@dataclass(frozen=True)
+class Sets:
+    """What a command-line option or flow parameter is, in its ``Annotated`` type: the
+    RunOptions field it sets, through ``convert``. A command's run options are found
+    by these types, never by parameter names, so renaming a parameter cannot drop one.
+    """
+
+    field: str
+    convert: Callable[[Any], Any] | None = None
 
 
-def build_options(
-    config: str | os.PathLike[str] | None, flags: dict[str, Any] | None = None
+CONFIG = Sets("config")  # the TOML file: [clean] is ``config``, [read] is ``read``
+
+# One type per run option, shared by the CLI's commands (which add their help) and
+# the flows whose parameters are those options.
+ConfigFile = Annotated[str | None, CONFIG]
+Runner = Annotated[str, Sets("runner")]
+Workers = Annotated[int | None, Sets("workers")]
+Address = Annotated[str | None, Sets("address")]
+ShardMb = Annotated[float, Sets("shard_bytes", shard_bytes_of)]
+ShardFiles = Annotated[int, Sets("shard_files")]
+Force = Annotated[bool, Sets("force")]
+Incremental = Annotated[bool, Sets("incremental")]
+Dedup = Annotated[str, Sets("dedup")]
+
+
+def option_types(function: Callable[..., Any]) -> dict[str, Sets]:
+    """The parameters of a command or flow that are run options, and what each sets."""
+    # A flow a Prefect worker loads from its entrypoint may run with a namespace of its
+    # own, without the names its annotations use: they are this module's aliases.
+    # Only the parameters' annotations are read (not the return type's names).
+    names = {**globals(), **getattr(function, "__globals__", {})}
+    found = {}
+    for name, hint in inspect.get_annotations(function).items():
+        if name == "return":
+            continue
+        if isinstance(hint, str):
+            hint = eval(hint, names)  # as typing.get_type_hints does
+        marks = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Sets)]
+        if marks:
+            found[name] = marks[0]
+    return found
+
+
+def options_from(
+    function: Callable[..., Any], arguments: dict[str, Any], **fixed: Any
 ) -> RunOptions:
-    """The run's options from a config file and a command's flags (or a flow's
-    parameters: the ones named in RUN_FLAGS are taken), validated; a mistake is a
-    ConfigError of one line, the same from the CLI and from a deployment."""
+    """The run options of a call of ``function`` (a command or a flow; ``arguments``
+    are its parameters' values, e.g. its ``locals()`` on entry): each parameter typed
+    as a run option sets its field; ``fixed`` fields are the command's own (``serve``
+    is always incremental). Validated: a mistake is a ConfigError of one line, the
+    same from the CLI and from a deployment."""
+    config = None
+    fields: dict[str, Any] = {}
+    for name, sets in option_types(function).items():
+        value = arguments[name]
+        if sets is CONFIG:
+            config = value
+        else:
+            fields[sets.field] = value if sets.convert is None else sets.convert(value)
     clean, read = load_config(config)
-    flags = {k: v for k, v in (flags or {}).items() if k in RUN_FLAGS}
-    shard_mb = flags.pop("shard_mb", None)
-    if shard_mb is not None:
-        flags["shard_bytes"] = shard_bytes_of(shard_mb)
-    return RunOptions(config=clean, read=read, **flags)
+    return RunOptions(config=clean, read=read, **fields, **fixed)

@@ -15,7 +15,17 @@ from prefect.states import Failed, State
 from cleaners.config import ConfigError
 from flows.clean_corpus import clean_corpus
 from flows.data.storage import is_url
-from flows.options import RunOptions, build_options
+from flows.options import (
+    Address,
+    ConfigFile,
+    Dedup,
+    Runner,
+    RunOptions,
+    ShardFiles,
+    ShardMb,
+    Workers,
+    options_from,
+)
 from flows.runners import task_runner
 
 
@@ -23,13 +33,13 @@ from flows.runners import task_runner
 def scheduled_clean(
     input: str,
     output: str = "output",
-    config: str | None = None,
-    runner: str = "thread",
-    workers: int | None = None,
-    address: str | None = None,
-    shard_mb: float = 64.0,
-    shard_files: int = 2000,
-    dedup: str = "off",
+    config: ConfigFile = None,
+    runner: Runner = "thread",
+    workers: Workers = None,
+    address: Address = None,
+    shard_mb: ShardMb = 64.0,
+    shard_files: ShardFiles = 2000,
+    dedup: Dedup = "off",
 ) -> dict[str, Any] | State:
     """One scheduled run: the inputs of ``input`` not seen yet, appended to the dataset
     at ``output`` (a clean_corpus subflow on the runner asked for). Finding nothing new
@@ -48,7 +58,7 @@ def scheduled_clean(
         dedup: off | exact | near: copies keep a row pointing to the first, no text.
     """
     try:
-        opts = build_options(config, {**locals(), "incremental": True})
+        opts = options_from(scheduled_clean.fn, locals(), incremental=True)
         if not is_url(input) and not os.path.exists(input) and not any(c in input for c in "*?["):
             raise ConfigError(f"input not found: {input}")
     except ConfigError as exc:

@@ -19,11 +19,12 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from cleaners.config import ConfigError, check_types
 from cleaners.decode import looks_binary
 
-from .storage import filesystem, is_url, local_path, open_input
+from .storage import filesystem, is_url, local_path
 
 TEXT_SUFFIXES = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html"}
 RECORD_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -159,6 +160,28 @@ def discover(
     def excluded(folder: str) -> bool:
         return os.path.realpath(folder) in skip or is_dataset(folder)
 
+    root, paths = _local_paths(spec, excluded)
+    files = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            st = None  # a dangling link: read_file will reject it with the reason
+        rel = os.path.relpath(p, root).replace(os.sep, "/")
+        # A name that is not UTF-8 is shown with escapes; ``path`` still opens it.
+        rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        if prefix:
+            rel = f"{prefix}/{rel}"
+        files.append(
+            InputFile(os.path.abspath(p), rel, st.st_size if st else 0, st.st_mtime_ns if st else 0)
+        )
+    files.sort(key=lambda f: f.rel)
+    return files
+
+
+def _local_paths(spec: str, excluded: Callable[[str], bool]) -> tuple[str, list[str]]:
+    """The input root of a local folder, file or glob, and the paths of its files
+    (hidden ones and those in excluded folders left out)."""
     if os.path.isdir(spec):
         root = spec
         paths = []
@@ -184,22 +207,7 @@ def discover(
         ]
     else:
         raise InputError(f"input not found: {spec}")
-    files = []
-    for p in paths:
-        try:
-            st = os.stat(p)
-        except OSError:
-            st = None  # a dangling link: read_file will reject it with the reason
-        rel = os.path.relpath(p, root).replace(os.sep, "/")
-        # A name that is not UTF-8 is shown with escapes; ``path`` still opens it.
-        rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        if prefix:
-            rel = f"{prefix}/{rel}"
-        files.append(
-            InputFile(os.path.abspath(p), rel, st.st_size if st else 0, st.st_mtime_ns if st else 0)
-        )
-    files.sort(key=lambda f: f.rel)
-    return files
+    return root, paths
 
 
 def _discover_url(spec: str, exclude: tuple, prefix: str) -> list[InputFile]:
@@ -274,21 +282,47 @@ def _in_dataset(path: str, root: str, excluded: Callable[[str], bool]) -> bool:
     return False
 
 
-def _read_bytes(f: InputFile, gz: bool, limit: int) -> bytes:
+def _open(f: InputFile) -> Any:
+    """Every input opens one way, local or remote: through fsspec, which decompresses
+    a ``.gz`` by its name (``compression="infer"``)."""
+    import fsspec
+    from fsspec.implementations.local import LocalFileSystem
+
+    fs, inner = filesystem(f.path) if is_url(f.path) else (LocalFileSystem(), f.path)
+    return fsspec.core.OpenFile(fs, inner, "rb", compression="infer")
+
+
+def _decompressed(fh: IO[bytes], f: InputFile, opts: ReadOptions | None) -> Iterator[bytes]:
+    """The bytes of an open input in chunks of at most 1 MB, so memory stays bounded.
+    With ``opts``, a stream that expands like a bomb raises _TooLarge. A gzip stream
+    that ends early raises EOFError only after everything before the break was
+    yielded (``read1``: GzipFile's ``read`` would drop what it had decompressed)."""
+    read = getattr(fh, "read1", fh.read)
+    total = 0
+    while chunk := read(1 << 20):
+        total += len(chunk)
+        if opts is not None:
+            _check_expansion(total, f.size, opts)
+        yield chunk
+
+
+def _read_bytes(f: InputFile, limit: int) -> bytes:
     """At most ``limit`` bytes (decompressed), so a gzip bomb costs no more memory."""
-    with open_input(f.path) as fh:
-        if not gz:
-            data = fh.read(limit + 1)
-        else:
-            with gzip.GzipFile(fileobj=fh) as gzf:
-                data = gzf.read(limit + 1)
-    if len(data) > limit:
-        raise _TooLarge(f"over the {limit:,} byte limit (decompressed)")
-    return data
+    data = bytearray()
+    with _open(f) as fh:
+        for chunk in _decompressed(fh, f, None):
+            data += chunk
+            if len(data) > limit:
+                raise _TooLarge(f"over the {limit:,} byte limit (decompressed)")
+    return bytes(data)
 
 
 class _TooLarge(Exception):
     pass
+
+
+# What a .gz that is not one, or is cut or corrupt, raises while it is read.
+_BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
 
 
 def _keep(data: bytes, opts: ReadOptions) -> bytes | None:
@@ -341,7 +375,7 @@ def _split_jsonl(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
     pieces: list[Piece] = []
     start = first = 0
     base = lines_before = 0  # bytes and newlines before the current chunk
-    with open_input(f.path) as fh:
+    with _open(f) as fh:
         while chunk := fh.read(8 << 20):
             pos = start + size_at(start) - base
             while pos < len(chunk):
@@ -361,7 +395,7 @@ def _split_jsonl(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
 def _split_parquet(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
     import pyarrow.parquet as pq
 
-    with open_input(f.path) as fh:
+    with _open(f) as fh:
         meta = pq.ParquetFile(fh).metadata
     pieces: list[Piece] = []
     start = first = rows = size = offset = 0
@@ -416,7 +450,7 @@ def read_piece(piece: Piece, opts: ReadOptions | None = None) -> Iterator[RawDoc
         return
     try:
         if fmt in ("txt", "html"):
-            yield from _read_document_file(f, fmt, gz, opts)
+            yield from _read_document_file(f, fmt, opts)
         elif fmt == "jsonl":
             yield from _read_jsonl(piece, gz, opts)
         else:
@@ -434,15 +468,15 @@ class _ObjectStat:
 
 
 def _read_document_file(
-    f: InputFile, fmt: str, gz: bool, opts: ReadOptions
+    f: InputFile, fmt: str, opts: ReadOptions
 ) -> Iterator[RawDocument | Reject]:
     """One .txt/.html file is one document: read no more than a document may hold."""
     try:
-        data = _read_bytes(f, gz, opts.max_document_bytes)
+        data = _read_bytes(f, opts.max_document_bytes)
     except _TooLarge as exc:
         yield Reject(f.rel, "too_large", str(exc), raw_size=f.size)
         return
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+    except _BAD_GZIP as exc:
         yield Reject(f.rel, "bad_gzip", f"cannot decompress: {exc}", raw_size=f.size)
         return
     if not data.strip():
@@ -523,29 +557,6 @@ def _file_chunks(fh, start: int, stop: int | None, size: int = 1 << 20) -> Itera
         yield chunk
 
 
-def _gzip_chunks(fh, compressed: int, opts: ReadOptions) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
-    """Decompressed chunks of a gzip stream (several members allowed). A stream that
-    ends early raises EOFError only after everything before the break was yielded;
-    one that expands like a bomb raises _TooLarge."""
-    total = 0
-    d = zlib.decompressobj(31)
-    started = False  # has the current member consumed any input?
-    while data := fh.read(1 << 16):
-        while data:
-            started = True
-            out = d.decompress(data, 1 << 20)
-            total += len(out)
-            _check_expansion(total, compressed, opts)
-            if out:
-                yield out
-            if d.eof:  # the next member, if any
-                data, d, started = d.unused_data, zlib.decompressobj(31), False
-            else:
-                data = d.unconsumed_tail
-    if started and not d.eof:
-        raise EOFError("the compressed stream ended early (truncated file?)")
-
-
 def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[bytes | None, int]]:
     """(line, size) per line; ``line`` is None for one over ``limit`` bytes, whose
     bytes are counted and dropped as they stream by (memory stays bounded)."""
@@ -577,12 +588,11 @@ def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocume
     stream that ends early or expands like a bomb rejects the rest of the file."""
     source, limit = piece.file.rel, opts.max_document_bytes
     pos = piece.first - 1
-    with open_input(piece.file.path) as fh:
-        chunks = (
-            _gzip_chunks(fh, piece.file.size, opts)
-            if gz
-            else _file_chunks(fh, piece.start, piece.stop)
-        )
+    with _open(piece.file) as fh:
+        if gz:  # no random access into gzip: a compressed file is one piece
+            chunks = _decompressed(fh, piece.file, opts)
+        else:
+            chunks = _file_chunks(fh, piece.start, piece.stop)
         try:
             for line, size in _lines(chunks, limit):
                 pos += 1
@@ -597,11 +607,13 @@ def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocume
                     )
                 elif line.strip():
                     yield _json_line(source, pos, line.rstrip(b"\r\n"), opts)
-        except (EOFError, zlib.error) as exc:
+        except _BAD_GZIP as exc:
+            reason = "the compressed stream ended early (truncated file?)"
             yield Reject(
                 f"{source}#L{pos + 2}",
                 "bad_gzip",
-                f"cannot decompress after line {pos + 1}: {exc}",
+                f"cannot decompress after line {pos + 1}: "
+                f"{reason if isinstance(exc, EOFError) else exc}",
                 pos + 1,
                 raw_size=piece.file.size,
             )
@@ -658,12 +670,10 @@ def _parquet_records(
     source = piece.file.rel
     try:
         if gz:  # no random access into gzip: decompress (bounded) into memory
-            data = _read_bytes(piece.file, True, opts.max_document_bytes * 20)
+            data = _read_bytes(piece.file, opts.max_document_bytes * 20)
             pf = pq.ParquetFile(pa.BufferReader(data))
-        elif is_url(piece.file.path):
-            pf = pq.ParquetFile(stack.enter_context(open_input(piece.file.path)))
         else:
-            pf = pq.ParquetFile(piece.file.path)
+            pf = pq.ParquetFile(stack.enter_context(_open(piece.file)))
         names = set(pf.schema_arrow.names)
     except _TooLarge as exc:
         yield Reject(source, "too_large", str(exc), raw_size=piece.file.size)

@@ -87,8 +87,9 @@ def test_parameters_are_the_cli_options(flow, command) -> None:  # type: ignore[
     ],
 )
 def test_a_bad_parameter_fails_with_the_cli_line(bad: dict) -> None:
+    defaults = {n: p.default for n, p in inspect.signature(cli.serve).parameters.items()}
     with pytest.raises(cli.UsageError) as usage:
-        cli.build_options(bad.get("config"), bad)
+        cli.run_options(cli.serve, {**defaults, **bad})
     for flow, required in ((scheduled_clean, {"input": str(SEEDS)}), (backfill, {})):
         with disable_run_logger():
             state = flow.fn(**required, **bad)

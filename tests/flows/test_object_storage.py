@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 
 from bench.workloads.crash import kill_when, make_corpus, snapshot
 from flows.cli import app
+from flows.data.readers import discover, read_file
 
+from .test_readers import check_cut_gzip, cut_gzip_lines
 from .test_runners import corpus, dataset
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -258,3 +260,10 @@ def test_incremental_runs_and_backfills_on_a_bucket(
         app, ["explain", "s3://raw/inbox/later.jsonl.gz", "--dataset", "s3://clean/incremental"]
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
+
+
+def test_a_cut_gzip_object_keeps_the_lines_before_the_break(s3) -> None:  # type: ignore[no-untyped-def]
+    """The same reader as a local file's: fsspec, compression inferred from the name."""
+    lines, cut = cut_gzip_lines()
+    s3.pipe("raw/cut/cut.jsonl.gz", cut)
+    check_cut_gzip([item for f in discover("s3://raw/cut") for item in read_file(f)], lines)

@@ -156,3 +156,27 @@ def test_parquet_pieces_are_sized_in_bytes_for_planning(tmp_path: Path) -> None:
     pieces = split_file(f, 8000)
     assert len(pieces) > 2 and all(p.size > 1000 for p in pieces)  # bytes, not row groups
     assert len(plan_shards([f], max_bytes=8000)) == len(pieces)
+
+
+def cut_gzip_lines() -> tuple[list[str], bytes]:
+    """Texts, and the first half of a gzip of their JSONL: a file cut while written."""
+    texts = [f"line {i} " + "x" * (i % 97) for i in range(5000)]
+    data = gzip.compress("\n".join(json.dumps({"text": t}) for t in texts).encode())
+    return texts, data[: len(data) // 2]
+
+
+def check_cut_gzip(items: list[RawDocument | Reject], lines: list[str]) -> None:
+    docs = [i for i in items if isinstance(i, RawDocument)]
+    [reject] = [i for i in items if isinstance(i, Reject)]
+    assert len(docs) > 100 and [d.content for d in docs] == lines[: len(docs)]
+    assert reject.error == "bad_gzip" and reject.position == len(docs)
+    assert "ended early" in reject.message
+
+
+def test_a_cut_gzip_keeps_the_lines_before_the_break(tmp_path: Path) -> None:
+    """The lines before the break are documents, the rest of the file one bad_gzip
+    reject (GzipFile.read would drop the lines it had decompressed when the stream
+    breaks)."""
+    lines, cut = cut_gzip_lines()
+    (tmp_path / "cut.jsonl.gz").write_bytes(cut)
+    check_cut_gzip(read_all(tmp_path), lines)

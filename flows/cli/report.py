@@ -1,0 +1,162 @@
+"""What the commands print: a run's summary, its rejects, a dataset's contents."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from .console import console
+
+
+def summary_table(summary: dict[str, Any], startup_s: float) -> Table:
+    dataset = summary.get("dataset", {})
+    table = Table(title="textwash run", show_header=True, header_style="bold")
+    table.add_column("measure")
+    table.add_column("this run", justify="right")
+    table.add_column("dataset", justify="right")
+    for key, label in (
+        ("documents", "documents"),
+        ("duplicates", "  duplicates (no text)"),
+        ("kept_repeated_lines", "  kept their repeated lines"),
+        ("rejects", "rejects"),
+        ("removed_lines", "lines removed"),
+    ):
+        table.add_row(label, f"{summary.get(key, 0):,}", f"{dataset.get(key, 0):,}")
+    for cat, n in summary["removed_by_category"].items():
+        table.add_row(
+            f"  {cat}", f"{n:,}", f"{dataset.get('removed_by_category', {}).get(cat, 0):,}"
+        )
+    mojibake = sum(n for k, n in summary["fixes"].items() if "mojibake" in k)
+    table.add_row("documents with mojibake fixed", f"{mojibake:,}", "")
+    for fix, n in summary["fixes"].items():
+        table.add_row(f"  fix: {fix}", f"{n:,}", "")
+    for error, n in summary["rejects_by_error"].items():
+        table.add_row(f"  reject: {error}", f"{n:,}", "")
+    table.add_row("characters in", f"{summary['chars_in']:,}", f"{dataset.get('chars_in', 0):,}")
+    table.add_row("characters out", f"{summary['chars_out']:,}", f"{dataset.get('chars_out', 0):,}")
+    table.add_row(
+        "shards run / skipped", f"{summary['shards_run']} / {summary['shards_skipped']}", ""
+    )
+    table.add_row("flow time", f"{summary['seconds']:.2f} s", "")
+    table.add_row("start-up", f"{startup_s:.2f} s", "")
+    return table
+
+
+def report(summary: dict[str, Any], startup: float) -> None:
+    if summary["shards_run"] == 0:
+        console.print(
+            f"Nothing to do: the {summary['shards_skipped']} shard(s) of this input are already "
+            "done (--force redoes them)."
+        )
+    console.print(summary_table(summary, startup))
+
+
+def backfill_table(partitions: list[str], summaries: list[dict[str, Any]]) -> Table:
+    from ..data.partitions import partition_name
+
+    table = Table(title="textwash backfill", header_style="bold")
+    for col in ("partition", "documents", "rejects", "lines removed", "shards run/skipped"):
+        table.add_column(col, justify="left" if col == "partition" else "right")
+    for path, s in zip(partitions, summaries, strict=True):
+        table.add_row(
+            partition_name(path),
+            f"{s['dataset']['documents']:,}",
+            f"{s['dataset']['rejects']:,}",
+            f"{s['dataset']['removed_lines']:,}",
+            f"{s['shards_run']}/{s['shards_skipped']}",
+        )
+    return table
+
+
+def rejected(summary: dict[str, Any]) -> int:
+    """Rejects of this input: the dataset's in a mirror run (a resumed run still has
+    them), this run's when appending."""
+    if summary["mode"] == "mirror":
+        return int(summary["dataset"]["rejects"])
+    return int(summary["rejects"])
+
+
+def report_rejects(n: int, where: str, strict: bool) -> None:
+    if n:
+        console.print(
+            f"[yellow]{n} input(s) rejected[/yellow]: see {where} for the source, reason "
+            "and raw bytes."
+        )
+        if strict:
+            raise typer.Exit(1)
+
+
+def tables_table(output: Path) -> tuple[Table, dict[str, Counter[str]]]:
+    """Parts, rows and schema versions of each table of a dataset, and the removals
+    by category and rejects by error."""
+    import pyarrow.parquet as pq
+
+    from ..data.dataset import read_table
+    from ..data.schema import TABLES
+
+    table = Table(title=f"textwash dataset {output}", header_style="bold")
+    table.add_column("table")
+    table.add_column("parts", justify="right")
+    table.add_column("rows", justify="right")
+    table.add_column("schema version")
+    counts: dict[str, Counter[str]] = {"removals": Counter(), "rejects": Counter()}
+    for name in TABLES:
+        parts = sorted((output / name).glob("part-*.parquet"))
+        rows = 0
+        versions = set()
+        for part in parts:
+            with part.open("rb") as fh:
+                meta = pq.read_metadata(fh)
+            rows += meta.num_rows
+            schema_meta = meta.schema.to_arrow_schema().metadata or {}
+            versions.add(schema_meta.get(b"textwash.schema_version", b"?").decode())
+            column = {"removals": "category", "rejects": "error"}.get(name)
+            if column:
+                counts[name].update(read_table(part, columns=[column])[column].to_pylist())
+        table.add_row(name, str(len(parts)), f"{rows:,}", ", ".join(sorted(versions)) or "-")
+    return table, counts
+
+
+def print_dataset(output: Path) -> None:
+    """``textwash inspect``'s report of a dataset."""
+    from ..data.dataset import read_manifest
+
+    table, counts = tables_table(output)
+    console.print(table)
+    for name, title in (("removals", "removed lines by category"), ("rejects", "rejects")):
+        if counts[name]:
+            t = Table(title=title, header_style="bold")
+            t.add_column("name")
+            t.add_column("count", justify="right")
+            for key, n in counts[name].most_common():
+                t.add_row(key, f"{n:,}")
+            console.print(t)
+    manifest = read_manifest(output)
+    if manifest:
+        console.print(
+            f"textwash {manifest.get('textwash_version')}, run started "
+            f"{manifest.get('run_started')}, config {manifest.get('config_fingerprint')}, "
+            f"{manifest.get('summary', {}).get('shards')} shard(s)"
+        )
+    else:
+        console.print("[yellow]no _manifest.json: not a finished textwash run[/yellow]")
+    console.print(reading_lines(str(output)), highlight=False, soft_wrap=True, markup=False)
+
+
+def reading_lines(dataset: str) -> str:
+    """How to read each table: by its own glob (the dataset's root holds three tables of
+    different schemas, which a reader of the root would mix into one).
+
+    >>> print(reading_lines("clean").splitlines()[1])
+      documents: SELECT * FROM 'clean/documents/*.parquet'   (DuckDB)
+    """
+    lines = ["Read each table by its own glob, never the dataset's root:"]
+    for name in ("documents", "removals", "rejects"):
+        glob = f"'{dataset}/{name}/*.parquet'"
+        lines.append(f"  {name}: SELECT * FROM {glob}   (DuckDB)")
+        lines.append(f"  {' ' * len(name)}  pl.read_parquet({glob})   (Polars)")
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""How a command runs its flows: a progress bar, on this machine's Prefect API, a
+temporary server (``--prefect``) or none, and one line for an interruption or a
+failure."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, Task, TextColumn
+from rich.text import Text
+
+from ..runtime import configure_prefect, find_api_url, using_api
+from ..servers import TemporaryServer
+from ..data.storage import is_remote
+from .console import err
+
+T = TypeVar("T")
+
+
+class AverageRate(ProgressColumn):
+    """MB/s since the phase began, and the time left at that rate. Rich's own columns
+    take the rate over the last samples, which a finished shard's jump turns into
+    "186.7 GB/s"; the average since the start is steady and true."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        if not elapsed or elapsed < 1 or not task.completed:
+            return Text("      ?  MB/s  -:--", style="progress.data.speed")
+        rate = task.completed / elapsed
+        left = (task.total or 0) - task.completed
+        eta = "0:00" if task.finished or left <= 0 else _clock(left / rate)
+        return Text(f"{rate / 1e6:7.2f} MB/s {eta:>5}", style="progress.data.speed")
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class RichReporter:
+    """The run's progress bar: documents, MB done of MB planned, rate, time left."""
+
+    def __init__(self, console: Console) -> None:
+        self.bar = Progress(
+            TextColumn("{task.description:<22}"),
+            BarColumn(),
+            TextColumn("{task.fields[items]:>8,} docs"),
+            DownloadColumn(),
+            AverageRate(),
+            console=console,
+        )
+        self.task: Any = None
+
+    def start(self, phase: str, total_bytes: int, total_items: int | None) -> None:
+        if self.task is None:
+            self.bar.start()
+        self.task = self.bar.add_task(phase, total=max(total_bytes, 1), items=0)
+
+    def update(self, items: int, done_bytes: int) -> None:
+        self.bar.update(self.task, completed=done_bytes, items=items)
+
+    def finish(self) -> None:
+        task = self.bar.tasks[-1]
+        self.bar.update(self.task, completed=task.total)
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.bar.stop()
+
+
+def with_prefect(
+    verbose: bool,
+    output: Path,
+    work: Callable[[float, bool], T],
+    html: bool = True,
+    prefect: bool = False,
+) -> T:
+    """Run ``work(startup_seconds, plain)`` with a progress bar, on the Prefect API
+    this machine has (runtime.find_api_url), or a temporary server with ``--prefect``,
+    or else without Prefect's API (``plain``: one line says so).
+
+    SIGINT and SIGTERM stop the run with one line and exit code 130 / 143 (see
+    interrupt.py). A failure of the run itself (not of a document: those are rejects)
+    is one clear line and exit code 1; ``--verbose`` shows the traceback too.
+    """
+    from ..interrupt import Interrupted, interruptible, progress_line
+    from ..state.progress import remove_progress
+
+    t0 = time.perf_counter()
+    configure_prefect(verbose)
+    bar = RichReporter(err)
+
+    def on_exit(signum: int) -> None:
+        bar.close()
+        for progress in [output, *output.glob("*/")] if not is_remote(output) else [output]:
+            remove_progress(progress)
+        err.print(progress_line(), highlight=False)
+
+    try:
+        with _found_api() as api_url, interruptible(on_exit):
+            return _run_on(
+                api_url, prefect, html, bar, lambda plain: work(time.perf_counter() - t0, plain)
+            )
+    except Interrupted as exc:
+        raise typer.Exit(exc.exit_code) from None
+    except Exception as exc:
+        if verbose:
+            err.print_exception()
+        err.print(f"[red]error:[/red] the run failed: {type(exc).__name__}: {exc}", highlight=False)
+        if any(output.glob("**/_shards/shard-*.json")):
+            err.print("Finished shards are kept: the same command resumes from them.")
+        raise typer.Exit(1) from None
+
+
+@contextlib.contextmanager
+def _found_api() -> Iterator[str | None]:
+    """This machine's Prefect API (or None), in PREFECT_API_URL while the run lasts."""
+    previous_url = os.environ.get("PREFECT_API_URL")
+    api_url = find_api_url()
+    if api_url is not None:
+        # Before Prefect is imported: threads it starts outside the run's settings
+        # context (a process pool's event forwarding) read the root settings, and
+        # without the URL there they would start a temporary server of their own.
+        os.environ["PREFECT_API_URL"] = api_url
+    try:
+        yield api_url
+    finally:
+        # A later run in this process (a notebook, a test) finds its own API.
+        if previous_url is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous_url
+
+
+def _run_on(
+    api_url: str | None,
+    prefect: bool,
+    html: bool,
+    bar: RichReporter,
+    work: Callable[[bool], T],
+) -> T:
+    """``work(plain)`` on ``api_url``, on a temporary server (``prefect``), or plain."""
+    from ..state.progress import reporting
+
+    server = None
+    if api_url is None and prefect:
+        err.print(
+            "Starting a temporary Prefect server for this run (10-50 s on a small "
+            "machine; `textwash server start` keeps one running instead)...",
+            highlight=False,
+        )
+        server = TemporaryServer()
+        api_url = server.api_url
+    elif api_url is None:
+        err.print(
+            "No Prefect server running: cleaning in this process, without Prefect's "
+            "API (`textwash server start` records runs in the Prefect UI).",
+            highlight=False,
+        )
+    if api_url is not None:
+        from .. import clean_corpus  # noqa: F401  (imports Prefect)
+    else:
+        from .. import pipeline  # noqa: F401  (no Prefect: none is needed)
+    try:
+        if server is not None:
+            from cleaners.core import warm_up
+
+            warm_up(html)  # free while the temporary server boots
+            server.wait_ready()
+        with using_api(api_url) if api_url else contextlib.nullcontext(), reporting(bar):
+            try:
+                return work(api_url is None)
+            finally:
+                bar.close()
+    finally:
+        if server is not None:
+            server.stop()
