@@ -10,10 +10,10 @@ from typing import Any
 
 from cleaners.config import ConfigError
 
-from ..options import RunOptions, options_from
 from ..data.readers import InputError, InputFile
 from ..data.readers import find_inputs as readers_find_inputs
 from ..data.storage import is_remote
+from ..options import RunOptions, options_from
 from .console import UsageError
 
 

@@ -12,9 +12,9 @@ import typer
 from cleaners.config import ConfigError
 
 from ..data.readers import TEXT_SUFFIXES, InputFile
+from ..data.storage import as_path, is_url
 from ..runners import default_runner
 from ..runtime import configure_prefect, find_api_url
-from ..data.storage import as_path, is_url
 from .checks import check_cron, check_output, find_inputs, run_options
 from .console import UsageError, app, console, fail, warn
 from .params import (

@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.text import Text
 
+from ..data.storage import is_remote
 from ..runtime import configure_prefect, find_api_url, using_api
 from ..servers import TemporaryServer
-from ..data.storage import is_remote
 from .console import err
 
 T = TypeVar("T")
