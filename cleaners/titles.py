@@ -9,6 +9,9 @@ names). A LightGBM model (``bench/train_title_model.py``, trained on the devset'
 scraped pages against each page's own ``<h1>`` / ``og:title``) scores every candidate
 of a batch in one call; a document's best candidate is its title when its score
 clears the model's threshold, chosen for precision (a wrong title is worse than none).
+A document whose first kept line is its first line (nothing above it was removed: an
+article as a plain-text corpus holds it) has a threshold of its own, chosen on such
+documents: scraped pages, and true texts with and without their headline.
 """
 
 from __future__ import annotations
