@@ -20,6 +20,7 @@ anything imports Prefect. In order:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -58,13 +59,13 @@ def prefect_home() -> Path:
     return Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
             s.bind(("127.0.0.1", port))
@@ -100,13 +101,24 @@ def configured_api_url() -> str | None:
     return os.environ.get("PREFECT_API_URL") or profile_api_url()
 
 
+def server_state_file() -> Path:
+    """Where ``textwash server start`` records its server's port (in Prefect's home)."""
+    return prefect_home() / "textwash-server.json"
+
+
+def recorded_port() -> int | None:
+    """The port ``textwash server start`` recorded, if any."""
+    try:
+        return int(json.loads(server_state_file().read_text(encoding="utf-8"))["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def local_server_url() -> str | None:
     """A Prefect server running on this machine: the one ``textwash server start``
     recorded, else one on Prefect's default port; None if neither answers."""
-    from .servers import BackgroundServer
-
-    recorded = BackgroundServer.read()
-    ports = [recorded.port] if recorded else []
+    recorded = recorded_port()
+    ports = [recorded] if recorded else []
     ports += [DEFAULT_PORT] if DEFAULT_PORT not in ports else []
     for port in ports:
         url = f"http://127.0.0.1:{port}/api"
@@ -162,7 +174,7 @@ def flush_api_logs() -> None:
 def local_server(home: Path, *, ui: bool = False, timeout: float = 180.0) -> Iterator[str]:
     """``prefect server start`` on a free loopback port with a home (database) of its
     own, for the life of the block; yields its API URL. For tests and benches."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **PREFECT_DEFAULTS, "PREFECT_HOME": str(home)}
     env["PREFECT_UI_ENABLED"] = "true" if ui else "false"
     env["PREFECT_SERVER_API_HOST"] = "127.0.0.1"

@@ -14,7 +14,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .runtime import DEFAULT_PORT, PREFECT_DEFAULTS, _free_port, _port_free, healthy, prefect_home
+from .runtime import (
+    DEFAULT_PORT,
+    PREFECT_DEFAULTS,
+    free_port,
+    healthy,
+    port_free,
+    prefect_home,
+    recorded_port,
+    server_state_file,
+)
 
 
 class TemporaryServer:
@@ -24,7 +33,7 @@ class TemporaryServer:
     it instead of each starting their own. Create it in the main thread (see _guard)."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         # Known before Prefect is imported: the caller sets it in the environment, so
         # every thread of this process reads it (as after `prefect config set`).
         self.api_url = f"http://127.0.0.1:{self.port}/api"
@@ -130,7 +139,7 @@ class BackgroundServer:
 
     @staticmethod
     def state_file() -> Path:
-        return prefect_home() / "textwash-server.json"
+        return server_state_file()
 
     @staticmethod
     def pid_file() -> Path:
@@ -145,11 +154,8 @@ class BackgroundServer:
 
     @classmethod
     def read(cls) -> BackgroundServer | None:
-        try:
-            data = json.loads(cls.state_file().read_text(encoding="utf-8"))
-            return cls(int(data["port"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        port = recorded_port()
+        return None if port is None else cls(port)
 
     @classmethod
     def running(cls) -> BackgroundServer | None:
@@ -163,8 +169,8 @@ class BackgroundServer:
     def start(cls, port: int = DEFAULT_PORT, timeout: float = 120.0) -> BackgroundServer:
         if (server := cls.running()) is not None:
             return server
-        if not _port_free(port):
-            port = _free_port()
+        if not port_free(port):
+            port = free_port()
         home = prefect_home()
         home.mkdir(parents=True, exist_ok=True)
         pid = cls(port).pid

@@ -139,12 +139,18 @@ def test_no_private_name_is_used_outside_its_module() -> None:
 
 
 def entry_points() -> list[str]:
-    """What starts the package from outside: its scripts and Prefect's deployments."""
+    """What starts the package from outside: its scripts, Prefect's deployments and
+    ``python -m``."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     names = [v.split(":")[0] for v in project["project"]["scripts"].values()]
     deployments = (ROOT / "prefect.yaml").read_text(encoding="utf-8")
     for path in re.findall(r"entrypoint:\s*(\S+?\.py):", deployments):
         names.append(path.removesuffix(".py").replace("/", "."))
+    # ``python -m package`` runs a package's __main__.
+    names += [
+        str(p.relative_to(ROOT).with_suffix("")).replace("/", ".")
+        for p in sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("__main__.py"))
+    ]
     return names
 
 

@@ -10,9 +10,9 @@ import pytest
 FLOWS = Path(__file__).resolve().parents[2] / "flows"
 MAX_LINES = 350
 MAX_FUNCTION_LINES = 60
-# Being split on another branch (the CLI's options declared once, one reader path):
+# Pending a split (one reader path done; discovery and records still together):
 # listed so the rule holds everywhere else, and must be taken off once they fit.
-PENDING = {"cli.py", "data/readers.py"}
+PENDING = {"data/readers.py"}
 PHASES = ("plan.py", "count.py", "clean.py", "commit.py", "pipeline.py")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.runtime import PREFECT_DEFAULTS, _free_port
+from flows.runtime import PREFECT_DEFAULTS, free_port
 
 from ..conftest import SEEDS
 
@@ -38,7 +38,7 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
 @pytest.fixture
 def real_server(tmp_path: Path):
     """`prefect server start` on loopback (scheduler and all), its own database."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **PREFECT_DEFAULTS,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.runtime import _free_port
+from flows.runtime import free_port
 
 from ..conftest import SEEDS
 
@@ -31,7 +31,7 @@ def textwash(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def test_a_background_server_serves_every_command(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(tmp_path / "home")
-    port = _free_port()
+    port = free_port()
     started = textwash("server", "start", "--port", str(port), env=env)
     try:
         assert started.returncode == 0, started.stdout + started.stderr
