@@ -166,14 +166,15 @@ _tasks: dict[str, Any] = {}
 
 
 def register_tasks(*tasks: Any) -> None:
-    """The Prefect tasks that wrap pipeline functions (clean_corpus.py registers them)."""
+    """The Prefect tasks that wrap the phases' task bodies (clean_corpus.py registers them)."""
     for task in tasks:
         _tasks[task.fn.__name__] = task
 
 
 def submit(body: Any, **kwargs: Any) -> Any:
-    """Submit a task body (a pipeline function): as its Prefect task to Prefect's task
-    runner, or to the plain pool, by name (a worker imports no Prefect for it)."""
+    """Submit a task body (count.count_lines, clean.clean_shard): as its Prefect task
+    to Prefect's task runner, or to the plain pool, by name (a worker imports no
+    Prefect for it)."""
     pool = _plain.get()
     if pool is None:
         return _tasks[body.__name__].submit(**kwargs)
