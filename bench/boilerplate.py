@@ -43,7 +43,7 @@ from cleaners.extract import _options as _extract_options
 from cleaners.linemodel import LineModel, default_model
 from cleaners.normalize import normalize_quotes
 from cleaners.signals import UNSPACED_CHARS
-from flows.shards import BATCH_BYTES, BATCH_DOCS
+from flows.clean import BATCH_BYTES, BATCH_DOCS
 
 # The devset sits beside the project checkout: ../shared/devset.
 DEFAULT_DEVSET = (

@@ -9,8 +9,8 @@
    counts behave as on the devset rather than seeing one page a thousand times).
    Timings are the fastest of ``--repeat`` runs (this machine's run-to-run spread is
    about 10 %).
-2. Overhead: the same shards of a ``--slice-mb`` slice cleaned by a plain Python loop
-   (the counting pass then ``process_shard``, as the flow does) and by the Prefect
+2. Overhead: the same shards of a ``--slice-mb`` slice cleaned without Prefect (the
+   flow's phases in this process, as a run with no server does) and by the Prefect
    flow on one thread (its API server started beforehand and reported apart).
 3. Scaling: the flow with the process runner, 1 and then 2 workers, on a
    ``--scaling-mb`` slice. Each run pays its workers' start-up (about 5 s: Prefect and
@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,29 +109,14 @@ def take_slice(corpus: Path, dest: Path, size_mb: float) -> int:
 
 
 def plain_loop(src: Path, out: Path) -> float:
-    """The flow's work without Prefect: plan, count, decide, clean each shard in turn
-    (each document repaired once, as in the flow)."""
-    from flows.dedup import Measured, decide
+    """The flow's work without Prefect: the same phases (plan, count, clean, commit),
+    run in this process on one thread, as ``textwash run`` does with no server."""
     from flows.options import RunOptions
-    from flows.pipeline import count_shard
-    from flows.prepared import drop_prepared, open_prepared
-    from flows.readers import discover
-    from flows.shards import plan_shards, process_shard
+    from flows.pipeline import run_clean_corpus
 
     t0 = time.perf_counter()
-    opts = RunOptions(shard_bytes=SHARD_BYTES)
-    cfg, fingerprint = opts.config, opts.config.fingerprint()
-    plan = plan_shards(discover(src), opts.shard_bytes, opts.shard_files)
-    measured = Measured()
-    for shard in plan:
-        measured.extend(count_shard(shard, out, opts, set(), None, keep=True))
-    counts = decide([], measured, jaccard=cfg.near_duplicate_jaccard).counts
-    repeated = counts.frequent(cfg.repeated_line_min_docs)
-    started = datetime.now(UTC)
-    for shard in plan:
-        with open_prepared(out, shard.index, shard.key, fingerprint) as prepared:
-            process_shard(shard, out, cfg, opts.read, started, repeated, {}, None, prepared)
-        drop_prepared(out, shard.index)
+    options = RunOptions(runner="thread", workers=1, shard_bytes=SHARD_BYTES)
+    run_clean_corpus(str(src), str(out), options, plain=True)
     return time.perf_counter() - t0
 
 
