@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from . import signals as sg
 from .linemodel import ENDS_SENTENCE_PATTERN, LineModel, feature_frame, heading_count
+from .normalize import fenced_lines
 
 if TYPE_CHECKING:
     import polars as pl
@@ -334,7 +335,25 @@ def classify_batch(
     by_doc = frame.filter(_keep(pl.col("rule"))).group_by("doc").agg("idx")
     for d, idx in by_doc.iter_rows():
         kept_lines[d] = idx
+    for d, text in enumerate(texts):
+        if "```" in text:
+            keep_code_blocks(text, out[d], kept_lines[d], decided_lines[d])
     return [Classified(*x) for x in zip(out, kept_lines, decided_lines, strict=True)]
+
+
+def keep_code_blocks(
+    text: str, verdicts: list[Verdict], kept: list[int], decided: list[int]
+) -> None:
+    """Code an article quotes is content: no rule or model judges the lines of a fenced
+    block (code reads like chrome to them: short, no sentence, symbols)."""
+    lines = text.split("\n")
+    code = set(fenced_lines(lines))
+    if not code:
+        return
+    for i in code:
+        verdicts[i] = KEEP
+    decided[:] = [i for i in decided if i not in code]
+    kept[:] = sorted({*kept, *(i for i in code if lines[i].strip())})
 
 
 class Classified(NamedTuple):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 
 QUOTE_STYLES = ("ascii", "keep")
 
@@ -71,13 +72,57 @@ def normalize_whitespace(text: str) -> str:
 
     >>> normalize_whitespace("a\\u00a0\\u00a0b\\tc  d \\u200bword\\u00ad \\n  e  ")
     'a b c d word\\ne'
+
+    A Markdown code block keeps its indentation (trailing spaces go):
+
+    >>> normalize_whitespace("Run:  \\n```\\nif x:\\n    go()  \\n```")
+    'Run:\\n```\\nif x:\\n    go()\\n```'
     """
+    if "```" in text:
+        return _normalize_around_code(text)
     out = _INVISIBLE_RE.sub("", text)
     out = _HSPACE_RE.sub(" ", out)
     out = _SPACE_RUN_RE.sub(" ", out)
     if " \n" in out or "\n " in out or out[:1] == " " or out[-1:] == " ":
         out = "\n".join(line.strip(" ") for line in out.split("\n"))
     return text if out == text else out
+
+
+def _normalize_around_code(text: str) -> str:
+    """normalize_whitespace outside fenced code blocks; inside, only invisible
+    characters and trailing spaces go (indentation is the code's syntax)."""
+    lines = text.split("\n")
+    code = set(fenced_lines(lines))
+    out, prose = [], []
+    for i, line in enumerate(lines):
+        if i in code:
+            if prose:
+                out.append(normalize_whitespace("\n".join(prose)))
+                prose = []
+            out.append(_INVISIBLE_RE.sub("", line).rstrip())
+        else:
+            prose.append(line)
+    if prose:
+        out.append(normalize_whitespace("\n".join(prose)))
+    joined = "\n".join(out)
+    return text if joined == text else joined
+
+
+def fenced_lines(lines: Sequence[str]) -> list[int]:
+    """Indices of the lines of Markdown code blocks, their ``` fences included (an
+    unclosed block runs to the end).
+
+    >>> fenced_lines(["Use it:", "```python", "  x = 1", "```", "Done."])
+    [1, 2, 3]
+    """
+    found, inside = [], False
+    for i, line in enumerate(lines):
+        fence = line.lstrip().startswith("```")
+        if inside or fence:
+            found.append(i)
+        if fence:
+            inside = not inside
+    return found
 
 
 # C0 and C1 controls except tab and line feed, and unassigned/private noncharacters.
