@@ -490,17 +490,24 @@ CONTEXT_FILE = "data/line_context.txt"
 META_FILE = "data/line_model.json"
 
 
+def shipped_model(model_file: str, meta_file: str) -> tuple[str, dict[str, Any]] | None:
+    """A model file of the package and its metadata, or None when it has none."""
+    data = resources.files("cleaners")
+    try:
+        text = data.joinpath(model_file).read_text("utf-8")
+        meta = json.loads(data.joinpath(meta_file).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    return text, meta
+
+
 @functools.lru_cache(maxsize=1)
 def default_model() -> LineModel | None:
     """The shipped model, or None when the package has none (rules alone then)."""
-    data = resources.files("cleaners")
-    try:
-        text = data.joinpath(MODEL_FILE).read_text("utf-8")
-        meta = json.loads(data.joinpath(META_FILE).read_text("utf-8"))
-    except FileNotFoundError:
+    if (shipped := shipped_model(MODEL_FILE, META_FILE)) is None:
         return None
     try:
-        context = data.joinpath(CONTEXT_FILE).read_text("utf-8")
+        context = resources.files("cleaners").joinpath(CONTEXT_FILE).read_text("utf-8")
     except FileNotFoundError:
         context = None
-    return LineModel.from_files(text, meta, context)
+    return LineModel.from_files(*shipped, context)

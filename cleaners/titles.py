@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import functools
 import heapq
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .signals import WORD_PATTERN, count_words, title_key
@@ -276,13 +274,10 @@ META_FILE = "data/title_model.json"
 @functools.lru_cache(maxsize=1)
 def default_title_model() -> TitleModel | None:
     """The shipped model, or None when the package has none."""
-    data = resources.files("cleaners")
-    try:
-        text = data.joinpath(MODEL_FILE).read_text("utf-8")
-        meta = json.loads(data.joinpath(META_FILE).read_text("utf-8"))
-    except FileNotFoundError:
-        return None
-    return TitleModel.from_files(text, meta)
+    from .linemodel import shipped_model
+
+    shipped = shipped_model(MODEL_FILE, META_FILE)
+    return None if shipped is None else TitleModel.from_files(*shipped)
 
 
 def pick_titles(
