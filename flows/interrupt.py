@@ -29,7 +29,7 @@ COMMIT_GRACE_S = 60.0  # a commit on a bucket copies objects: let it finish
 
 STOP = threading.Event()
 _critical = threading.Event()
-_state: dict[str, Any] = {"signum": None, "planned": 0, "done": 0}
+_state: dict[str, Any] = {"signum": None, "planned": 0, "done": 0, "flow_runs": []}
 _armed: dict[str, Any] = {"handler": None}
 
 
@@ -99,7 +99,7 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
         yield
         return
     STOP.clear()
-    _state.update(signum=None, planned=0, done=0)
+    _state.update(signum=None, planned=0, done=0, flow_runs=[])
     # The semaphores of a pool ended by a signal are not "leaked": keep the resource
     # tracker (a process started with this interpreter's -W options) from saying so.
     quiet = "ignore:resource_tracker:UserWarning"
@@ -109,6 +109,7 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
 
     def final(signum: int) -> None:
         if finished.acquire(blocking=False):
+            _cancel_flow_runs(signum)
             on_exit(signum)
 
     def watchdog(signum: int) -> None:
@@ -160,6 +161,52 @@ def rearm() -> None:
     if handler is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
+
+
+def record_flow_run() -> None:
+    """Remember the Prefect flow run this flow body runs in (none without Prefect's
+    API), so that an interruption marks it Cancelled rather than Crashed."""
+    context = sys.modules.get("prefect.context")  # never import Prefect for this
+    run_context = context.FlowRunContext.get() if context is not None else None
+    if _armed["handler"] is not None and run_context is not None and run_context.flow_run:
+        _state["flow_runs"].append(run_context.flow_run.id)
+
+
+def _cancel_flow_runs(signum: int) -> None:
+    """Mark the run's flow runs, and their task runs the signal cut short, Cancelled.
+
+    Prefect's engine records an exception out of a flow as a crash, and the task runs
+    of terminated workers stay Running: the UI would show a failure where the user
+    asked to stop. Best effort: the server may be gone, and the exit must not wait.
+    """
+    if not _state["flow_runs"]:
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas import filters
+    from prefect.client.schemas.objects import StateType
+    from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, temporary_settings
+    from prefect.states import Cancelled
+
+    message = (
+        f"Stopped by {signal.Signals(signum).name}: {_state['done']} of "
+        f"{_state['planned']} shards committed"
+    )
+    unfinished = [StateType.PENDING, StateType.SCHEDULED, StateType.RUNNING]
+    runs = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=_state["flow_runs"]))
+    cut_short = filters.TaskRunFilter(
+        state=filters.TaskRunFilterState(type=filters.TaskRunFilterStateType(any_=unfinished))
+    )
+    try:
+        with (
+            temporary_settings(updates={PREFECT_API_REQUEST_TIMEOUT: 2.0}),
+            get_client(sync_client=True) as client,
+        ):
+            for task_run in client.read_task_runs(flow_run_filter=runs, task_run_filter=cut_short):
+                client.set_task_run_state(task_run.id, Cancelled(message=message), force=True)
+            for flow_run_id in _state["flow_runs"]:
+                client.set_flow_run_state(flow_run_id, Cancelled(message=message), force=True)
+    except Exception:  # the exit line matters more than the UI's state
+        pass
 
 
 def _quiet_prefect() -> None:

@@ -41,6 +41,7 @@ def run_corpus(
     backfill's partition). Returns the run's summary (also in ``_manifest.json``).
     """
     interrupt.rearm()
+    interrupt.record_flow_run()
     t0 = time.perf_counter()
     run_started = datetime.now(UTC).replace(microsecond=0)
     opts = RunOptions.from_dict(options or {})
@@ -90,6 +91,7 @@ def clean_partitions(
     ``corpus``: how to clean one (the clean_corpus flow, a subflow; else ``run_corpus``)."""
     from .data.partitions import partition_name, partition_output
 
+    interrupt.record_flow_run()  # a backfill's own flow run, besides its subflows'
     corpus = corpus or run_corpus
     return [
         corpus(

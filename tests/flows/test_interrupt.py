@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +66,20 @@ def reference(tmp_path_factory: pytest.TempPathFactory):
     return corpus, snapshot(out), root
 
 
+def prefect_states(api: str, out: Path) -> tuple[Any, set[str]]:
+    """The flow run that wrote ``out``, and the states its task runs ended in."""
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas import filters
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with SyncPrefectClient(api) as client:
+        runs = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=20)
+        (flow_run,) = [r for r in runs if r.parameters.get("output") == str(out)]
+        by_id = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=[flow_run.id]))
+        task_runs = client.read_task_runs(flow_run_filter=by_id)
+    return flow_run, {t.state.type.value for t in task_runs if t.state}
+
+
 def _in_phase(out: Path, phase: str) -> bool:
     """A task of ``phase`` (count, clean) is running: its progress file exists."""
     return any((out / "_state" / "progress").glob(f"{phase}-*.json"))
@@ -109,6 +124,11 @@ def test_signal_stops_the_run_and_the_rerun_finishes_it(
     for table in ("documents", "removals", "rejects"):  # nothing was committed
         assert not list((out / table).glob("*.parquet")), table
     assert not list((out / "_state" / "progress").glob("*")), "progress files left behind"
+    if api is not None:  # what the Prefect UI shows: a stop, not a crash
+        flow_run, task_states = prefect_states(api, out)
+        assert flow_run.state.type.value == "CANCELLED", flow_run.state
+        assert signal.Signals(signum).name in flow_run.state.message
+        assert {"RUNNING", "PENDING", "SCHEDULED"}.isdisjoint(task_states), task_states
 
     again = textwash(corpus, out, root / "home", *flags, api=api)
     _, stderr = again.communicate(timeout=500)
