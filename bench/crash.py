@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import contextlib
 
 from bench.workloads.crash import (
+    after,
     assert_no_partial_files,
     finish,
     kill_when,
@@ -60,15 +61,8 @@ def main() -> None:
             # A random moment of the flow itself: start-up (imports) is not where
             # anything is written. The clock starts when the run takes the dataset lock.
             delay = rng.uniform(0.0, flow_s)
-            lock = out / "_state" / "lock"
             proc = textwash(corpus, out, api_url)
-            started: list[float] = []
-
-            def ready(lock: Path = lock, delay: float = delay, started: list = started) -> bool:
-                if not started and lock.exists():
-                    started.append(time.monotonic())
-                return bool(started) and time.monotonic() - started[0] > delay
-
+            ready = after((out / "_state" / "lock").exists, delay)
             killed = kill_when(proc, ready)
             shards = markers(out) if out.exists() else 0
             assert_no_partial_files(out)

@@ -26,6 +26,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import lightgbm
@@ -103,6 +104,28 @@ def folds_by_domain(domains: list[str], k: int, salt: str = "") -> list[int]:
         int(hashlib.blake2b((salt + d).encode(), digest_size=4).hexdigest(), 16) % k
         for d in domains
     ]
+
+
+def held_out(pages: list[dict], folds: int) -> list[list[int]]:
+    """Per fold, the pages it holds out (indices into ``pages``): whole sites, as
+    ``folds_by_domain`` draws them."""
+    fold_of = folds_by_domain([p["domain"] for p in pages], folds)
+    return [[i for i, f in enumerate(fold_of) if f == k] for k in range(folds)]
+
+
+def fold_models(
+    pages: list[dict],
+    rows: pl.DataFrame,
+    folds: int,
+    rounds: int = ROUNDS,
+    context_rounds: int = CONTEXT_ROUNDS,
+) -> Iterator[tuple[list[int], lightgbm.Booster, lightgbm.Booster]]:
+    """Per fold, its held-out pages and the line model's two stages (``fit_both``)
+    fitted on the other folds' ``rows``: a model that never saw the held-out sites."""
+    domains = [p["domain"] for p in pages]
+    for test in held_out(pages, folds):
+        train = rows.filter(~pl.col("page").is_in(test))
+        yield test, *fit_both(train, domains, INNER_FOLDS, rounds, context_rounds)
 
 
 def training_rows(pages: list[dict], config: CleanConfig) -> pl.DataFrame:
@@ -251,18 +274,14 @@ def cross_validate(
     as field ``html`` through ``clean_batch`` as HTML with the page-context model; its
     identity is trafilatura's text alone."""
     config = config or CleanConfig()
-    domains = [p["domain"] for p in pages]
-    fold_of = folds_by_domain(domains, folds)
     scores: dict = {(f, v): [None] * len(pages) for f in (*FIELDS, "html") for v in VARIANTS}
     identity: dict[str, list] = {f: [None] * len(pages) for f in (*FIELDS, "html")}
     per_fold: dict[str, list] = {v: [] for v in VARIANTS}
     # Repair is the same whatever the model: once per text, not per fold and variant.
     repaired = {f: [prepare_text(p[f], config) for p in pages] for f in FIELDS}
-    for k in range(folds):
-        test = [i for i in range(len(pages)) if fold_of[i] == k]
-        first, second = fit_both(
-            rows.filter(~pl.col("page").is_in(test)), domains, INNER_FOLDS, rounds, context_rounds
-        )
+    for k, (test, first, second) in enumerate(
+        fold_models(pages, rows, folds, rounds, context_rounds)
+    ):
         models = {
             "first stage": LineModel(first, threshold),
             "page context": LineModel(first, threshold, context=second),

@@ -37,7 +37,6 @@ from pathlib import Path
 
 import lightgbm
 import numpy as np
-import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,11 +45,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from boilerplate import DEFAULT_DEVSET, EVAL_NAME, read_devset, read_pages  # noqa: E402
 from titles import references  # noqa: E402
 from train_line_model import (  # noqa: E402
-    CONTEXT_ROUNDS,
-    INNER_FOLDS,
-    ROUNDS,
     THRESHOLD,
-    fit_both,
+    fold_models,
     folds_by_domain,
     training_rows,
 )
@@ -124,21 +120,11 @@ def line_verdicts(
     if cache is not None and cache.exists():
         return pickle.loads(cache.read_bytes())
     t0 = time.perf_counter()
-    domains = [p["domain"] for p in pages]
     rows = training_rows(pages, config)
-    fold_of = folds_by_domain(domains, FOLDS)
     per_page = [documents(p, r) for p, r in zip(pages, refs, strict=True)]
     texts = [prepare_text(per_page[p][f], config).text for f in range(3) for p in range(len(pages))]
     verdicts: list = [None] * len(texts)
-    for k in range(FOLDS):
-        test = [i for i in range(len(pages)) if fold_of[i] == k]
-        first, second = fit_both(
-            rows.filter(~pl.col("page").is_in(test)),
-            domains,
-            INNER_FOLDS,
-            ROUNDS,
-            CONTEXT_ROUNDS,
-        )
+    for k, (test, first, second) in enumerate(fold_models(pages, rows, FOLDS)):
         model = LineModel(first, THRESHOLD, context=second)
         docs = [f * len(pages) + p for f in range(3) for p in test]
         got = classify_documents([texts[d] for d in docs], config, model=model)

@@ -8,7 +8,6 @@ wraps ``clean_shard``.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import socket
 import time
@@ -28,7 +27,6 @@ from .count import (
     item_size,
     prepare_item,
     read_piece_items,
-    started,
     timed_read,
 )
 from .data.dataset import write_shard
@@ -37,10 +35,10 @@ from .data.records import ShardWriter
 from .data.storage import as_path
 from .options import RunOptions
 from .plan import Plan, Shard
-from .runners import Whole, run_in_order, slots, submit
+from .runners import Whole
 from .state.markers import Recipe, ShardMarker
 from .state.prepared import PreparedSource, drop_prepared, open_prepared
-from .state.progress import ProgressFile, Tally
+from .state.progress import ProgressFile, Tally, run_tallied
 
 # Documents cleaned together (one column of lines, one model call), bounded in count
 # and in bytes so a batch's memory stays small. Classifying the devset's noisy pages
@@ -281,29 +279,28 @@ def clean(
     """One clean_shard task per shard still to do; their markers."""
     if not plan.todo:
         return Cleaned(())
-    tally = Tally(out, "clean", f"{label} cleaning".strip(), sum(s.size for s in plan.todo))
-    send = functools.partial(
-        submit,
+    markers: list[ShardMarker] = []
+
+    def done(shard: Shard, marker: ShardMarker) -> tuple[int, int]:
+        markers.append(marker)
+        interrupt.shard_done()
+        return marker.counts["documents"] + marker.counts["rejects"], shard.size
+
+    run_tallied(
         clean_shard,
-        output=str(out),
-        options=opts.to_dict(),
-        run_started=run_started.isoformat(),
-        repeated=Whole(counting.repeated),  # a million entries in a large run: not walked
-        duplicates=Whole(counting.duplicates),
+        plan.todo,
+        Tally(out, "clean", f"{label} cleaning".strip(), sum(s.size for s in plan.todo)),
+        opts,
+        index=lambda s: s.index,
+        arguments=lambda s: {"shard": s.to_dict()},
+        done=done,
+        shared={
+            "output": str(out),
+            "options": opts.to_dict(),
+            "run_started": run_started.isoformat(),
+            # a million entries in a large run: not walked
+            "repeated": Whole(counting.repeated),
+            "duplicates": Whole(counting.duplicates),
+        },
     )
-    markers = []
-    try:
-        for shard, marker in run_in_order(
-            lambda s: started(tally, s.index, send(shard=s.to_dict())),
-            plan.todo,
-            slots(opts),
-            tally.poll,
-        ):
-            markers.append(marker)
-            interrupt.shard_done()
-            counts = marker.counts
-            tally.finished(shard.index, counts["documents"] + counts["rejects"], shard.size)
-        tally.complete()
-    finally:
-        tally.close()
     return Cleaned(tuple(markers))

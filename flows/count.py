@@ -9,7 +9,6 @@ whom (``dedup.py``). No Prefect here: clean_corpus.py wraps ``count_lines``.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,10 +25,9 @@ from .data.storage import as_path, write_atomic
 from .dedup import Counted, Counts, Measured, decide
 from .options import RunOptions
 from .plan import MIN_SHARD_BYTES, Plan, Shard, shard_target
-from .runners import run_in_order, slots, submit
 from .state.linestats import counted_ids, load_counted, load_counts
 from .state.prepared import PreparedSink, prepared_path
-from .state.progress import ProgressFile, Tally
+from .state.progress import ProgressFile, Tally, run_tallied
 
 Progress = Callable[[int, int], None]  # (documents and rejects so far, bytes so far)
 
@@ -220,30 +218,24 @@ def count(
 
 def _measure(plan: Plan, out: Path, opts: RunOptions, label: str) -> Measured:
     groups = count_groups(plan.shards, opts.shard_bytes)
-    tally = Tally(out, "count", f"{label} counting".strip(), sum(s.size for s in plan.shards))
-    send = functools.partial(
-        submit,
-        count_lines,
-        output=str(out),
-        options=opts.to_dict(),
-        keep=[s.index for s in plan.todo],
-    )
     measured = Measured()
-    try:
-        for group, result in run_in_order(
-            lambda g: started(tally, g[0].index, send(shards=[s.to_dict() for s in g])),
-            groups,
-            slots(opts),
-            tally.poll,
-        ):
-            measured.extend(result)
-            tally.finished(group[0].index, result.items, sum(s.size for s in group))
-        tally.complete()
-    finally:
-        tally.close()
+
+    def done(group: list[Shard], result: Measured) -> tuple[int, int]:
+        measured.extend(result)
+        return result.items, sum(s.size for s in group)
+
+    run_tallied(
+        count_lines,
+        groups,
+        Tally(out, "count", f"{label} counting".strip(), sum(s.size for s in plan.shards)),
+        opts,
+        index=lambda g: g[0].index,
+        arguments=lambda g: {"shards": [s.to_dict() for s in g]},
+        done=done,
+        shared={
+            "output": str(out),
+            "options": opts.to_dict(),
+            "keep": [s.index for s in plan.todo],
+        },
+    )
     return measured
-
-
-def started(tally: Tally, index: int, future: Any) -> Any:
-    tally.started(index)
-    return future

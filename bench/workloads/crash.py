@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -73,7 +74,7 @@ def assert_no_partial_files(out: Path) -> None:
             pq.read_table(part)  # a visible part is a whole part
 
 
-def kill_when(proc: subprocess.Popen, ready, timeout: float = 300) -> bool:  # type: ignore[no-untyped-def]
+def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float = 300) -> bool:
     """SIGKILL ``proc`` once ``ready()`` holds; False if it finished first."""
     deadline = time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
@@ -84,6 +85,19 @@ def kill_when(proc: subprocess.Popen, ready, timeout: float = 300) -> bool:  # t
         time.sleep(0.005)
     proc.wait()
     return False
+
+
+def after(condition: Callable[[], bool], seconds: float) -> Callable[[], bool]:
+    """A kill point: ``seconds`` after ``condition()`` first held (measured from the
+    run's own progress, not from its start, which a fast machine beats)."""
+    seen: list[float] = []
+
+    def ready() -> bool:
+        if not seen and condition():
+            seen.append(time.monotonic())
+        return bool(seen) and time.monotonic() - seen[0] >= seconds
+
+    return ready
 
 
 def markers(out: Path) -> int:

@@ -10,17 +10,23 @@ A scheduled run or a plain Python call has no reporter: nothing is shown.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from .. import interrupt
 from ..data.storage import is_remote
+from ..options import RunOptions
+from ..runners import is_plain, run_in_order, slots, submit
 from . import STATE_DIR
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PROGRESS_DIR = "progress"
 INTERVAL_S = 0.5
@@ -148,6 +154,37 @@ class Tally:
         remove_progress(self.output, self.key)
 
 
+def run_tallied(
+    body: Callable[..., R],
+    items: Sequence[T],
+    tally: Tally,
+    opts: RunOptions,
+    *,
+    index: Callable[[T], int],
+    arguments: Callable[[T], dict[str, Any]],
+    done: Callable[[T, R], tuple[int, int]],
+    shared: dict[str, Any],
+) -> None:
+    """A phase's tasks: one ``body`` task per item (a shard, or a group of shards) in
+    plan order, with ``tally`` showing their progress. ``index(item)`` names the item's
+    progress file, ``arguments(item)`` are its own arguments and ``shared`` every
+    task's; ``done(item, result)`` takes a finished task's result and returns the
+    documents and bytes it finished. The tally is closed however the phase ends."""
+    send = functools.partial(submit, body, **shared)
+
+    def start(item: T) -> Any:
+        future = send(**arguments(item))
+        tally.started(index(item))
+        return future
+
+    try:
+        for item, result in run_in_order(start, items, slots(opts), tally.poll):
+            tally.finished(index(item), *done(item, result))
+        tally.complete()
+    finally:
+        tally.close()
+
+
 def remove_progress(output: Path, key: str = "") -> None:
     """Remove the progress files of ``key`` (all when empty), and their folder once
     empty: a finished run leaves nothing under ``_state/progress/``."""
@@ -167,8 +204,6 @@ class PrefectProgress:
     when the run has Prefect's API; updated every ARTIFACT_INTERVAL_S at most."""
 
     def __init__(self, label: str) -> None:
-        from ..runners import is_plain
-
         self.label, self.id, self._next = label, None, 0.0
         if is_plain() or "prefect" not in sys.modules:
             return

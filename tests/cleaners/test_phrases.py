@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import gzip
 import inspect
+import itertools
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -70,9 +72,11 @@ HOW = {
 }
 
 
-def _split(pattern: str) -> list[str]:
-    """``pattern`` split at its top-level ``|`` (outside groups and classes)."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
+def _syntax(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of ``pattern`` that is regex syntax (not escaped, not inside a
+    character class), with its index and the group depth around it: a group's ``(``
+    and its ``)`` have the same depth, the group's content one more."""
+    depth, i, in_class = 0, 0, False
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
@@ -82,54 +86,36 @@ def _split(pattern: str) -> list[str]:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-            if pattern[i + 1 : i + 2] == "]":
+            if pattern[i + 1 : i + 2] == "]":  # a ``]`` first in a class is literal
                 i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
+        else:
+            if c == ")":
+                depth -= 1
+            yield i, c, depth
+            if c == "(":
+                depth += 1
         i += 1
-    return [*parts, pattern[start:]]
+
+
+def _split(pattern: str) -> list[str]:
+    """``pattern`` split at its top-level ``|`` (outside groups and classes)."""
+    cuts = [i for i, c, depth in _syntax(pattern) if c == "|" and depth == 0]
+    return [pattern[a + 1 : b] for a, b in itertools.pairwise([-1, *cuts, len(pattern)])]
 
 
 def _phrase_list(branch: str) -> tuple[str, list[str], str] | None:
     """The first group of three or more alternatives in ``branch`` (a list of
     phrases): (what comes before the group and its opening, its alternatives, what
     follows it)."""
-    i, in_class = 0, False
-    while i < len(branch):
-        c = branch[i]
-        if c == "\\":
-            i += 2
+    syntax = list(_syntax(branch))
+    for n, (i, c, depth) in enumerate(syntax):
+        if c != "(":
             continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            head = re.match(r"\((?:\?:)?", branch[i:]).group()
-            depth, j, cls = 1, i + len(head), False
-            while depth and j < len(branch):
-                d = branch[j]
-                if d == "\\":
-                    j += 2
-                    continue
-                if cls:
-                    cls = d != "]"
-                elif d == "[":
-                    cls = True
-                elif d == "(":
-                    depth += 1
-                elif d == ")":
-                    depth -= 1
-                j += 1
-            alts = _split(branch[i + len(head) : j - 1])
-            if len(alts) >= 3:
-                return branch[:i] + head, alts, ")" + branch[j:]
-        i += 1
+        close = next(j for j, d, e in syntax[n + 1 :] if d == ")" and e == depth)
+        head = re.match(r"\((?:\?:)?", branch[i:]).group()
+        alts = _split(branch[i + len(head) : close])
+        if len(alts) >= 3:
+            return branch[:i] + head, alts, branch[close:]
     return None
 
 
@@ -189,19 +175,46 @@ def test_every_phrase_pattern_says_how_the_rules_read_it() -> None:
     assert patterns - {"_WORD_RE"} == set(HOW)
 
 
-def test_alternatives_are_found_in_a_pattern() -> None:
-    got = alternatives(r"(?:ad|sponsored(?: (?:post|links?))?|paid (?:content|post))")
-    assert [a for a, _ in got] == ["ad", "sponsored(?: (?:post|links?))?", "paid (?:content|post)"]
-    assert alternatives(r"(?:join|never miss|sign up)\b|(?:this|the) post")[2:] == [
-        ("sign up", r"(?:sign up)\b"),
-        ("(?:this|the) post", "(?:this|the) post"),
-    ]
-    assert alternatives(r"\[/?(?:a|b|url)\]")[2] == ("url", r"\[/?(?:url)\]")
-    assert alternatives(r"(?:\d+ )?(?:tags?|topics|replies)") == [
-        ("tags?", r"(?:\d+ )?(?:tags?)"),
-        ("topics", r"(?:\d+ )?(?:topics)"),
-        ("replies", r"(?:\d+ )?(?:replies)"),
-    ]
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (
+            r"(?:ad|sponsored(?: (?:post|links?))?|paid (?:content|post))",
+            [
+                ("ad", "(?:ad)"),
+                ("sponsored(?: (?:post|links?))?", "(?:sponsored(?: (?:post|links?))?)"),
+                ("paid (?:content|post)", "(?:paid (?:content|post))"),
+            ],
+        ),
+        (
+            r"(?:join|never miss|sign up)\b|(?:this|the) post",
+            [
+                ("join", r"(?:join)\b"),
+                ("never miss", r"(?:never miss)\b"),
+                ("sign up", r"(?:sign up)\b"),
+                ("(?:this|the) post", "(?:this|the) post"),
+            ],
+        ),
+        (
+            r"\[/?(?:a|b|url)\]",
+            [("a", r"\[/?(?:a)\]"), ("b", r"\[/?(?:b)\]"), ("url", r"\[/?(?:url)\]")],
+        ),
+        (
+            r"(?:\d+ )?(?:tags?|topics|replies)",
+            [
+                ("tags?", r"(?:\d+ )?(?:tags?)"),
+                ("topics", r"(?:\d+ )?(?:topics)"),
+                ("replies", r"(?:\d+ )?(?:replies)"),
+            ],
+        ),
+        # | and ( in a class or escaped are characters, not alternatives or groups
+        (r"[(|]x|(?:a|b|c)", [("[(|]x", "[(|]x"), ("a", "(?:a)"), ("b", "(?:b)"), ("c", "(?:c)")]),
+        (r"\(a|b\)", [(r"\(a", r"\(a"), (r"b\)", r"b\)")]),
+        (r"[]|(]|(?:a|b|c)", [("[]|(]", "[]|(]"), ("a", "(?:a)"), ("b", "(?:b)"), ("c", "(?:c)")]),
+    ],
+)
+def test_alternatives_are_found_in_a_pattern(pattern: str, expected: list) -> None:
+    assert alternatives(pattern) == expected
 
 
 @pytest.mark.skipif(

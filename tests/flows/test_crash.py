@@ -17,6 +17,7 @@ import pytest
 from bench.workloads.crash import (
     SEEDS,
     TABLES,
+    after,
     assert_no_partial_files,
     finish,
     kill_when,
@@ -38,18 +39,6 @@ def reference(prefect_server: str, tmp_path_factory: pytest.TempPathFactory):
     return corpus, snapshot(out), root
 
 
-def _after(out: Path, shards: int, seconds: float):  # type: ignore[no-untyped-def]
-    """A kill point: ``seconds`` after the ``shards``-th shard marker appeared."""
-    seen: list[float] = []
-
-    def ready() -> bool:
-        if not seen and markers(out) >= shards:
-            seen.append(time.monotonic())
-        return bool(seen) and time.monotonic() - seen[0] >= seconds
-
-    return ready
-
-
 @pytest.mark.parametrize(
     "point",
     ["planning", "after-1-shard", "after-12-shards", "random-time"],
@@ -66,7 +55,8 @@ def test_killed_run_resumes_to_the_same_dataset(
         # Mid-shard at a random moment, measured from the run's own progress (a shard
         # count, then a few ms), never from a wall-clock time the run may beat.
         rng = random.Random(7)
-        ready = _after(out, rng.randint(2, 24), rng.uniform(0.0, 0.05))
+        shards = rng.randint(2, 24)
+        ready = after(lambda: markers(out) >= shards, rng.uniform(0.0, 0.05))
     else:
         n = int(point.split("-")[1])
         ready = lambda: markers(out) >= n  # noqa: E731
