@@ -19,7 +19,7 @@ from bench.workloads.crash import kill_when, make_corpus, snapshot
 from flows.cli import app
 from flows.data.readers import discover, read_file
 
-from .test_readers import check_cut_gzip, cut_gzip_lines
+from .data.test_readers import check_cut_gzip, cut_gzip_lines
 from .test_runners import corpus, dataset
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]

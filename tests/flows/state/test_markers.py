@@ -20,7 +20,7 @@ from flows.plan import make_plan
 from flows.state import markers
 from flows.state.markers import Recipe
 
-from ..conftest import SEEDS
+from ...conftest import SEEDS
 
 FINGERPRINTS = (markers.rules_fingerprint, markers.model_fingerprint, markers.words_fingerprint)
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.data.storage import write_atomic
 
-from ..conftest import SEEDS
+from ...conftest import SEEDS
 
 
 @contextlib.contextmanager

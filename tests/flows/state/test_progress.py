@@ -9,8 +9,8 @@ from flows.options import RunOptions
 from flows.pipeline import run_clean_corpus
 from flows.state.progress import reporting
 
-from ..conftest import SEEDS
-from .test_interrupt import make_corpus
+from ...conftest import SEEDS
+from ..test_interrupt import make_corpus
 
 
 class Recorder:
