@@ -30,7 +30,7 @@ from .count import (
     timed_read,
 )
 from .data.dataset import write_shard
-from .data.readers import RawDocument, ReadOptions, Reject
+from .data.documents import RawDocument, ReadOptions, Reject
 from .data.records import ShardWriter
 from .data.storage import as_path
 from .options import RunOptions

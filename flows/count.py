@@ -20,7 +20,8 @@ from cleaners.core import Prepared, count_keys, prepare, source_of
 from cleaners.dedup import minhash, text_hash
 from cleaners.timing import NO_STEPS, Steps
 
-from .data.readers import RawDocument, ReadOptions, Reject, read_piece
+from .data.documents import RawDocument, ReadOptions, Reject
+from .data.readers import read_piece
 from .data.storage import as_path, write_atomic
 from .dedup import Counted, Counts, Measured, decide
 from .options import RunOptions

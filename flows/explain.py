@@ -19,7 +19,8 @@ from cleaners import CleanResult, ExtractionError
 
 from .clean import BATCH_DOCS, clean_items
 from .count import measure_shard, read_piece_items
-from .data.readers import InputFile, RawDocument, Reject
+from .data.discovery import InputFile
+from .data.documents import RawDocument, Reject
 from .dedup import Counts, decide
 from .options import RunOptions
 from .plan import plan_shards

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from cleaners import CleanConfig
 from cleaners.config import ConfigError, check_types
 
-from .data.readers import ReadOptions
+from .data.documents import ReadOptions
 
 RUNNERS = ("thread", "process", "dask")
 DEDUP_MODES = ("off", "exact", "near")

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .data.dataset import read_marker
-from .data.readers import InputFile, Piece, discover, split_file
+from .data.discovery import InputFile, discover
+from .data.pieces import Piece, split_file
 from .options import RunOptions
 from .state.inputs import load_pending, load_seen, new_inputs, next_index, save_pending
 from .state.markers import Recipe, ShardMarker

@@ -10,8 +10,8 @@ from typing import Any
 
 from cleaners.config import ConfigError
 
-from ..data.readers import InputError, InputFile
-from ..data.readers import find_inputs as readers_find_inputs
+from ..data import discovery
+from ..data.discovery import InputError, InputFile
 from ..data.storage import is_remote
 from ..options import RunOptions, options_from
 from .console import UsageError
@@ -68,7 +68,7 @@ def _check_bucket(output: Path) -> None:
 def find_inputs(input: str, output: Path) -> list[InputFile]:
     """The files a run would read; none is an error."""
     try:
-        return readers_find_inputs(input, output)
+        return discovery.find_inputs(input, output)
     except InputError as exc:
         raise UsageError(str(exc)) from None
 

@@ -11,7 +11,7 @@ import typer
 
 from cleaners.config import ConfigError
 
-from ..data.readers import TEXT_SUFFIXES, InputFile
+from ..data.discovery import TEXT_SUFFIXES, InputFile
 from ..data.storage import as_path, is_url
 from ..runners import default_runner
 from ..runtime import configure_prefect, find_api_url
@@ -231,7 +231,7 @@ def inspect(
 ) -> None:
     """Summarize a dataset: rows and parts, removals by category, rejects, versions."""
     from ..data.dataset import MANIFEST
-    from ..data.readers import DATASET_MARKERS
+    from ..data.discovery import DATASET_MARKERS
     from ..data.schema import TABLES
 
     output = as_path(dataset)

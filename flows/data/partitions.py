@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from cleaners.config import ConfigError
 
-from .readers import InputError, find_inputs
+from .discovery import InputError, find_inputs
 from .storage import as_path, filesystem, is_url
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 from cleaners import CleanResult, ExtractionError
 
 from .. import __version__
-from .readers import RawDocument, Reject
+from .documents import RawDocument, Reject
 from .schema import TABLES
 
 

@@ -134,12 +134,14 @@ def create_exclusive(path: Path, data: bytes) -> bool:
 
 
 @contextlib.contextmanager
-def open_input(path: str) -> Iterator[IO[bytes]]:
-    """Open an input file (a local path, or a URL) for reading bytes."""
-    if not is_url(path):
-        with open(path, "rb") as fh:
-            yield fh
-        return
-    fs, inner = filesystem(path)
-    with fs.open(inner, "rb") as fh:
+def open_input(path: str, *, decompress: bool = False) -> Iterator[IO[bytes]]:
+    """Open an input file (a local path, or a URL) for reading bytes. Every input
+    opens one way, local or remote: through fsspec, which with ``decompress``
+    decompresses a ``.gz`` by its name (``compression="infer"``)."""
+    import fsspec
+    from fsspec.implementations.local import LocalFileSystem
+
+    fs, inner = filesystem(path) if is_url(path) else (LocalFileSystem(), path)
+    compression = "infer" if decompress else None
+    with fsspec.core.OpenFile(fs, inner, "rb", compression=compression) as fh:
         yield fh

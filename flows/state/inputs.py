@@ -29,7 +29,7 @@ from ..data.dataset import (
     write_json_atomic,
     write_parquet_atomic,
 )
-from ..data.readers import InputFile
+from ..data.discovery import InputFile
 from ..data.storage import is_url, open_input
 from . import STATE_DIR
 

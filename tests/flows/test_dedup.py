@@ -9,7 +9,8 @@ from cleaners import CleanConfig
 from cleaners.dedup import minhash, text_hash
 from flows.clean import clean_item, clean_items
 from flows.count import measure_shard, read_piece_items
-from flows.data.readers import RawDocument, discover
+from flows.data.discovery import discover
+from flows.data.documents import RawDocument
 from flows.dedup import Counted, Measured, decide, first_copies, lsh_bands
 from flows.options import RunOptions
 from flows.plan import plan_shards

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from bench.workloads.crash import kill_when, make_corpus, snapshot
 from flows.cli import app
-from flows.data.readers import discover, read_file
+from flows.data.discovery import discover
+from flows.data.readers import read_file
 
 from .data.test_readers import check_cut_gzip, cut_gzip_lines
 from .test_runners import corpus, dataset

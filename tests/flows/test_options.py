@@ -8,7 +8,7 @@ import pytest
 
 from cleaners import CleanConfig
 from cleaners.config import ConfigError
-from flows.data.readers import ReadOptions
+from flows.data.documents import ReadOptions
 from flows.options import RunOptions, read_options
 
 

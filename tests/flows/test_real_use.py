@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.data.readers import discover
+from flows.data.discovery import discover
 
 from ..conftest import SEEDS
 from ..data.duplicates import three_copies, three_formats, write_jsonl

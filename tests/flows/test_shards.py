@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.count import count_groups
-from flows.data.readers import InputFile, discover, read_file, read_piece
+from flows.data.discovery import InputFile, discover
+from flows.data.readers import read_file, read_piece
 from flows.plan import MIN_SHARD_BYTES, plan_shards, shard_target
 
 MB = 1 << 20

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.data.readers import InputError, discover, find_inputs
+from flows.data.discovery import InputError, discover, find_inputs
 
 # A folder of inputs with what discovery must leave out beside them.
 TREE = (

@@ -7,7 +7,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.data.readers import RawDocument, Reject, discover, read_file
+from flows.data.discovery import discover
+from flows.data.documents import RawDocument, ReadOptions, Reject
+from flows.data.readers import read_file
 
 
 def read_all(path: Path) -> list[RawDocument | Reject]:
@@ -78,13 +80,6 @@ def test_bad_files_are_rejected(tmp_path: Path) -> None:
     }
 
 
-def test_doc_id_is_stable_and_content_sensitive() -> None:
-    a = RawDocument("s.txt", None, b"abc", False, "txt")
-    assert a.doc_id == RawDocument("s.txt", None, b"abc", False, "txt").doc_id
-    assert a.doc_id != RawDocument("s.txt", None, b"abd", False, "txt").doc_id
-    assert a.doc_id != RawDocument("t.txt", None, b"abc", False, "txt").doc_id
-
-
 def test_hostile_files_are_rejected_or_decoded(tmp_path: Path) -> None:
     import os
     import random
@@ -97,8 +92,6 @@ def test_hostile_files_are_rejected_or_decoded(tmp_path: Path) -> None:
     os.symlink("loop-b", tmp_path / "loop-a")
     os.symlink("loop-a", tmp_path / "loop-b")
     (tmp_path / "name with spaces 'quotes' ünï.txt").write_text("Title\nBody.", encoding="utf-8")
-    from flows.data.readers import ReadOptions
-
     opts = ReadOptions(max_document_bytes=1 << 20)
     items = {i.source: i for f in discover(tmp_path) for i in read_file(f, opts)}
     errors = {s: i.error for s, i in items.items() if isinstance(i, Reject)}
@@ -112,40 +105,6 @@ def test_hostile_files_are_rejected_or_decoded(tmp_path: Path) -> None:
 
     assert "UTF-16 text without a BOM." in clean_text(items["utf16.txt"].content).text.split("\n")
     assert isinstance(items["name with spaces 'quotes' ünï.txt"], RawDocument)
-
-
-def test_large_files_split_into_pieces_that_read_as_the_whole(tmp_path: Path) -> None:
-    from flows.data.readers import read_piece, split_file
-
-    lines = [json.dumps({"text": f"Record number {i} " + "word " * (i % 37)}) for i in range(500)]
-    lines[100] = ""  # a blank line keeps its place in the numbering
-    (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    records = [{"text": f"Row {i} " + "x" * (i % 50)} for i in range(300)]
-    pq.write_table(pa.Table.from_pylist(records), tmp_path / "big.parquet", row_group_size=20)
-    for f in discover(tmp_path):
-        whole = [(i.source, i.content) for i in read_file(f)]
-        for max_bytes in (300, 1000, 4096):
-            pieces = split_file(f, max_bytes)
-            assert len(pieces) > 1
-            parts = [(i.source, i.content) for p in pieces for i in read_piece(p)]
-            assert parts == whole, (f.rel, max_bytes)
-
-
-def test_parquet_pieces_are_sized_in_bytes_for_planning(tmp_path: Path) -> None:
-    from flows.data.readers import split_file
-    from flows.plan import plan_shards
-
-    records = [{"text": f"Row {i} " + "x" * 200} for i in range(200)]
-    pq.write_table(
-        pa.Table.from_pylist(records),
-        tmp_path / "rows.parquet",
-        row_group_size=20,
-        use_dictionary=False,
-    )
-    (f,) = discover(tmp_path)
-    pieces = split_file(f, 8000)
-    assert len(pieces) > 2 and all(p.size > 1000 for p in pieces)  # bytes, not row groups
-    assert len(plan_shards([f], max_bytes=8000)) == len(pieces)
 
 
 def cut_gzip_lines() -> tuple[list[str], bytes]:

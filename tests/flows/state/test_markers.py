@@ -14,7 +14,8 @@ import cleaners.boilerplate
 import cleaners.linemodel
 import cleaners.mojibake.words
 from flows.clean import process_shard
-from flows.data.readers import InputFile, ReadOptions, discover
+from flows.data.discovery import InputFile, discover
+from flows.data.documents import ReadOptions
 from flows.options import RunOptions
 from flows.plan import make_plan
 from flows.state import markers

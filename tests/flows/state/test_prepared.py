@@ -10,7 +10,7 @@ import duckdb
 
 from flows.clean import process_shard
 from flows.data.dataset import STAGING
-from flows.data.readers import discover
+from flows.data.discovery import discover
 from flows.options import RunOptions
 from flows.pipeline import count_shard
 from flows.plan import plan_shards
