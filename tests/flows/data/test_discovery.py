@@ -1,11 +1,16 @@
 """What a run reads: the files under a folder, a file or a glob, and what is skipped
-(hidden files, textwash datasets, the run's own output)."""
+(hidden files, textwash datasets, the run's own output). The rules are the same on a
+local folder and on an object store: the tests that do not depend on links or on the
+file system's own times run on both (fsspec's in-memory store, which lists as an
+object store does; a real S3 server is in tests/flows/test_object_storage.py)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import fsspec
 import pytest
 
 from flows.data.discovery import InputError, discover, find_inputs
@@ -42,8 +47,38 @@ def rels(spec: str | Path, **kwargs: object) -> list[str]:
     return [f.rel for f in discover(spec, **kwargs)]  # type: ignore[arg-type]
 
 
-def test_a_folder_gives_its_inputs_sorted_by_their_path_in_it(tmp_path: Path) -> None:
-    assert rels(make_tree(tmp_path / "in")) == INPUTS
+class Store:
+    """Where a test's inputs live: a local folder, or a prefix of the in-memory store."""
+
+    def __init__(self, root: str, write: object) -> None:
+        self.root = root
+        self.write = write
+
+    def tree(self, names: tuple[str, ...] = TREE) -> str:
+        for name in names:
+            self.write(f"{self.root}/{name}", f"text of {name}".encode())  # type: ignore[operator]
+        return self.root
+
+
+@pytest.fixture(params=["folder", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "folder":
+
+        def write(path: str, data: bytes) -> None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_bytes(data)
+
+        yield Store(str(tmp_path / "in"), write)
+        return
+    fs = fsspec.filesystem("memory")
+    prefix = f"/{tmp_path.name}"  # the store is the process's: one prefix a test
+    yield Store(f"memory://{prefix}/in", fs.pipe_file)
+    if fs.exists(prefix):
+        fs.rm(prefix, recursive=True)
+
+
+def test_a_folder_gives_its_inputs_sorted_by_their_path_in_it(store: Store) -> None:
+    assert rels(store.tree()) == INPUTS
 
 
 def test_the_source_does_not_depend_on_how_the_folder_is_spelled(
@@ -55,25 +90,39 @@ def test_the_source_does_not_depend_on_how_the_folder_is_spelled(
         assert rels(spec) == INPUTS, spec
 
 
-def test_a_glob_is_relative_to_the_folder_before_its_first_wildcard(tmp_path: Path) -> None:
-    root = make_tree(tmp_path / "in")
+def test_a_glob_is_relative_to_the_folder_before_its_first_wildcard(store: Store) -> None:
+    root = store.tree()
+    # deep/x/y.txt is in a dataset, though the glob does not match its marker.
     assert rels(f"{root}/**/*.txt") == ["a.txt", "deep/z.txt"]
     assert rels(f"{root}/*/*.txt") == ["deep/z.txt"]
     assert rels(f"{root}/sub/**") == ["b.jsonl", "deeper/c.html"]
+    assert rels(f"{root}/sub/.h*") == []  # hidden, even when the glob names it
+    assert rels(f"{root}/nowhere/*.txt") == []
 
 
-def test_a_file_is_its_own_input(tmp_path: Path) -> None:
-    root = make_tree(tmp_path / "in")
-    (f,) = discover(root / "sub" / "b.jsonl")
-    assert (f.rel, f.path) == ("b.jsonl", str(root / "sub" / "b.jsonl"))
+def test_a_file_is_its_own_input(store: Store) -> None:
+    root = store.tree()
+    (f,) = discover(f"{root}/sub/b.jsonl")
+    assert (f.rel, f.path) == ("b.jsonl", f"{root}/sub/b.jsonl")
+    assert rels(f"{root}/sub/.hidden.txt") == [".hidden.txt"]  # named: read
 
 
-def test_a_dataset_holds_no_inputs(tmp_path: Path) -> None:
-    root = make_tree(tmp_path / "in")
-    assert rels(root / "out") == rels(root / "older") == []
-    (root / "empty" / "_state").mkdir(parents=True)  # an empty marker folder is enough
-    make_tree(root / "empty", ("f.txt",))
-    assert rels(root / "empty") == []
+def test_a_dataset_holds_no_inputs(store: Store) -> None:
+    root = store.tree()
+    assert rels(f"{root}/out") == rels(f"{root}/older") == rels(f"{root}/old") == []
+
+
+def test_an_empty_marker_folder_makes_a_dataset(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "in", ("f.txt",))
+    (root / "_state").mkdir()
+    assert rels(root) == []
+
+
+def test_the_excluded_folders_are_skipped(store: Store) -> None:
+    root = store.tree()
+    assert rels(root, exclude=(f"{root}/sub",)) == ["a.txt", "deep/z.txt", "notes.bin"]
+    assert rels(root, exclude=(f"{root}/su",)) == INPUTS  # a folder, not a prefix
+    assert rels(root, exclude=(root,)) == []
 
 
 def test_the_excluded_folders_are_skipped_however_spelled(
@@ -87,9 +136,14 @@ def test_the_excluded_folders_are_skipped_however_spelled(
     assert rels(root, exclude=(tmp_path / "elsewhere",)) == INPUTS
 
 
-def test_a_prefix_goes_before_the_source(tmp_path: Path) -> None:
-    root = make_tree(tmp_path / "in")
+def test_a_prefix_goes_before_the_source(store: Store) -> None:
+    root = store.tree()
     assert rels(root, prefix="date=2025-01-01") == [f"date=2025-01-01/{r}" for r in INPUTS]
+
+
+def test_a_missing_input_is_an_input_error(store: Store) -> None:
+    with pytest.raises(InputError, match="input not found"):
+        discover(f"{store.root}/nope")
 
 
 def test_a_linked_folder_is_not_followed_and_a_dangling_link_is_kept(tmp_path: Path) -> None:
