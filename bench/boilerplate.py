@@ -39,7 +39,7 @@ os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 from cleaners import CleanConfig, ExtractionError, clean_html, clean_text
 from cleaners.core import clean_batch, prepare_html, prepare_text
-from cleaners.extract import _options as _extract_options
+from cleaners.extract import extraction_options
 from cleaners.linemodel import LineModel, default_model
 from cleaners.normalize import normalize_quotes
 from cleaners.signals import UNSPACED_CHARS
@@ -266,7 +266,7 @@ def speed(pages: list[dict], html_pages: int, rounds: int) -> None:
             f"{mb / t_first:5.2f} MB/s: page context keeps {t_first / t_ours:.2f} of it"
         )
     sample = pages[:html_pages]
-    options = _extract_options(False, False, True, False)
+    options = extraction_options(False, False, True, False)
 
     def extract_only() -> None:
         for p in sample:

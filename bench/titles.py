@@ -5,7 +5,7 @@
 The reference is the page's ``<h1>`` or its ``og:title`` (with a " | Site" or
 " - Site" tail cut), read from the devset HTML; the title ``clean_text`` finds in the
 page's scraped ``noisy`` text is right when it is the same headline as either (see
-``core._is_same_headline``). Precision: right titles among the titles given (a wrong
+``core.is_same_headline``). Precision: right titles among the titles given (a wrong
 title is worse than none); recall: right titles among the pages with a reference.
 The shipped line model and title picker were both trained on these pages: the
 figures here are in-sample (``bench/train_title_model.py`` reports them out of fold,
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from boilerplate import DEFAULT_DEVSET, read_devset  # noqa: E402
 
 from cleaners import CleanConfig, core  # noqa: E402
-from cleaners.core import _is_same_headline, clean_batch, clean_texts, prepare_text  # noqa: E402
+from cleaners.core import clean_batch, clean_texts, is_same_headline, prepare_text  # noqa: E402
 
 _TAIL = re.compile(r"\s+[|\-–—:·•]\s+")
 
@@ -79,7 +79,7 @@ def score(pages: list[dict], config: CleanConfig) -> None:
         if not r.title:
             continue
         given += 1
-        if any(_is_same_headline(r.title, ref) for ref in refs):
+        if any(is_same_headline(r.title, ref) for ref in refs):
             right += 1
         else:
             wrong.append((r.title, refs[:1]))

@@ -49,8 +49,8 @@ from cleaners import CleanConfig, CleanResult  # noqa: E402
 from cleaners.boilerplate import later_rules, lines_frame, model_view, rule_verdicts  # noqa: E402
 from cleaners.core import (  # noqa: E402
     Prepared,
-    _is_same_headline,
     clean_batch,
+    is_same_headline,
     prepare_text,
     repair_and_normalize,
 )
@@ -153,7 +153,7 @@ def training_rows(pages: list[dict], config: CleanConfig) -> pl.DataFrame:
         n = _norm(line)
         grams = _trigrams(n.split())
         # the headline is content: cleaning moves it into ``title``
-        headline = bool(titles[p]) and _is_same_headline(line, titles[p])
+        headline = bool(titles[p]) and is_same_headline(line, titles[p])
         if field_of[d] == "truth" or n in truth_lines[p] or headline:
             labels.append(1)
         elif grams:  # most of its word trigrams are in the truth: content, reflowed

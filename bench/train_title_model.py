@@ -4,7 +4,7 @@ cross-validation grouped by site.
     uv run python bench/train_title_model.py [--devset PATH] [--no-write] [--cache FILE]
 
 Candidates and features: ``cleaners/titles.py``. A candidate is labelled a headline
-when it is the same headline (``core._is_same_headline``) as the page's ``<h1>`` or
+when it is the same headline (``core.is_same_headline``) as the page's ``<h1>`` or
 ``og:title`` (``bench/titles.references``). Pages: the WCXB dev pages and the
 multilingual dev pages, their ``noisy`` text. What cleaning kept of each page comes
 from a line model that never saw its site (the line model is trained on these same
@@ -54,9 +54,9 @@ from train_line_model import (  # noqa: E402
 from cleaners import CleanConfig  # noqa: E402
 from cleaners.boilerplate import Classified  # noqa: E402
 from cleaners.core import (  # noqa: E402
-    _is_same_headline,
     classify_documents,
     clean_batch,
+    is_same_headline,
     looks_like_title,
     prepare_text,
 )
@@ -150,7 +150,7 @@ def candidate_rows(
         cands = title_candidates(lines, c, config.title_max_words)
         x += candidate_features(lines, c, cands)
         page_refs = refs[d % len(refs)]
-        y += [int(any(_is_same_headline(lines[i], r) for r in page_refs)) for i in cands]
+        y += [int(any(is_same_headline(lines[i], r) for r in page_refs)) for i in cands]
         doc += [d] * len(cands)
         where += [(d, i) for i in cands]
     return np.asarray(x, dtype=np.float64), np.asarray(y), np.asarray(doc), where
@@ -216,7 +216,7 @@ def score_pages(
         title = picked.get(p)
         if title:
             given += 1
-            right += any(_is_same_headline(title, r) for r in refs[p])
+            right += any(is_same_headline(title, r) for r in refs[p])
     return given, right, with_ref, right / max(1, given), right / max(1, with_ref)
 
 

@@ -144,7 +144,9 @@ def looks_like_title(line: str, max_words: int) -> bool:
     return 2 <= count_words(line) <= max_words and not ends and len(line) <= 300
 
 
-def _is_same_headline(line: str, title: str) -> bool:
+def is_same_headline(line: str, title: str) -> bool:
+    """The same headline as ``title``: equal keys, or near-equal word sets (a word
+    changed, a kicker added). Public: the title benches score titles with it."""
     a, b = title_key(line), title_key(title)
     if not a or not b:
         return False
@@ -245,7 +247,7 @@ def segment(
             if i > top:
                 break
             line = lines[i]
-            if i != title_index and len(line) <= longest and _is_same_headline(line, title):
+            if i != title_index and len(line) <= longest and is_same_headline(line, title):
                 verdicts[i] = boilerplate.Verdict(False, "duplicate_title", "repeated_headline")
                 retitled.append(i)
     paragraphs = [lines[i] for i in kept if i != title_index and verdicts[i].keep]

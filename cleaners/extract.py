@@ -40,7 +40,11 @@ class Extracted:
 
 
 @functools.lru_cache(maxsize=8)
-def _options(favor_precision: bool, favor_recall: bool, include_tables: bool, deduplicate: bool):  # type: ignore[no-untyped-def]
+def extraction_options(  # type: ignore[no-untyped-def]
+    favor_precision: bool, favor_recall: bool, include_tables: bool, deduplicate: bool
+):
+    """trafilatura's settings for ``extract_html`` (shared: copy before changing one).
+    Public: bench/boilerplate.py times trafilatura with the same settings."""
     from trafilatura.settings import Extractor
 
     return Extractor(
@@ -99,7 +103,9 @@ def _extract(
 ) -> Extracted:
     from trafilatura import bare_extraction
 
-    options = copy.copy(_options(favor_precision, favor_recall, include_tables, deduplicate))
+    options = copy.copy(
+        extraction_options(favor_precision, favor_recall, include_tables, deduplicate)
+    )
     options.url = url
     try:
         doc = bare_extraction(html, url=url, options=options)

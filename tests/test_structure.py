@@ -138,6 +138,11 @@ def test_no_private_name_is_used_outside_its_module() -> None:
     assert private_uses(modules(*PACKAGES)) == []
 
 
+def test_benches_use_no_private_name() -> None:
+    """A bench measures what the package offers: a helper it needs is public."""
+    assert [u for u in private_uses(modules(*PACKAGES, "bench")) if u.startswith("bench")] == []
+
+
 def entry_points() -> list[str]:
     """What starts the package from outside: its scripts, Prefect's deployments and
     ``python -m``."""
