@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger
 from prefect.states import State
 
 from cleaners.config import ConfigError
+from flows.cancel import cancel_subflows
 from flows.clean_corpus import clean_corpus
 from flows.data.partitions import runnable_partitions
 from flows.options import (
@@ -32,7 +33,12 @@ from flows.runners import task_runner
 from flows.scheduled_clean import invalid_parameters
 
 
-@flow(name="backfill", persist_result=False, validate_parameters=False)
+@flow(
+    name="backfill",
+    persist_result=False,
+    validate_parameters=False,
+    on_cancellation=[cancel_subflows],
+)
 def backfill(
     partitions: str | None = None,
     template: str | None = None,
@@ -80,7 +86,11 @@ def backfill(
     )
 
 
-@flow(name="backfill_partitions", persist_result=False, validate_parameters=False)
+@flow(
+    name="backfill_partitions",
+    persist_result=False,
+    validate_parameters=False,
+)
 def backfill_partitions(
     partitions: list[str], output: str = "output", options: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:

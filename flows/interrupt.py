@@ -149,18 +149,49 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
             signal.signal(s, h)
 
 
-def rearm() -> None:
-    """Put the run's handler back in front of SIGTERM inside a flow body.
+SERVED = "TEXTWASH_SERVED"  # set by ``textwash serve`` for the flow runs it starts
 
+
+def rearm() -> None:
+    """Inside a flow body, make SIGINT and SIGTERM stop the shards within seconds.
+
+    From the command line (inside ``interruptible``): put the run's handler back.
     Prefect's flow engine swaps SIGTERM for its own handler while a flow runs, which
-    logs "Crash detected!" before the run can act; a run started from the command
-    line handles its own signals. A no-op outside ``interruptible`` (a worker's flow
-    run keeps Prefect's handling, which reports cancellations to the server).
+    logs "Crash detected!" before the run can act.
+
+    In a flow run a runner or worker started: keep Prefect's handler, which records
+    the runner's SIGTERM as a cancellation, but stop the shards first, so the run
+    ends at the next document instead of after its shards. Under ``textwash serve``
+    the terminal's Ctrl-C reaches this process too; it is ignored here, because the
+    serve process cancels its run in order.
     """
+    if threading.current_thread() is not threading.main_thread():
+        return
     handler = _armed["handler"]
-    if handler is not None and threading.current_thread() is threading.main_thread():
+    if handler is not None:
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
+        return
+    context = sys.modules.get("prefect.context")
+    if context is None or context.FlowRunContext.get() is None:
+        return  # no flow run: a plain run from Python keeps the caller's handlers
+    prefects = signal.getsignal(signal.SIGTERM)
+    if getattr(prefects, "stops_shards", False):
+        return  # a subflow in the same process: already in place
+    STOP.clear()
+
+    def stop_shards_then_prefects(signum: int, frame: object) -> None:
+        _state["signum"] = signum
+        STOP.set()
+        _quiet_prefect()
+        _stop_workers()
+        if callable(prefects):
+            prefects(signum, frame)
+
+    stop_shards_then_prefects.stops_shards = True  # type: ignore[attr-defined]
+    signal.signal(signal.SIGTERM, stop_shards_then_prefects)
+    if os.environ.get(SERVED):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def record_flow_run() -> None:
@@ -173,40 +204,15 @@ def record_flow_run() -> None:
 
 
 def _cancel_flow_runs(signum: int) -> None:
-    """Mark the run's flow runs, and their task runs the signal cut short, Cancelled.
+    """Show the run's flow runs Cancelled in Prefect's UI (``cancel.py``), if any."""
+    if _state["flow_runs"]:
+        from .cancel import cancel_runs
 
-    Prefect's engine records an exception out of a flow as a crash, and the task runs
-    of terminated workers stay Running: the UI would show a failure where the user
-    asked to stop. Best effort: the server may be gone, and the exit must not wait.
-    """
-    if not _state["flow_runs"]:
-        return
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas import filters
-    from prefect.client.schemas.objects import StateType
-    from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, temporary_settings
-    from prefect.states import Cancelled
-
-    message = (
-        f"Stopped by {signal.Signals(signum).name}: {_state['done']} of "
-        f"{_state['planned']} shards committed"
-    )
-    unfinished = [StateType.PENDING, StateType.SCHEDULED, StateType.RUNNING]
-    runs = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=_state["flow_runs"]))
-    cut_short = filters.TaskRunFilter(
-        state=filters.TaskRunFilterState(type=filters.TaskRunFilterStateType(any_=unfinished))
-    )
-    try:
-        with (
-            temporary_settings(updates={PREFECT_API_REQUEST_TIMEOUT: 2.0}),
-            get_client(sync_client=True) as client,
-        ):
-            for task_run in client.read_task_runs(flow_run_filter=runs, task_run_filter=cut_short):
-                client.set_task_run_state(task_run.id, Cancelled(message=message), force=True)
-            for flow_run_id in _state["flow_runs"]:
-                client.set_flow_run_state(flow_run_id, Cancelled(message=message), force=True)
-    except Exception:  # the exit line matters more than the UI's state
-        pass
+        message = (
+            f"Stopped by {signal.Signals(signum).name}: {_state['done']} of "
+            f"{_state['planned']} shards committed"
+        )
+        cancel_runs(_state["flow_runs"], message)
 
 
 def _quiet_prefect() -> None:

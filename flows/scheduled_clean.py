@@ -6,15 +6,20 @@ its imports are absolute (``flows.…``), never relative.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import os
+import signal
 from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.states import Failed, State
 
 from cleaners.config import ConfigError
+from flows.cancel import cancel_subflows
 from flows.clean_corpus import clean_corpus
 from flows.data.storage import is_url
+from flows.interrupt import SERVED
 from flows.options import (
     Address,
     ConfigFile,
@@ -29,7 +34,12 @@ from flows.options import (
 from flows.runners import task_runner
 
 
-@flow(name="scheduled_clean", persist_result=False, validate_parameters=False)
+@flow(
+    name="scheduled_clean",
+    persist_result=False,
+    validate_parameters=False,
+    on_cancellation=[cancel_subflows],
+)
 def scheduled_clean(
     input: str,
     output: str = "output",
@@ -82,19 +92,27 @@ def serve(
     cron: str,
     name: str,
     config: str | os.PathLike[str] | None = None,
-) -> None:
-    """Serve scheduled_clean as a deployment on ``cron`` until interrupted.
+) -> int:
+    """Serve scheduled_clean as a deployment on ``cron`` until SIGINT or SIGTERM, and
+    return the signal's number.
 
     Needs a Prefect server (``PREFECT_API_URL``): its scheduler creates the runs, this
     process runs them (in subprocesses that import this module by name), one at a time.
+    A signal stops the polling, cancels a run in progress the way Prefect cancels one
+    (its shards stop at their next document; the run is Cancelled in the UI; the next
+    run resumes from its finished shards) and pauses the schedule until the next
+    ``serve``. A second signal ends it at once.
     """
     from prefect.deployments.runner import EntrypointType
+    from prefect.runner import Runner
 
     def absolute(spec: str | os.PathLike[str]) -> str:
         # The runs start in other processes: a local path by its absolute form.
         return str(spec) if is_url(str(spec)) else os.path.abspath(spec)
 
-    scheduled_clean.serve(
+    runner = Runner(name=name, pause_on_shutdown=True, limit=1)
+    deployment_id = runner.add_flow(
+        scheduled_clean,
         name=name,
         cron=cron,
         parameters={
@@ -109,6 +127,48 @@ def serve(
             "dedup": options.dedup,
         },
         description=f"textwash: clean new inputs of {input} into {output}",
-        limit=1,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
+    print(
+        f"Serving scheduled_clean/{name} on {cron!r}: {_ui_url()}/deployments/deployment/"
+        f"{deployment_id}\nA run now: uv run prefect deployment run 'scheduled_clean/{name}'."
+        " Ctrl-C stops serving.",
+        flush=True,
+    )
+    os.environ[SERVED] = "1"  # the runs it starts leave Ctrl-C to this process
+    return _until_signal(runner)
+
+
+def _until_signal(runner: Any) -> int:
+    """Run ``runner`` until a signal, then stop it as Prefect does on SIGTERM."""
+    received: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        if received:  # a second signal: now, without waiting for the run to stop
+            for child in multiprocessing.active_children():
+                child.kill()
+            os._exit(128 + signum)
+        received.append(signum)
+        runner.handle_sigterm()
+
+    async def main() -> None:
+        started = asyncio.create_task(runner.start())
+        await asyncio.sleep(0)  # start() puts its own SIGTERM handler in place first
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, stop)
+        await started
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, stop)  # before asyncio.run, which then leaves it alone
+    try:
+        asyncio.run(main())
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return received[0] if received else 0
+
+
+def _ui_url() -> str:
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
+
+    return str(PREFECT_UI_URL.value() or PREFECT_API_URL.value().removesuffix("/api"))

@@ -16,7 +16,7 @@ from ..data.storage import as_path, is_url
 from ..runners import default_runner
 from ..runtime import configure_prefect, find_api_url
 from .checks import check_cron, check_output, find_inputs, run_options
-from .console import UsageError, app, console, fail, warn
+from .console import UsageError, app, console, err, fail, warn
 from .params import (
     AddressOpt,
     AutoRunnerOpt,
@@ -220,7 +220,14 @@ def serve(
         raise fail(str(exc)) from None
     from ..scheduled_clean import serve as serve_flow
 
-    serve_flow(input, str(output), options, cron=cron, name=name, config=config)
+    signum = serve_flow(input, str(output), options, cron=cron, name=name, config=config)
+    if signum:
+        err.print(
+            f"stopped serving scheduled_clean/{name}: its schedule is paused, and a run it "
+            "cut short is Cancelled; `textwash serve` again resumes both",
+            highlight=False,
+        )
+        raise typer.Exit(128 + signum)
 
 
 @app.command()

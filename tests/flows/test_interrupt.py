@@ -66,18 +66,19 @@ def reference(tmp_path_factory: pytest.TempPathFactory):
     return corpus, snapshot(out), root
 
 
-def prefect_states(api: str, out: Path) -> tuple[Any, set[str]]:
-    """The flow run that wrote ``out``, and the states its task runs ended in."""
+def prefect_states(api: str, out: Path) -> tuple[list[Any], set[str]]:
+    """The flow runs that wrote ``out`` (a flow and its subflows), and the states
+    their task runs ended in."""
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas import filters
     from prefect.client.schemas.sorting import FlowRunSort
 
     with SyncPrefectClient(api) as client:
         runs = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=20)
-        (flow_run,) = [r for r in runs if r.parameters.get("output") == str(out)]
-        by_id = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=[flow_run.id]))
+        runs = [r for r in runs if r.parameters.get("output") == str(out)]
+        by_id = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=[r.id for r in runs]))
         task_runs = client.read_task_runs(flow_run_filter=by_id)
-    return flow_run, {t.state.type.value for t in task_runs if t.state}
+    return runs, {t.state.type.value for t in task_runs if t.state}
 
 
 def _in_phase(out: Path, phase: str) -> bool:
@@ -125,7 +126,7 @@ def test_signal_stops_the_run_and_the_rerun_finishes_it(
         assert not list((out / table).glob("*.parquet")), table
     assert not list((out / "_state" / "progress").glob("*")), "progress files left behind"
     if api is not None:  # what the Prefect UI shows: a stop, not a crash
-        flow_run, task_states = prefect_states(api, out)
+        (flow_run,), task_states = prefect_states(api, out)
         assert flow_run.state.type.value == "CANCELLED", flow_run.state
         assert signal.Signals(signum).name in flow_run.state.message
         assert {"RUNNING", "PENDING", "SCHEDULED"}.isdisjoint(task_states), task_states

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -182,3 +183,49 @@ def test_cron_deployment_fires_by_itself(real_server: str, tmp_path: Path) -> No
         except subprocess.TimeoutExpired:
             serve.kill()
         serve_log.close()
+
+
+def test_ctrl_c_stops_serving_and_cancels_the_run(prefect_server: str, tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to serve's process group, as a terminal sends it) while a served
+    run cleans: one line, exit 130, no traceback or "Crash detected!", and in the UI
+    the run and its subflow are Cancelled with no task left Running or Crashed. (The
+    run is triggered by hand: scheduling is the test above; this is stopping.)"""
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    from .test_interrupt import make_corpus, prefect_states
+
+    corpus, out = make_corpus(tmp_path), tmp_path / "out"
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    cmd = [sys.executable, "-m", "flows.cli", "serve", str(corpus), "-o", str(out)]
+    serve = subprocess.Popen(
+        [*cmd, "--cron", "0 0 1 1 *", "--name", "ctrl-c", "--shard-mb", "0.5"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's foreground job
+    )
+    try:
+        deadline, triggered = time.monotonic() + 180, False
+        while not list((out / "_state" / "progress").glob("clean-*.json")):
+            assert serve.poll() is None, serve.stdout.read()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "no served run reached cleaning"
+            if not triggered:
+                with contextlib.suppress(ObjectNotFound):  # not registered yet
+                    run_deployment("scheduled_clean/ctrl-c", timeout=0)
+                    triggered = True
+            time.sleep(0.2)
+        os.killpg(serve.pid, signal.SIGINT)
+        output, _ = serve.communicate(timeout=60)  # a hang guard, not a timing check
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+
+    assert serve.returncode == 130, output
+    assert len([line for line in output.splitlines() if "stopped serving" in line]) == 1, output
+    assert "Traceback" not in output and "Crash detected" not in output, output
+    runs, task_states = prefect_states(prefect_server, out)
+    assert len(runs) == 2, runs  # scheduled_clean and its clean_corpus subflow
+    assert {r.state.type.value for r in runs} == {"CANCELLED"}, [r.state for r in runs]
+    assert {"RUNNING", "CRASHED", "PENDING"}.isdisjoint(task_states), task_states

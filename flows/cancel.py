@@ -1,0 +1,72 @@
+"""What Prefect's UI shows for a run someone stopped: Cancelled, not Crashed.
+
+Prefect's engine records an exception out of a flow as a crash; a subflow cut short by
+its parent's cancellation crashes too, and the task runs of terminated workers stay
+Running. These functions mark them Cancelled (forced: from whatever state they are in).
+Best effort: the server may be gone, and stopping must not wait for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+# Crashed too: a task or subflow the stop cut short crashes on its way out.
+CUT_SHORT = ("PENDING", "SCHEDULED", "RUNNING", "CRASHED")
+
+
+def cancel_runs(flow_run_ids: list[UUID], message: str, *, subflows: bool = False) -> None:
+    """Mark ``flow_run_ids`` (with ``subflows``, their unfinished subflow runs too) and
+    their unfinished task runs Cancelled, with ``message``."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas import filters
+    from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, temporary_settings
+
+    cut_short = filters.FlowRunFilterStateType(any_=_states())
+    try:
+        with (
+            temporary_settings(updates={PREFECT_API_REQUEST_TIMEOUT: 2.0}),
+            get_client(sync_client=True) as client,
+        ):
+            runs, level = list(flow_run_ids), list(flow_run_ids)
+            while subflows and level:  # a backfill's partitions are two levels down
+                children = filters.FlowRunFilter(
+                    parent_flow_run_id=filters.FlowRunFilterParentFlowRunId(any_=level),
+                    state=filters.FlowRunFilterState(type=cut_short),
+                )
+                level = [run.id for run in client.read_flow_runs(flow_run_filter=children)]
+                runs += level
+            _cancel_task_runs(client, runs, message)
+            for flow_run_id in runs:
+                client.set_flow_run_state(flow_run_id, _cancelled(message), force=True)
+    except Exception:  # the stop matters more than what the UI shows
+        pass
+
+
+def cancel_subflows(flow: Any, flow_run: Any, state: Any) -> None:
+    """A flow's ``on_cancellation`` hook (run by the runner or worker that cancels
+    it): its subflow runs and task runs end Cancelled with it."""
+    cancel_runs([flow_run.id], state.message or "Cancelled", subflows=True)
+
+
+def _cancel_task_runs(client: Any, flow_run_ids: list[UUID], message: str) -> None:
+    from prefect.client.schemas import filters
+
+    of_runs = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=flow_run_ids))
+    cut_short = filters.TaskRunFilter(
+        state=filters.TaskRunFilterState(type=filters.TaskRunFilterStateType(any_=_states()))
+    )
+    for task_run in client.read_task_runs(flow_run_filter=of_runs, task_run_filter=cut_short):
+        client.set_task_run_state(task_run.id, _cancelled(message), force=True)
+
+
+def _states() -> list[Any]:
+    from prefect.client.schemas.objects import StateType
+
+    return [StateType(name) for name in CUT_SHORT]
+
+
+def _cancelled(message: str) -> Any:
+    from prefect.states import Cancelled
+
+    return Cancelled(message=message)
