@@ -93,12 +93,20 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+DASK_DASHBOARD_PORT = 8787
+
+
 def _cluster_kwargs(workers: int) -> dict[str, Any]:
+    from .runtime import port_free
+
     return {
         "n_workers": workers,
         "threads_per_worker": 1,
         "processes": True,
         "silence_logs": logging.WARNING,
+        # Dask's usual port, else any: another cluster on this machine (a second run,
+        # a notebook) may hold it, and Dask would warn on the run's terminal.
+        "dashboard_address": f":{DASK_DASHBOARD_PORT if port_free(DASK_DASHBOARD_PORT) else 0}",
     }
 
 

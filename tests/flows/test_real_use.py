@@ -4,9 +4,11 @@ ids, the 1.1 contract, progress and an honest summary."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.data.discovery import discover
+from flows.runners import DASK_DASHBOARD_PORT
 
 from ..conftest import SEEDS
 from ..data.duplicates import three_copies, three_formats, write_jsonl
@@ -234,15 +237,20 @@ def test_progress_and_a_summary_of_this_run(tmp_path: Path) -> None:
 
 
 def test_a_dask_run_is_quiet(tmp_path: Path) -> None:
+    """Quiet also when Dask's dashboard port is taken (another cluster on the machine)."""
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "flows.cli", "run", str(SEEDS), "-o", str(out)]
-    proc = subprocess.run(
-        [*cmd, "--runner", "dask", "--workers", "1"],
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    with socket.socket() as holder:
+        with contextlib.suppress(OSError):  # else it is held already, as on a busy machine
+            holder.bind(("127.0.0.1", DASK_DASHBOARD_PORT))
+            holder.listen()
+        proc = subprocess.run(
+            [*cmd, "--runner", "dask", "--workers", "1"],
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert proc.returncode == 0, proc.stderr
     noise = [line for line in proc.stderr.splitlines() if "distributed" in line or "INFO" in line]
     assert noise == []
