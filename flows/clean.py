@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from cleaners import CleanConfig, CleanResult, LineStats
 from cleaners.core import Prepared, clean_batch
@@ -66,17 +65,16 @@ class Pending:
 
 
 def clean_shard(
-    shard: dict[str, Any],
+    shard: Shard,
     output: str,
-    options: dict[str, Any],
+    opts: RunOptions,
     run_started: str,
     repeated: Whole[dict[str, dict[int, int]]],
     duplicates: Whole[dict[str, str]],
 ) -> ShardMarker:
-    """The task body: read, clean and stage one shard (arguments are plain values, the
-    large ones handed over Whole: they cross processes)."""
-    opts = RunOptions.from_dict(options)
-    out, todo = as_path(output), Shard.from_dict(shard)
+    """The task body: read, clean and stage one shard (arguments cross processes: the
+    large ones are handed over Whole, so that Prefect does not walk them)."""
+    out, todo = as_path(output), shard
     with open_prepared(out, todo.index, todo.key, opts.config.fingerprint()) as prepared:
         marker = process_shard(
             todo,
@@ -292,11 +290,11 @@ def clean(
         Tally(out, "clean", f"{label} cleaning".strip(), sum(s.size for s in plan.todo)),
         opts,
         index=lambda s: s.index,
-        arguments=lambda s: {"shard": s.to_dict()},
+        arguments=lambda s: {"shard": s},
         done=done,
         shared={
             "output": str(out),
-            "options": opts.to_dict(),
+            "opts": opts,
             "run_started": run_started.isoformat(),
             # a million entries in a large run: not walked
             "repeated": Whole(counting.repeated),

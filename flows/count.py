@@ -167,22 +167,17 @@ def count_shard(
     return measured[0]
 
 
-def count_lines(
-    shards: list[dict[str, Any]], output: str, options: dict[str, Any], keep: list[int]
-) -> Measured:
+def count_lines(shards: list[Shard], output: str, opts: RunOptions, keep: list[int]) -> Measured:
     """The task body: the counting pass over a group of shards (documents counted in
     earlier runs are only located). For the shards in ``keep`` (those still to clean),
-    what it prepared is kept for the cleaning pass. Arguments are plain values: they
-    cross processes."""
-    opts = RunOptions.from_dict(options)
+    what it prepared is kept for the cleaning pass."""
     out = as_path(output)
     skip = counted_ids(out)
-    report = ProgressFile(out, "count", shards[0]["index"])
+    report = ProgressFile(out, "count", shards[0].index)
     kept = set(keep)
     measured = Measured()
     items = done = 0
-    for data in shards:
-        shard = Shard.from_dict(data)
+    for shard in shards:
 
         def progress(n: int, b: int, at: tuple[int, int] = (items, done)) -> None:
             report(at[0] + n, at[1] + b)
@@ -231,11 +226,11 @@ def _measure(plan: Plan, out: Path, opts: RunOptions, label: str) -> Measured:
         Tally(out, "count", f"{label} counting".strip(), sum(s.size for s in plan.shards)),
         opts,
         index=lambda g: g[0].index,
-        arguments=lambda g: {"shards": [s.to_dict() for s in g]},
+        arguments=lambda g: {"shards": g},
         done=done,
         shared={
             "output": str(out),
-            "options": opts.to_dict(),
+            "opts": opts,
             "keep": [s.index for s in plan.todo],
         },
     )
