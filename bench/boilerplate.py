@@ -40,7 +40,8 @@ os.environ.setdefault("POLARS_MAX_THREADS", "1")
 from cleaners import CleanConfig, ExtractionError, clean_html, clean_text
 from cleaners.core import clean_batch, prepare_html, prepare_text
 from cleaners.extract import extraction_options
-from cleaners.linemodel import LineModel, default_model
+from cleaners.linemodel import LineModel
+from cleaners.models import default_model
 from cleaners.normalize import normalize_quotes
 from cleaners.signals import UNSPACED_CHARS
 from flows.clean import BATCH_BYTES, BATCH_DOCS

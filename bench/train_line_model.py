@@ -55,16 +55,13 @@ from cleaners.core import (  # noqa: E402
     repair_and_normalize,
 )
 from cleaners.linemodel import (  # noqa: E402
-    CONTEXT_FILE,
     FEATURES,
-    META_FILE,
-    MODEL_FILE,
     STAGE2_FEATURES,
     LineModel,
     context_features,
     feature_frame,
-    fingerprint,
 )
+from cleaners.models import CONTEXT_FILE, META_FILE, MODEL_FILE, fingerprint  # noqa: E402
 
 FIELDS = ("noisy", "noisy_recall", "truth")
 MODEL_PATH = ROOT / "cleaners" / MODEL_FILE

@@ -16,7 +16,8 @@ from .boilerplate import MIN_LINES_FOR_MODEL
 from .config import CleanConfig
 from .decode import decode_bytes
 from .extract import ExtractionError, extract_html
-from .linemodel import LineModel, default_model
+from .linemodel import LineModel
+from .models import default_model
 from .mojibake import fix_mojibake_and_explain, may_have_mojibake
 from .signals import count_words, line_hash, line_key, title_key
 from .timing import NO_STEPS, Steps

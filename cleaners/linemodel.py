@@ -11,7 +11,9 @@ A second stage rescores each line knowing the first stage's scores of its page: 
 neighbours' scores, rolling means, the page's mean, the longest high-scoring span (the
 article) and the section headings after it; one more ``predict`` call. The model's
 metadata records a fingerprint of the rules and feature definitions it was trained
-with (``fingerprint``): a model of other ones is refused, not silently misread.
+with: models.py, above both this module and the rules, computes it and refuses a
+model of other ones (``feature_definitions`` and ``feature_constants`` say what of
+this module it hashes).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from .signals import UNSPACED_CHARS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
     import polars as pl
 
@@ -370,52 +374,17 @@ def _span(
     ).alias("span")
 
 
-def fingerprint() -> str:
-    """What a model depends on besides its own trees: the rule table, the phrase
-    patterns, the stopwords and the definitions of both stages' features (their code
-    without comments and docstrings). A model trained with other ones sees other
-    inputs than it learned from."""
-    import ast
-    import hashlib
-    import inspect
+def feature_definitions() -> tuple[Callable[..., Any], ...]:
+    """The functions that define both stages' features: a model trained before one of
+    them changed reads other inputs than it learned from (models.fingerprint hashes
+    their code, in this order)."""
+    return (line_columns, context_columns, heading_count, context_features, _span)
 
-    from . import boilerplate, signals
 
-    def code(fn: Any) -> str:
-        tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(fn)))
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if (
-                isinstance(body, list)
-                and body
-                and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)
-            ):
-                node.body = body[1:] or [ast.Pass()]
-        return ast.unparse(tree)
-
-    parts = [
-        code(f)
-        for f in (
-            boilerplate.signal_columns,
-            boilerplate.rule_table.__wrapped__,
-            boilerplate.rule_verdicts,
-            boilerplate.model_view,
-            line_columns,
-            context_columns,
-            heading_count,
-            context_features,
-            _span,
-        )
-    ]
-    patterns = sorted(
-        f"{name}={v.pattern}/{v.flags}"
-        for name, v in vars(signals).items()
-        if isinstance(v, re.Pattern)
-    )
-    constants = [
-        signals.WORD_PATTERN,
+def feature_constants() -> list[str]:
+    """The constants the features read, as text, in the order models.fingerprint
+    hashes them: patterns, the stopwords, window sizes and feature names."""
+    return [
         ENDS_SENTENCE_PATTERN,
         _LINKISH_PATTERN,
         _BULLET_PATTERN,
@@ -423,10 +392,7 @@ def fingerprint() -> str:
         json.dumps(_stopword_lists(), sort_keys=True),
         repr((PROSE_MIN_WORDS, NEAR, WINDOW, WIDE, FEATURES)),
         repr((CONTEXT_NEIGHBOURS, SCORE_WINDOWS, MAX_WORDS_HEADING, CONTEXT_FEATURES)),
-        repr({k: v for k, v in vars(boilerplate).items() if k.isupper() and isinstance(v, int)}),
-        repr(sorted(boilerplate.INLINE_CATEGORIES)),
     ]
-    return hashlib.sha256("\n".join(parts + patterns + constants).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -464,16 +430,13 @@ class LineModel:
     def from_files(
         cls, model_text: str, meta: dict[str, Any], context_text: str | None = None
     ) -> LineModel:
+        """The model of these files, whose metadata names these features. Whether it
+        was trained with these rules is models.load_line_model's check: the rules
+        depend on this module, not it on them."""
         import lightgbm
 
         if tuple(meta["features"]) != FEATURES:
             raise ValueError("line model was trained on other features; retrain it")
-        if meta.get("fingerprint") != fingerprint():
-            raise ValueError(
-                "line model was trained with other rules or feature definitions (fingerprint "
-                f"{meta.get('fingerprint')!r}, these are {fingerprint()!r}): retrain it with "
-                "bench/train_line_model.py"
-            )
         booster = lightgbm.Booster(model_str=model_text)
         if tuple(booster.feature_name()) != FEATURES:
             raise ValueError("line model file does not name the features it was trained on")
@@ -483,31 +446,3 @@ class LineModel:
             if tuple(context.feature_name()) != STAGE2_FEATURES:
                 raise ValueError("context model file does not name the features it was trained on")
         return cls(booster, float(meta["threshold"]), context=context)
-
-
-MODEL_FILE = "data/line_model.txt"
-CONTEXT_FILE = "data/line_context.txt"
-META_FILE = "data/line_model.json"
-
-
-def shipped_model(model_file: str, meta_file: str) -> tuple[str, dict[str, Any]] | None:
-    """A model file of the package and its metadata, or None when it has none."""
-    data = resources.files("cleaners")
-    try:
-        text = data.joinpath(model_file).read_text("utf-8")
-        meta = json.loads(data.joinpath(meta_file).read_text("utf-8"))
-    except FileNotFoundError:
-        return None
-    return text, meta
-
-
-@functools.lru_cache(maxsize=1)
-def default_model() -> LineModel | None:
-    """The shipped model, or None when the package has none (rules alone then)."""
-    if (shipped := shipped_model(MODEL_FILE, META_FILE)) is None:
-        return None
-    try:
-        context = resources.files("cleaners").joinpath(CONTEXT_FILE).read_text("utf-8")
-    except FileNotFoundError:
-        context = None
-    return LineModel.from_files(*shipped, context)

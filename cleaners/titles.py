@@ -274,7 +274,7 @@ META_FILE = "data/title_model.json"
 @functools.lru_cache(maxsize=1)
 def default_title_model() -> TitleModel | None:
     """The shipped model, or None when the package has none."""
-    from .linemodel import shipped_model
+    from .models import shipped_model
 
     shipped = shipped_model(MODEL_FILE, META_FILE)
     return None if shipped is None else TitleModel.from_files(*shipped)

@@ -46,7 +46,7 @@ def rules_fingerprint() -> str:
 @functools.cache
 def model_fingerprint() -> str:
     """The line model's files, byte for byte ("none" when the package has none)."""
-    from cleaners.linemodel import META_FILE, MODEL_FILE
+    from cleaners.models import META_FILE, MODEL_FILE
 
     data = resources.files("cleaners")
     try:

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.boilerplate import classify_batch, classify_lines, lines_frame
-from cleaners.linemodel import FEATURES, META_FILE, MODEL_FILE, default_model, feature_frame
+from cleaners.linemodel import FEATURES, feature_frame
+from cleaners.models import default_model
 
 PROSE = "A long sentence of real article prose that ends right here, as prose does."
 
@@ -18,17 +19,6 @@ def _features(texts: list[str]) -> pl.DataFrame:
         n_words=pl.col("text").str.count_matches(r"\w+"), rule_hit=pl.lit(False)
     )
     return feature_frame(frame)
-
-
-def test_shipped_model_is_lightgbm_text_with_our_features() -> None:
-    from importlib import resources
-
-    model = default_model()
-    assert model is not None
-    assert tuple(model.booster.feature_name()) == FEATURES
-    text = resources.files("cleaners").joinpath(MODEL_FILE).read_text("utf-8")
-    assert text.startswith("tree\n")  # LightGBM's own format, not generated code
-    assert resources.files("cleaners").joinpath(META_FILE).is_file()
 
 
 def test_features_have_one_finite_row_per_non_blank_line() -> None:
@@ -151,53 +141,6 @@ def test_html_line_threshold_must_be_a_probability() -> None:
 
     with pytest.raises(ConfigError, match="html_line_threshold"):
         CleanConfig(html_line_threshold=1.5)
-
-
-def _shipped_files() -> tuple[str, dict, str]:
-    import json
-    from importlib import resources
-
-    from cleaners.linemodel import CONTEXT_FILE
-
-    data = resources.files("cleaners")
-    return (
-        data.joinpath(MODEL_FILE).read_text("utf-8"),
-        json.loads(data.joinpath(META_FILE).read_text("utf-8")),
-        data.joinpath(CONTEXT_FILE).read_text("utf-8"),
-    )
-
-
-def test_shipped_model_has_a_page_context_stage() -> None:
-    from cleaners.linemodel import STAGE2_FEATURES
-
-    model = default_model()
-    assert model is not None and model.context is not None
-    assert tuple(model.context.feature_name()) == STAGE2_FEATURES
-
-
-def test_a_model_of_other_rules_is_refused() -> None:
-    """The model file records the fingerprint of the rule table and feature
-    definitions it was trained with; another one is refused, with what to do."""
-    from cleaners.linemodel import LineModel
-
-    text, meta, context = _shipped_files()
-    LineModel.from_files(text, meta, context)  # the shipped files agree
-    with pytest.raises(ValueError, match=r"other rules or feature definitions.*retrain"):
-        LineModel.from_files(text, {**meta, "fingerprint": "0" * 16}, context)
-
-
-def test_editing_a_phrase_rule_changes_the_fingerprint(monkeypatch) -> None:
-    import re
-
-    from cleaners import signals
-    from cleaners.linemodel import LineModel, fingerprint
-
-    text, meta, context = _shipped_files()
-    before = fingerprint()
-    monkeypatch.setattr(signals, "COOKIE_RE", re.compile(signals.COOKIE_RE.pattern + "|cookies?"))
-    assert fingerprint() != before
-    with pytest.raises(ValueError, match="fingerprint"):
-        LineModel.from_files(text, meta, context)
 
 
 def _context(texts: list[str], p: list[float]) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import cleaners.boilerplate
-import cleaners.linemodel
+import cleaners.models
 import cleaners.mojibake.words
 from flows.clean import process_shard
 from flows.data.discovery import InputFile, discover
@@ -66,7 +66,7 @@ def _rules_changed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _model_changed(monkeypatch: pytest.MonkeyPatch) -> None:
     # Another file of the package in the model file's place: other bytes.
-    monkeypatch.setattr(cleaners.linemodel, "MODEL_FILE", "data/boundaries.json")
+    monkeypatch.setattr(cleaners.models, "MODEL_FILE", "data/boundaries.json")
 
 
 def _words_changed(monkeypatch: pytest.MonkeyPatch) -> None:
