@@ -111,8 +111,8 @@ def take_slice(corpus: Path, dest: Path, size_mb: float) -> int:
 def plain_loop(src: Path, out: Path) -> float:
     """The flow's work without Prefect: the same phases (plan, count, clean, commit),
     run in this process on one thread, as ``textwash run`` does with no server."""
+    from flows.launch import run_clean_corpus
     from flows.options import RunOptions
-    from flows.pipeline import run_clean_corpus
 
     t0 = time.perf_counter()
     options = RunOptions(runner="thread", workers=1, shard_bytes=SHARD_BYTES)
@@ -121,8 +121,8 @@ def plain_loop(src: Path, out: Path) -> float:
 
 
 def flow_run(src: Path, out: Path, runner: str, workers: int) -> float:
+    from flows.launch import run_clean_corpus
     from flows.options import RunOptions
-    from flows.pipeline import run_clean_corpus
 
     t0 = time.perf_counter()
     options = RunOptions(runner=runner, workers=workers, shard_bytes=SHARD_BYTES)

@@ -2,10 +2,11 @@
 
 Each phase is a module (plan.py, count.py, clean.py, commit.py) and hands the next a
 typed value (``Plan``, ``Counting``, ``Cleaned``). The Prefect flow and tasks
-(clean_corpus.py) wrap these functions; a run without Prefect's API calls them
-directly, its tasks' bodies on a plain pool (runners.plain), so neither the run's
-process nor its workers import Prefect. One task per shard (and per group of shards
-for counting), never one per document.
+(clean_corpus.py, backfill.py) wrap these functions; a run without Prefect's API
+calls them directly, its tasks' bodies on a plain pool (runners.plain), so neither the
+run's process nor its workers import Prefect; launch.py chooses between the two. This
+module imports no flow. One task per shard (and per group of shards for counting),
+never one per document.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from cleaners.timing import Steps
 
-from . import interrupt, runners
+from . import interrupt
 from .clean import clean, clean_shard
 from .commit import Run, commit, recover
 from .count import count, count_lines, count_shard
@@ -26,7 +27,7 @@ from .options import RunOptions
 from .plan import inputs_of, make_plan
 from .state.lock import dataset_lock
 
-__all__ = ["clean_shard", "count_lines", "count_shard", "run_clean_corpus", "run_corpus"]
+__all__ = ["clean_partitions", "clean_shard", "count_lines", "count_shard", "run_corpus"]
 
 
 def run_corpus(
@@ -66,23 +67,6 @@ def run_corpus(
             return commit(run, plan, counting, cleaned, profile)
 
 
-def run_clean_corpus(
-    input: str, output: str, options: RunOptions | None = None, *, plain: bool | None = None
-) -> dict[str, Any]:
-    """Clean ``input`` into ``output`` from Python, on the options' task runner: with
-    Prefect's API, as the ``clean_corpus`` flow; without (``plain``; by default when no
-    Prefect API is configured or running on this machine), the same body in this
-    process, without importing Prefect."""
-    options = options or RunOptions()
-    params = {"input": str(input), "output": str(output)}
-    if _plain(plain):
-        with runners.plain(options):
-            return run_corpus(options=options.to_dict(), **params)
-    from .clean_corpus import clean_corpus
-
-    return run_prefect_flow(clean_corpus, options, **params)
-
-
 def clean_partitions(
     partitions: list[str], output: str, options: dict[str, Any] | None, corpus: Any = None
 ) -> list[dict[str, Any]]:
@@ -102,32 +86,3 @@ def clean_partitions(
         )
         for partition in partitions
     ]
-
-
-def run_backfill(
-    partitions: list[str], output: str, options: RunOptions, *, plain: bool | None = None
-) -> list[dict[str, Any]]:
-    """``clean_partitions`` as ``run_clean_corpus`` runs one input."""
-    params = {"partitions": partitions, "output": str(output)}
-    if _plain(plain):
-        with runners.plain(options):
-            return clean_partitions(options=options.to_dict(), **params)
-    from .backfill import backfill_partitions
-
-    return run_prefect_flow(backfill_partitions, options, **params)
-
-
-def _plain(plain: bool | None) -> bool:
-    from .runtime import find_api_url
-
-    return find_api_url() is None if plain is None else plain
-
-
-def run_prefect_flow(flow_fn: Any, options: RunOptions, **params: Any) -> Any:
-    """Run a Prefect flow on the task runner ``options`` asks for, without the per-flow
-    heartbeat thread (runs are short-lived; it costs ~1 s at flow end)."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-    configured = flow_fn.with_options(task_runner=runners.task_runner(options))
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return configured(options=options.to_dict(), **params)

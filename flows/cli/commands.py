@@ -96,7 +96,7 @@ def run(
         raise fail(str(exc)) from None
 
     def work(startup: float, plain: bool) -> tuple[dict, float]:
-        from ..pipeline import run_clean_corpus
+        from ..launch import run_clean_corpus
 
         return run_clean_corpus(input, str(out), options, plain=plain), startup
 
@@ -145,7 +145,7 @@ def backfill(
         raise fail(str(exc)) from None
 
     def work(startup: float, plain: bool) -> list[dict[str, Any]]:
-        from ..pipeline import run_backfill
+        from ..launch import run_backfill
 
         return run_backfill(full, str(out), options, plain=plain)
 

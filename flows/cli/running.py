@@ -168,7 +168,7 @@ def _run_on(
     if api_url is not None:
         from .. import clean_corpus  # noqa: F401  (imports Prefect)
     else:
-        from .. import pipeline  # noqa: F401  (no Prefect: none is needed)
+        from .. import launch  # noqa: F401  (no Prefect: none is needed)
     try:
         if server is not None:
             from cleaners.core import warm_up

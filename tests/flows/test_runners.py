@@ -129,8 +129,8 @@ def test_tasks_are_submitted_in_plan_order_with_a_short_queue(runner: str) -> No
 def test_without_prefects_api_the_dataset_is_the_same(tmp_path: Path) -> None:
     """With no server, a run executes the flow bodies on a plain pool of the runner's
     kind: the dataset equals the Prefect run's, on every runner."""
+    from flows.launch import run_clean_corpus
     from flows.options import RunOptions
-    from flows.pipeline import run_clean_corpus
     from flows.runners import is_plain
 
     src = corpus(tmp_path)

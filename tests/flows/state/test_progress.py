@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flows.launch import run_clean_corpus
 from flows.options import RunOptions
-from flows.pipeline import run_clean_corpus
 from flows.state.progress import reporting
 
 from ...conftest import SEEDS
