@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,19 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+
+
+def dated_partitions(raw: Path) -> list[Path]:
+    """Two days of seeds as a backfill's partitions: ``raw/date=2025-01-01`` (two
+    seeds) and ``raw/date=2025-01-02`` (one). Returns the seeds in order."""
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for day, files in (("2025-01-01", seeds[:2]), ("2025-01-02", seeds[2:3])):
+        (raw / f"date={day}").mkdir(parents=True)
+        for f in files:
+            shutil.copy(f, raw / f"date={day}" / f.name)
+    return seeds
+
+
 GOLDEN = ROOT / "tests" / "data" / "golden"
 
 

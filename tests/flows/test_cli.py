@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from cleaners import clean_text
 from flows.cli import app
 from flows.data.schema import DOCUMENTS_SCHEMA, REJECTS_SCHEMA, REMOVALS_SCHEMA, SCHEMA_VERSION
-from tests.conftest import SEEDS, load_golden
+from tests.conftest import SEEDS, dated_partitions, load_golden
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 runner = CliRunner()
@@ -275,11 +275,7 @@ def test_inspect_rejects_a_missing_folder(tmp_path: Path) -> None:
 
 def test_backfill_partitions_resume_and_read_as_hive(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
-    seeds = sorted(SEEDS.glob("*.txt"))
-    for day, files in (("2025-01-01", seeds[:2]), ("2025-01-02", seeds[2:3])):
-        (raw / f"date={day}").mkdir(parents=True)
-        for f in files:
-            shutil.copy(f, raw / f"date={day}" / f.name)
+    dated_partitions(raw)
     out = tmp_path / "out"
     output = run_cli(
         "backfill",

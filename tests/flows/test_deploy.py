@@ -21,7 +21,7 @@ import duckdb
 import pytest
 import yaml
 
-from ..conftest import ROOT, SEEDS
+from ..conftest import ROOT, SEEDS, dated_partitions
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -184,10 +184,7 @@ def test_deployments_run_on_a_worker(server: dict[str, str], tmp_path: Path) -> 
 
         # 2. A parameterised run of the backfill deployment; a missing day is skipped.
         raw = tmp_path / "raw"
-        for day, files in (("2025-01-01", seeds[:2]), ("2025-01-02", seeds[2:3])):
-            (raw / f"date={day}").mkdir(parents=True)
-            for f in files:
-                shutil.copy(f, raw / f"date={day}" / f.name)
+        dated_partitions(raw)
         backfilled = tmp_path / "backfilled"
         started = _prefect(
             server,
