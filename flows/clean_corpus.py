@@ -8,8 +8,6 @@ never one per document.
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -24,16 +22,7 @@ clean_shard = task(name="clean_shard", cache_policy=NO_CACHE, persist_result=Fal
 runners.register_tasks(count_lines, clean_shard)
 
 
-@flow(name="clean_corpus", persist_result=False, validate_parameters=False)
-def clean_corpus(
-    input: str = "seeds",
-    output: str = "output",
-    options: dict[str, Any] | None = None,
-    prefix: str = "",
-) -> dict[str, Any]:
-    """Clean every document under ``input`` into the Parquet dataset at ``output``.
-
-    ``options``: a ``RunOptions.to_dict()``; ``prefix`` goes before every source (a
-    backfill's partition). Returns the run's summary (also in ``_manifest.json``).
-    """
-    return pipeline.run_corpus(input, output, options, prefix)
+# The flow is pipeline.run_corpus itself, as the tasks are the phases' bodies.
+clean_corpus = flow(name="clean_corpus", persist_result=False, validate_parameters=False)(
+    pipeline.run_corpus
+)
