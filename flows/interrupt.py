@@ -21,15 +21,17 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 GRACE_S = 3.0
+SAME_SIGNAL_S = 1.0  # a repeat within this is the same signal, delivered twice
 COMMIT_GRACE_S = 60.0  # a commit on a bucket copies objects: let it finish
 
 STOP = threading.Event()
 _critical = threading.Event()
-_state: dict[str, Any] = {"signum": None, "planned": 0, "done": 0, "flow_runs": []}
+_state: dict[str, Any] = {"signum": None, "at": 0.0, "planned": 0, "done": 0, "flow_runs": []}
 _armed: dict[str, Any] = {"handler": None}
 
 
@@ -125,10 +127,12 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
         os._exit(128 + signum)
 
     def handler(signum: int, frame: object) -> None:
-        if STOP.is_set():  # a second signal: now
-            final(signum)
+        if STOP.is_set():
+            if time.monotonic() - _state["at"] < SAME_SIGNAL_S:
+                return  # one Ctrl-C delivered twice (the group's, and uv's forwarded copy)
+            final(signum)  # a second signal: now
             os._exit(128 + signum)
-        _state["signum"] = signum
+        _state["signum"], _state["at"] = signum, time.monotonic()
         STOP.set()
         _quiet_prefect()
         threading.Thread(target=watchdog, args=(signum,), daemon=True).start()

@@ -10,6 +10,7 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import time
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -19,7 +20,7 @@ from cleaners.config import ConfigError
 from flows.cancel import cancel_subflows
 from flows.clean_corpus import clean_corpus
 from flows.data.storage import is_url
-from flows.interrupt import SERVED
+from flows.interrupt import SAME_SIGNAL_S, SERVED
 from flows.options import (
     Address,
     ConfigFile,
@@ -142,13 +143,17 @@ def serve(
 def _until_signal(runner: Any) -> int:
     """Run ``runner`` until a signal, then stop it as Prefect does on SIGTERM."""
     received: list[int] = []
+    first = [0.0]
 
     def stop(signum: int, frame: object) -> None:
+        if received and time.monotonic() - first[0] < SAME_SIGNAL_S:
+            return  # one Ctrl-C delivered twice (the group's, and uv's forwarded copy)
         if received:  # a second signal: now, without waiting for the run to stop
             for child in multiprocessing.active_children():
                 child.kill()
             os._exit(128 + signum)
         received.append(signum)
+        first[0] = time.monotonic()
         runner.handle_sigterm()
 
     async def main() -> None:
