@@ -93,9 +93,8 @@ def _stop_workers() -> None:
 def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
     """SIGINT and SIGTERM stop the block (in the main thread only; elsewhere a no-op).
 
-    ``on_exit(signum)`` is called once, when the process is about to end because of
-    a signal: by the caller after catching ``Interrupted``, or by the watchdog just
-    before it ends the process.
+    ``on_exit(signum)`` is called once, when a signal is about to end the process: by
+    the caller after catching ``Interrupted``, or by the watchdog before it ends it.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
