@@ -47,6 +47,12 @@ class Interrupted(BaseException):  # like KeyboardInterrupt: not an error
         return 128 + self.signum
 
 
+def delivered_twice(first_at: float) -> bool:
+    """Is a signal now the first one again? Outside a terminal, ``uv run`` forwards
+    Ctrl-C to a child that the process group's Ctrl-C reached too."""
+    return time.monotonic() - first_at < SAME_SIGNAL_S
+
+
 def check() -> None:
     """Raise ``Interrupted`` if the run was asked to stop (called between documents)."""
     if STOP.is_set():
@@ -127,8 +133,8 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
 
     def handler(signum: int, frame: object) -> None:
         if STOP.is_set():
-            if time.monotonic() - _state["at"] < SAME_SIGNAL_S:
-                return  # one Ctrl-C delivered twice (the group's, and uv's forwarded copy)
+            if delivered_twice(_state["at"]):
+                return
             final(signum)  # a second signal: now
             os._exit(128 + signum)
         _state["signum"], _state["at"] = signum, time.monotonic()

@@ -20,7 +20,7 @@ from cleaners.config import ConfigError
 from flows.cancel import cancel_subflows
 from flows.clean_corpus import clean_corpus
 from flows.data.storage import is_url
-from flows.interrupt import SAME_SIGNAL_S, SERVED
+from flows.interrupt import SERVED, delivered_twice
 from flows.options import (
     Address,
     ConfigFile,
@@ -142,18 +142,16 @@ def serve(
 
 def _until_signal(runner: Any) -> int:
     """Run ``runner`` until a signal, then stop it as Prefect does on SIGTERM."""
-    received: list[int] = []
-    first = [0.0]
+    received: list[tuple[int, float]] = []  # the first signal, and when
 
     def stop(signum: int, frame: object) -> None:
-        if received and time.monotonic() - first[0] < SAME_SIGNAL_S:
-            return  # one Ctrl-C delivered twice (the group's, and uv's forwarded copy)
+        if received and delivered_twice(received[0][1]):
+            return
         if received:  # a second signal: now, without waiting for the run to stop
             for child in multiprocessing.active_children():
                 child.kill()
             os._exit(128 + signum)
-        received.append(signum)
-        first[0] = time.monotonic()
+        received.append((signum, time.monotonic()))
         runner.handle_sigterm()
 
     async def main() -> None:
@@ -170,7 +168,7 @@ def _until_signal(runner: Any) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    return received[0] if received else 0
+    return received[0][0] if received else 0
 
 
 def _ui_url() -> str:
