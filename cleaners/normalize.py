@@ -77,9 +77,18 @@ def normalize_whitespace(text: str) -> str:
 
     >>> normalize_whitespace("Run:  \\n```\\nif x:\\n    go()  \\n```")
     'Run:\\n```\\nif x:\\n    go()\\n```'
+
+    Backticks inside a line open no block:
+
+    >>> normalize_whitespace("Type  ```x```  here")
+    'Type ```x``` here'
     """
     if "```" in text:
         return _normalize_around_code(text)
+    return _normalize_prose(text)
+
+
+def _normalize_prose(text: str) -> str:
     out = _INVISIBLE_RE.sub("", text)
     out = _HSPACE_RE.sub(" ", out)
     out = _SPACE_RUN_RE.sub(" ", out)
@@ -97,13 +106,13 @@ def _normalize_around_code(text: str) -> str:
     for i, line in enumerate(lines):
         if i in code:
             if prose:
-                out.append(normalize_whitespace("\n".join(prose)))
+                out.append(_normalize_prose("\n".join(prose)))
                 prose = []
             out.append(_INVISIBLE_RE.sub("", line).rstrip())
         else:
             prose.append(line)
     if prose:
-        out.append(normalize_whitespace("\n".join(prose)))
+        out.append(_normalize_prose("\n".join(prose)))
     joined = "\n".join(out)
     return text if joined == text else joined
 
