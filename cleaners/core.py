@@ -19,9 +19,9 @@ from .extract import ExtractionError, extract_html
 from .linemodel import LineModel
 from .models import default_model
 from .mojibake import fix_mojibake_and_explain, may_have_mojibake
-from .signals import count_words, line_hash, line_key, title_key
+from .signals import count_words, key_hash, line_key, line_keys
 from .timing import NO_STEPS, Steps
-from .titles import default_title_model, pick_titles
+from .titles import default_title_model, pick_titles, title_key
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,12 @@ class LineStats:
     def __init__(self, counts: Mapping[int, int]) -> None:
         self.counts = counts
 
-    def for_lines(self, lines: list[str]) -> dict[int, int]:
+    def for_text(self, text: str) -> dict[int, int]:
+        """Per line index of ``text``, the count of that line where it has one."""
         found = {}
-        for i, line in enumerate(lines):
+        for i, (line, key) in enumerate(zip(text.split("\n"), line_keys(text), strict=True)):
             if line.strip():
-                n = self.counts.get(line_hash(line), 0)
+                n = self.counts.get(key_hash(key), 0)
                 if n:
                     found[i] = n
         return found
@@ -200,9 +201,7 @@ def classify_documents(
     stats = line_stats or [None] * len(texts)
     return boilerplate.classify_batch(
         texts,
-        repeated=[
-            s.for_lines(t.split("\n")) if s else None for t, s in zip(texts, stats, strict=True)
-        ],
+        repeated=[s.for_text(t) if s else None for t, s in zip(texts, stats, strict=True)],
         repeated_min_docs=config.repeated_line_min_docs,
         repeated_min_words=config.repeated_line_min_words,
         repeated_max_share=config.repeated_line_max_share,
@@ -608,17 +607,21 @@ def warm_up(html: bool = True) -> None:
     clean_text("Warm up\nA line of text.")
 
 
-def count_keys(text: str, config: CleanConfig | None = None) -> set[int]:
+def count_keys(
+    text: str, config: CleanConfig | None = None, keys: Sequence[str] | None = None
+) -> set[int]:
     """The ``line_hash`` of every line of a repaired document that is long enough to
     count as repeated boilerplate (the flow's counting pass; no classification).
+    ``keys``: the text's ``line_keys``, where the caller has them.
 
     >>> len(count_keys("Follow our live coverage of the results\\nOk\\n"))
     1
     """
     config = config or CleanConfig()
+    keys = line_keys(text) if keys is None else keys
     return {
-        line_hash(line)
-        for line in text.split("\n")
+        key_hash(key)
+        for line, key in zip(text.split("\n"), keys, strict=True)
         if count_words(line) >= config.repeated_line_min_words
     }
 

@@ -17,6 +17,7 @@ use). Signatures are stored with the dataset, so the hash and the seed are fixed
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -52,12 +53,14 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     return set(_grams(text, size))
 
 
-def _grams(text: str, size: int = SHINGLE_WORDS) -> list[bytes]:
+def _grams(text: str, size: int = SHINGLE_WORDS, keys: Sequence[str] | None = None) -> list[bytes]:
     """The shingles of ``text`` in order, repeats included (a MinHash takes minima, so
-    repeats change nothing, and a list is cheaper to build than a set)."""
+    repeats change nothing, and a list is cheaper to build than a set). ``keys``: the
+    text's ``line_keys``, where the caller has them (their words are the text's)."""
     # Encoded once and joined as bytes: the same shingles as encoding each joined
     # shingle, at a fraction of the cost. A lone surrogate (from a JSON escape) passes.
-    words = line_key(text).encode("utf-8", "surrogatepass").split()
+    key = line_key(text) if keys is None else " ".join(keys)
+    words = key.encode("utf-8", "surrogatepass").split()
     if len(words) <= size:
         return [b" ".join(words)] if words else []
     return [b" ".join(gram) for gram in zip(*(words[i:] for i in range(size)), strict=False)]
@@ -69,14 +72,15 @@ def _hash32s(grams: list[bytes]) -> np.ndarray:
     return np.frombuffer(digests, dtype="<u4").astype(np.uint64)
 
 
-def minhash(text: str) -> np.ndarray | None:
+def minhash(text: str, keys: Sequence[str] | None = None) -> np.ndarray | None:
     """MinHash signature (``NUM_PERM`` uint32 values); None for a text without words.
+    ``keys``: the text's ``line_keys``, where the caller has them.
 
     >>> sig = minhash("the cat sat on the mat")
     >>> sig.dtype, sig.shape, bool((sig == minhash("The cat sat on the mat!")).all())
     (dtype('uint32'), (64,), True)
     """
-    grams = _grams(text)
+    grams = _grams(text, keys=keys)
     if not grams:
         return None
     hv = _hash32s(grams)

@@ -248,11 +248,33 @@ def line_key(line: str) -> str:
     >>> line_key("Café ²")
     'cafe 0'
     """
-    decomposed = unicodedata.normalize("NFD", line.lower())
+    return " ".join(_keyed(line).split())
+
+
+def line_keys(text: str) -> list[str]:
+    """``line_key`` of each line of ``text`` (split at line feeds), normalizing the
+    text in one pass: every step is per character or per combining sequence, which a
+    line feed ends, and a line feed passes them unchanged.
+
+    >>> text = "Café ² \\n\\n  ΟΔΟΣ!\\tNo. 12"
+    >>> line_keys(text) == [line_key(line) for line in text.split("\\n")]
+    True
+    """
+    return [" ".join(line.split()) for line in _keyed(text).split("\n")]
+
+
+def _keyed(text: str) -> str:
+    """line_key's characters, before spaces are collapsed."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
     if not decomposed.isascii():  # the table for the rest, run by run
         decomposed = re.sub(_NON_ASCII_RUN, lambda m: m.group().translate(_KEY_TABLE), decomposed)
     raw = decomposed.encode("utf-8", "surrogatepass").translate(_ASCII_DIGITS, _ASCII_DELETE)
-    return " ".join(raw.decode("utf-8", "surrogatepass").split())
+    return raw.decode("utf-8", "surrogatepass")
+
+
+def key_hash(key: str) -> int:
+    """``line_hash`` of a line whose ``line_key`` is ``key``."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
 
 
 def line_hash(line: str) -> int:
@@ -263,14 +285,4 @@ def line_hash(line: str) -> int:
     >>> line_hash("Share this!") == line_hash("share THIS"), line_hash("x") < 2**64
     (True, True)
     """
-    digest = hashlib.blake2b(line_key(line).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
-
-
-def title_key(line: str) -> str:
-    """Letters and digits only, lowercased: headlines compared across punctuation.
-
-    >>> title_key("Trump weighs plan ,El Salvador") == title_key("Trump weighs plan; El Salvador")
-    True
-    """
-    return "".join(c for c in line.lower() if c.isalnum())
+    return key_hash(line_key(line))

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .signals import WORD_PATTERN, count_words, title_key
+from .signals import WORD_PATTERN, count_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,6 +87,20 @@ class Candidate:
     idx: int  # line index in the document
 
 
+# [\W_] is exactly "not str.isalnum()" (checked over every code point); one regex
+# pass instead of a Python step per character (titles key every line of a page).
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")
+
+
+def title_key(line: str) -> str:
+    """Letters and digits only, lowercased: headlines compared across punctuation.
+
+    >>> title_key("Trump weighs plan ,El Salvador") == title_key("Trump weighs plan; El Salvador")
+    True
+    """
+    return _NOT_ALNUM_RE.sub("", line.lower())
+
+
 def _verdict_flags(rule: str | None) -> tuple[int, int, int]:
     if rule is None or rule == "repetition_overruled":
         return 1, 0, 0
@@ -139,8 +153,8 @@ def candidate_features(
     ranked = sorted(candidates, key=lambda i: -words[i])
     rank = {i: r for r, i in enumerate(ranked)}
     n = len(nonblank)
-    prose_at = [k for k, i in enumerate(nonblank) if i in kept and _is_prose(lines[i])]
-    window_keys = [title_key(lines[i]) for i in candidates]
+    prose_at = _prose_positions(lines, nonblank, kept, max(pos[i] for i in candidates) + 50)
+    window_keys = [keys[pos[i]] or title_key(lines[i]) for i in candidates]
     # the kept text's words, counted in one pass (Counter counts a list in C)
     body = Counter(_words("\n".join(lines[i] for i in classified.kept)))
     lead = set()
@@ -219,9 +233,23 @@ def _by_count(item: tuple[str, int]) -> tuple[int, str]:
     return -item[1], item[0]
 
 
+def _prose_positions(
+    lines: Sequence[str], nonblank: Sequence[int], kept: set[int], until: int
+) -> list[int]:
+    """Positions (in ``nonblank``) of the kept prose lines up to ``until``, and past it
+    until the lead's LEAD_LINES are found: no feature looks further (the distance to
+    the next prose line is capped at 50)."""
+    found = []
+    for k, i in enumerate(nonblank):
+        if k > until and len(found) >= LEAD_LINES:
+            break
+        if i in kept and _is_prose(lines[i]):
+            found.append(k)
+    return found
+
+
 def _is_prose(line: str) -> bool:
-    stripped = line.rstrip()
-    return count_words(line) >= PROSE_WORDS and stripped[-1:] in _TERMINAL
+    return line.rstrip()[-1:] in _TERMINAL and count_words(line) >= PROSE_WORDS
 
 
 def _title_case(line: str) -> float:

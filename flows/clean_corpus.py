@@ -13,11 +13,13 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import clean, count, pipeline, runners
 
+# With --runner process, a task runs on a thread and its body in a worker process
+# (runners.in_shard_pool).
 count_lines = task(name="count_lines", cache_policy=NO_CACHE, persist_result=False)(
-    count.count_lines
+    runners.in_shard_pool(count.count_lines)
 )
 clean_shard = task(name="clean_shard", cache_policy=NO_CACHE, persist_result=False)(
-    clean.clean_shard
+    runners.in_shard_pool(clean.clean_shard)
 )
 runners.register_tasks(count_lines, clean_shard)
 

@@ -18,6 +18,7 @@ from typing import IO, Any
 from cleaners import CleanConfig
 from cleaners.core import Prepared, count_keys, prepare, source_of
 from cleaners.dedup import minhash, text_hash
+from cleaners.signals import line_keys
 from cleaners.timing import NO_STEPS, Steps
 
 from .data.documents import RawDocument, ReadOptions, Reject
@@ -142,8 +143,9 @@ def measure_shard(
                 sink.add(item.doc_id, doc)
         text = doc.text
         with steps("hash"):
-            lines = () if item.is_html or site is None else count_keys(text, config)
-            exact, sig = text_hash(text), minhash(text)
+            keys = line_keys(text)  # one normalization for the line counts and the MinHash
+            lines = () if item.is_html or site is None else count_keys(text, config, keys)
+            exact, sig = text_hash(text), minhash(text, keys)
         measured.add(item.doc_id, site, (shard.index, pos), exact, sig, lines)
     measured.steps = steps.as_dict()
     return measured

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from cleaners import CleanConfig, clean_text, clean_texts
@@ -12,6 +14,7 @@ from cleaners.titles import (
     candidate_features,
     default_title_model,
     title_candidates,
+    title_key,
 )
 from tests.conftest import SEEDS, load_golden
 
@@ -92,3 +95,9 @@ def test_a_picked_title_is_not_listed_as_removed() -> None:
         result = clean_text(text)
         if result.title:
             assert result.title not in {r.text.strip() for r in result.removed}
+
+
+def test_title_key_keeps_exactly_what_isalnum_keeps() -> None:
+    # every code point, lowercased as title_key does: the regex must agree with isalnum
+    every = "".join(map(chr, range(sys.maxunicode + 1))).lower()
+    assert title_key(every) == "".join(c for c in every if c.isalnum())
