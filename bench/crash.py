@@ -21,16 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import contextlib
 
-from bench.workloads.crash import (
-    after,
-    assert_no_partial_files,
-    finish,
-    kill_when,
-    make_corpus,
-    markers,
-    snapshot,
-    textwash,
-)
+from bench.workloads import crash as workload
 from flows.runtime import configure_prefect, local_server
 
 
@@ -44,11 +35,11 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="textwash-crash-"))
     with contextlib.ExitStack() as stack:
         api_url = stack.enter_context(local_server(root / "prefect-home"))
-        corpus = make_corpus(root, copies=8)
+        corpus = workload.make_corpus(root, copies=8)
         t0 = time.perf_counter()
-        finish(corpus, root / "reference", api_url)
+        workload.finish(corpus, root / "reference", api_url)
         full = time.perf_counter() - t0
-        expected = snapshot(root / "reference")
+        expected = workload.snapshot(root / "reference")
         manifest = json.loads((root / "reference" / "_manifest.json").read_text())
         flow_s = manifest["summary"]["seconds"]
         print(
@@ -61,13 +52,13 @@ def main() -> None:
             # A random moment of the flow itself: start-up (imports) is not where
             # anything is written. The clock starts when the run takes the dataset lock.
             delay = rng.uniform(0.0, flow_s)
-            proc = textwash(corpus, out, api_url)
-            ready = after((out / "_state" / "lock").exists, delay)
-            killed = kill_when(proc, ready)
-            shards = markers(out) if out.exists() else 0
-            assert_no_partial_files(out)
-            finish(corpus, out, api_url)
-            got = snapshot(out)
+            proc = workload.textwash(corpus, out, api_url)
+            ready = workload.after((out / "_state" / "lock").exists, delay)
+            killed = workload.kill_when(proc, ready)
+            shards = workload.markers(out) if out.exists() else 0
+            workload.assert_no_partial_files(out)
+            workload.finish(corpus, out, api_url)
+            got = workload.snapshot(out)
             ids = [r[0] for r in got["documents"]]
             same = got == expected and len(ids) == len(set(ids))
             ok += same
