@@ -47,7 +47,9 @@ def summary_table(summary: dict[str, Any], startup_s: float) -> Table:
 
 
 def report(summary: dict[str, Any], startup: float) -> None:
-    if summary["shards_run"] == 0:
+    if summary["mode"] == "incremental" and summary["shards"] == 0:
+        console.print("Nothing new: the dataset has seen every input; it was left as it was.")
+    elif summary["shards_run"] == 0:
         console.print(
             f"Nothing to do: the {summary['shards_skipped']} shard(s) of this input are already "
             "done (--force redoes them)."
