@@ -49,7 +49,7 @@ def summary_table(summary: dict[str, Any], startup_s: float) -> Table:
 def report(summary: dict[str, Any], startup: float) -> None:
     if summary["mode"] == "incremental" and summary["shards"] == 0:
         console.print("Nothing new: the dataset has seen every input; it was left as it was.")
-    elif summary["shards_run"] == 0:
+    elif summary["shards_run"] == 0 and not (summary["documents"] or summary["rejects"]):
         console.print(
             f"Nothing to do: the {summary['shards_skipped']} shard(s) of this input are already "
             "done (--force redoes them)."
@@ -75,10 +75,9 @@ def backfill_table(partitions: list[str], summaries: list[dict[str, Any]]) -> Ta
 
 
 def rejected(summary: dict[str, Any]) -> int:
-    """Rejects of this input: the dataset's in a mirror run (a resumed run still has
-    them), this run's when appending."""
-    if summary["mode"] == "mirror":
-        return int(summary["dataset"]["rejects"])
+    """Rejects of this run (those of the shards it commits, an interrupted run's staged
+    ones included), never those earlier runs reported: a rerun with nothing to do has
+    none."""
     return int(summary["rejects"])
 
 
