@@ -122,10 +122,8 @@ def tables_table(output: Path) -> tuple[Table, dict[str, Counter[str]]]:
     return table, counts
 
 
-def print_dataset(output: Path) -> None:
-    """``textwash inspect``'s report of a dataset."""
-    from ..data.dataset import read_manifest
-
+def print_dataset(output: Path, manifest: dict[str, Any]) -> None:
+    """``textwash inspect``'s report of a dataset and its manifest."""
     table, counts = tables_table(output)
     console.print(table)
     for name, title in (("removals", "removed lines by category"), ("rejects", "rejects")):
@@ -136,16 +134,25 @@ def print_dataset(output: Path) -> None:
             for key, n in counts[name].most_common():
                 t.add_row(key, f"{n:,}")
             console.print(t)
-    manifest = read_manifest(output)
-    if manifest:
-        console.print(
-            f"textwash {manifest.get('textwash_version')}, run started "
-            f"{manifest.get('run_started')}, config {manifest.get('config_fingerprint')}, "
-            f"{manifest.get('summary', {}).get('shards')} shard(s)"
-        )
-    else:
-        console.print("[yellow]no _manifest.json: not a finished textwash run[/yellow]")
+    console.print(
+        f"textwash {manifest.get('textwash_version')}, run started "
+        f"{manifest.get('run_started')}, config {manifest.get('config_fingerprint')}, "
+        f"{manifest.get('summary', {}).get('shards')} shard(s)"
+    )
     console.print(reading_lines(str(output)), highlight=False, soft_wrap=True, markup=False)
+
+
+def incomplete(output: Path) -> str:
+    """What a dataset with no manifest is: one whose first run has not finished (it was
+    interrupted, or is still running), and how to finish it."""
+    from ..data.dataset import marker_indexes
+
+    staged = len(marker_indexes(output, staged=True))
+    done = f"; {staged} shard(s) finished and staged" if staged else ""
+    return (
+        f"{output} is incomplete: no run has committed it yet (no _manifest.json{done}); "
+        "run the same command again to resume it"
+    )
 
 
 def reading_lines(dataset: str) -> str:

@@ -306,6 +306,18 @@ def test_inspect_summarizes_a_dataset(seeds_output: Path) -> None:
     assert "advertisement" in output and "1.0" in output
 
 
+def test_inspect_says_an_interrupted_first_run_is_incomplete(
+    tmp_path: Path, prefect_server: str
+) -> None:
+    src, out = with_rejects(tmp_path / "in"), tmp_path / "out"
+    killed_before_its_first_commit(src, out, prefect_server)
+    result = runner.invoke(app, ["inspect", str(out)])
+    assert result.exit_code == 1
+    assert "incomplete" in result.output and "same command" in result.output
+    runner.invoke(app, ["run", str(src), "-o", str(out)])  # resumed: now complete
+    assert run_cli("inspect", str(out))
+
+
 def test_inspect_rejects_a_missing_folder(tmp_path: Path) -> None:
     result = runner.invoke(app, ["inspect", str(tmp_path / "nope")])
     assert result.exit_code == 2
