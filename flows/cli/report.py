@@ -13,6 +13,8 @@ from .console import console
 
 
 def summary_table(summary: dict[str, Any], startup_s: float) -> Table:
+    """What the run did next to what the dataset holds; an indented row is a part of
+    the row above it."""
     dataset = summary.get("dataset", {})
     table = Table(title="textwash run", show_header=True, header_style="bold")
     table.add_column("measure")
@@ -22,20 +24,22 @@ def summary_table(summary: dict[str, Any], startup_s: float) -> Table:
         ("documents", "documents"),
         ("duplicates", "  duplicates (no text)"),
         ("kept_repeated_lines", "  kept their repeated lines"),
-        ("rejects", "rejects"),
-        ("removed_lines", "lines removed"),
     ):
         table.add_row(label, f"{summary.get(key, 0):,}", f"{dataset.get(key, 0):,}")
-    for cat, n in summary["removed_by_category"].items():
-        table.add_row(
-            f"  {cat}", f"{n:,}", f"{dataset.get('removed_by_category', {}).get(cat, 0):,}"
-        )
-    mojibake = sum(n for k, n in summary["fixes"].items() if "mojibake" in k)
-    table.add_row("documents with mojibake fixed", f"{mojibake:,}", "")
-    for fix, n in summary["fixes"].items():
-        table.add_row(f"  fix: {fix}", f"{n:,}", "")
-    for error, n in summary["rejects_by_error"].items():
-        table.add_row(f"  reject: {error}", f"{n:,}", "")
+    for key, label, parts in (
+        ("rejects", "rejects", "rejects_by_error"),
+        ("removed_lines", "lines removed", "removed_by_category"),
+    ):
+        table.add_row(label, f"{summary.get(key, 0):,}", f"{dataset.get(key, 0):,}")
+        _add_parts(table, summary[parts], dataset.get(parts, {}))
+    mojibake = [
+        f"{sum(n for k, n in fixes.items() if 'mojibake' in k):,}"
+        for fixes in (summary["fixes"], dataset.get("fixes", {}))
+    ]
+    table.add_row("documents with mojibake fixed", *mojibake)
+    if summary["fixes"] or dataset.get("fixes"):
+        table.add_row("documents changed, by fix", "", "")
+        _add_parts(table, summary["fixes"], dataset.get("fixes", {}))
     table.add_row("characters in", f"{summary['chars_in']:,}", f"{dataset.get('chars_in', 0):,}")
     table.add_row("characters out", f"{summary['chars_out']:,}", f"{dataset.get('chars_out', 0):,}")
     table.add_row(
@@ -44,6 +48,13 @@ def summary_table(summary: dict[str, Any], startup_s: float) -> Table:
     table.add_row("flow time", f"{summary['seconds']:.2f} s", "")
     table.add_row("start-up", f"{startup_s:.2f} s", "")
     return table
+
+
+def _add_parts(table: Table, this_run: dict[str, int], in_dataset: dict[str, int]) -> None:
+    """Indented rows, one per name the run or the dataset has."""
+    for name in sorted({**this_run, **in_dataset}):
+        n, total = this_run.get(name, 0), in_dataset.get(name, 0)
+        table.add_row(f"  {name}", f"{n:,}", f"{total:,}")
 
 
 def report(summary: dict[str, Any], startup: float) -> None:
