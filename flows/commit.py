@@ -217,18 +217,9 @@ def commit(
     markers = dataset_markers(out, plan)
     moves, parts = stage(out, plan, counting, markers)
     dataset = [m for m, _ in markers]
+    published = [m for m, staged in markers if staged]
     ran = list(cleaned.markers)
-    summary = {
-        "input": os.fspath(run.input),
-        "output": str(out),
-        "mode": "incremental" if plan.incremental else "mirror",
-        **merge_counts(ran),
-        "shards": len(plan.shards),
-        "shards_run": len(ran),
-        "shards_skipped": len(plan.done),
-        "seconds": round(time.perf_counter() - run.t0, 3),
-        "dataset": merge_counts(dataset),
-    }
+    summary = run_summary(run, plan, published, dataset, len(ran))
     if profile is not None:
         summary["profile"] = profile_of(profile, ran, time.perf_counter() - t_commit)
     manifest = {
@@ -247,6 +238,34 @@ def commit(
     deletes = (f"{STATE_DIR}/{PENDING}", f"{STATE_DIR}/{LEGACY_DOCS}")
     publish(out, Publication(tuple(moves), deletes, manifest))
     if not is_plain():  # no API, no artifact: the manifest is the record
+        _artifact(summary)
+    return summary
+
+
+def run_summary(
+    run: Run, plan: Plan, published: list[ShardMarker], dataset: list[ShardMarker], ran: int
+) -> dict[str, Any]:
+    """What the run adds to the dataset next to what the dataset holds. ``published``:
+    the shards it commits, the ``ran`` it cleaned and any an interrupted run had staged
+    (that run reported nothing: its rejects are this one's to report)."""
+    return {
+        "input": os.fspath(run.input),
+        "output": str(run.out),
+        "mode": "incremental" if plan.incremental else "mirror",
+        **merge_counts(published),
+        "shards": len(plan.shards),
+        "shards_run": ran,
+        "shards_skipped": len(plan.done),
+        "seconds": round(time.perf_counter() - run.t0, 3),
+        "dataset": merge_counts(dataset),
+    }
+
+
+def nothing_new(run: Run, plan: Plan) -> dict[str, Any]:
+    """The summary of an incremental run that found no new input. It publishes nothing:
+    the manifest still describes the last run that added something."""
+    summary = run_summary(run, plan, [], [m for m, _ in dataset_markers(run.out, plan)], 0)
+    if not is_plain():
         _artifact(summary)
     return summary
 

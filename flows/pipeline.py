@@ -19,7 +19,7 @@ from cleaners.timing import Steps
 
 from . import interrupt
 from .clean import clean, clean_shard
-from .commit import Run, commit, recover
+from .commit import Run, commit, nothing_new, recover
 from .count import count, count_lines, count_shard
 from .data.dataset import remove_partial_files
 from .data.storage import as_path, is_remote
@@ -57,12 +57,14 @@ def run_corpus(
         with phases("plan"):
             plan = make_plan(inputs_of(input, out, prefix), out, opts)
         interrupt.planned(len(plan.shards), len(plan.done))
+        run = Run(input, out, opts, run_started, t0)
+        if plan.incremental and not plan.shards:
+            return nothing_new(run, plan)  # the dataset, manifest included, stays as it is
         with phases("count"):
             counting = count(plan, out, opts, prefix, counting_steps)
         with phases("clean"):
             cleaned = clean(plan, out, opts, run_started, counting, prefix)
         profile = {"phases": phases, "count": counting_steps.as_dict()}
-        run = Run(input, out, opts, run_started, t0)
         with interrupt.committing():
             return commit(run, plan, counting, cleaned, profile)
 

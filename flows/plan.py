@@ -177,8 +177,8 @@ def plan_incremental(files: list[InputFile], out: Path, options: RunOptions) -> 
     first = max([next_index(out), *(s.index + 1 for s in shards)])
     shards = shards + plan_shards(new, options.shard_bytes, options.shard_files, first_index=first)
     identities = {**identities, **looked_at}
-    # Before any shard runs: a crash resumes it.
-    save_pending(out, [s.to_dict() for s in shards], identities)
+    if shards:  # before any shard runs: a crash resumes it (nothing new: nothing written)
+        save_pending(out, [s.to_dict() for s in shards], identities)
     todo, done = _split_done(shards, out, options)
     return Plan(tuple(shards), todo, done, {**seen, **identities}, True, None)
 

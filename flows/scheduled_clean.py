@@ -7,6 +7,7 @@ its imports are absolute (``flows.…``), never relative.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import signal
@@ -14,6 +15,7 @@ import time
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.exceptions import FailedRun
 from prefect.states import Failed, State
 
 from cleaners.config import ConfigError
@@ -82,7 +84,27 @@ def scheduled_clean(
 def invalid_parameters(exc: ConfigError) -> State:
     """A run whose parameters are wrong fails with the line the CLI prints, no traceback."""
     get_run_logger().error("error: %s", exc)
+    _PARAMETER_FAILURES.messages.add(str(exc))
+    logging.getLogger("prefect.flow_runs").addFilter(_PARAMETER_FAILURES)  # once
     return Failed(message=str(exc))
+
+
+class ParameterFailures(logging.Filter):
+    """Where a worker runs a flow (``python -m prefect.engine``), Prefect's engine logs
+    the run's end in state Failed as an exception, with about 40 lines of its own
+    traceback. A run failed on its parameters has said why in one line: that record is
+    dropped. Any other failure, a real crash, keeps its traceback."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, FailedRun) and str(exc) in self.messages)
+
+
+_PARAMETER_FAILURES = ParameterFailures()
 
 
 def serve(

@@ -33,7 +33,14 @@ from .params import (
     VerboseOpt,
     WorkersOpt,
 )
-from .report import backfill_table, print_dataset, rejected, report, report_rejects
+from .report import (
+    backfill_table,
+    incomplete,
+    print_dataset,
+    rejected,
+    report,
+    report_rejects,
+)
 from .running import with_prefect
 
 
@@ -236,8 +243,9 @@ def inspect(
         str, typer.Argument(help="A dataset folder (or URL) written by textwash.")
     ] = "output",
 ) -> None:
-    """Summarize a dataset: rows and parts, removals by category, rejects, versions."""
-    from ..data.dataset import MANIFEST
+    """Summarize a dataset: rows and parts, removals by category, rejects, versions.
+    Exit 1 if no run has committed it yet."""
+    from ..data.dataset import MANIFEST, read_manifest
     from ..data.discovery import DATASET_MARKERS
     from ..data.schema import TABLES
 
@@ -248,4 +256,7 @@ def inspect(
         inside = sorted(p.parent.name for p in output.glob(f"*/{MANIFEST}"))
         hint = f"; datasets in it: {', '.join(inside[:3])}{', ...' if inside[3:] else ''}"
         raise fail(f"not a textwash dataset: {output}" + (hint if inside else ""))
-    print_dataset(output)
+    manifest = read_manifest(output)
+    if manifest is None:
+        raise fail(incomplete(output), code=1)
+    print_dataset(output, manifest)

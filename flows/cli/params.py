@@ -40,7 +40,7 @@ DedupOpt = Annotated[
         "to the first copy, and no text."
     ),
 ]
-StrictOpt = Annotated[bool, typer.Option(help="Exit non-zero if any input was rejected.")]
+StrictOpt = Annotated[bool, typer.Option(help="Exit non-zero if this run rejected any input.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs.")]
 PrefectOpt = Annotated[
     bool,

@@ -13,6 +13,8 @@ from .console import console
 
 
 def summary_table(summary: dict[str, Any], startup_s: float) -> Table:
+    """What the run did next to what the dataset holds; an indented row is a part of
+    the row above it."""
     dataset = summary.get("dataset", {})
     table = Table(title="textwash run", show_header=True, header_style="bold")
     table.add_column("measure")
@@ -22,20 +24,22 @@ def summary_table(summary: dict[str, Any], startup_s: float) -> Table:
         ("documents", "documents"),
         ("duplicates", "  duplicates (no text)"),
         ("kept_repeated_lines", "  kept their repeated lines"),
-        ("rejects", "rejects"),
-        ("removed_lines", "lines removed"),
     ):
         table.add_row(label, f"{summary.get(key, 0):,}", f"{dataset.get(key, 0):,}")
-    for cat, n in summary["removed_by_category"].items():
-        table.add_row(
-            f"  {cat}", f"{n:,}", f"{dataset.get('removed_by_category', {}).get(cat, 0):,}"
-        )
-    mojibake = sum(n for k, n in summary["fixes"].items() if "mojibake" in k)
-    table.add_row("documents with mojibake fixed", f"{mojibake:,}", "")
-    for fix, n in summary["fixes"].items():
-        table.add_row(f"  fix: {fix}", f"{n:,}", "")
-    for error, n in summary["rejects_by_error"].items():
-        table.add_row(f"  reject: {error}", f"{n:,}", "")
+    for key, label, parts in (
+        ("rejects", "rejects", "rejects_by_error"),
+        ("removed_lines", "lines removed", "removed_by_category"),
+    ):
+        table.add_row(label, f"{summary.get(key, 0):,}", f"{dataset.get(key, 0):,}")
+        _add_parts(table, summary[parts], dataset.get(parts, {}))
+    mojibake = [
+        f"{sum(n for k, n in fixes.items() if 'mojibake' in k):,}"
+        for fixes in (summary["fixes"], dataset.get("fixes", {}))
+    ]
+    table.add_row("documents with mojibake fixed", *mojibake)
+    if summary["fixes"] or dataset.get("fixes"):
+        table.add_row("documents changed, by fix", "", "")
+        _add_parts(table, summary["fixes"], dataset.get("fixes", {}))
     table.add_row("characters in", f"{summary['chars_in']:,}", f"{dataset.get('chars_in', 0):,}")
     table.add_row("characters out", f"{summary['chars_out']:,}", f"{dataset.get('chars_out', 0):,}")
     table.add_row(
@@ -46,8 +50,17 @@ def summary_table(summary: dict[str, Any], startup_s: float) -> Table:
     return table
 
 
+def _add_parts(table: Table, this_run: dict[str, int], in_dataset: dict[str, int]) -> None:
+    """Indented rows, one per name the run or the dataset has."""
+    for name in sorted({**this_run, **in_dataset}):
+        n, total = this_run.get(name, 0), in_dataset.get(name, 0)
+        table.add_row(f"  {name}", f"{n:,}", f"{total:,}")
+
+
 def report(summary: dict[str, Any], startup: float) -> None:
-    if summary["shards_run"] == 0:
+    if summary["mode"] == "incremental" and summary["shards"] == 0:
+        console.print("Nothing new: the dataset has seen every input; it was left as it was.")
+    elif summary["shards_run"] == 0 and not (summary["documents"] or summary["rejects"]):
         console.print(
             f"Nothing to do: the {summary['shards_skipped']} shard(s) of this input are already "
             "done (--force redoes them)."
@@ -73,10 +86,9 @@ def backfill_table(partitions: list[str], summaries: list[dict[str, Any]]) -> Ta
 
 
 def rejected(summary: dict[str, Any]) -> int:
-    """Rejects of this input: the dataset's in a mirror run (a resumed run still has
-    them), this run's when appending."""
-    if summary["mode"] == "mirror":
-        return int(summary["dataset"]["rejects"])
+    """Rejects of this run (those of the shards it commits, an interrupted run's staged
+    ones included), never those earlier runs reported: a rerun with nothing to do has
+    none."""
     return int(summary["rejects"])
 
 
@@ -121,10 +133,8 @@ def tables_table(output: Path) -> tuple[Table, dict[str, Counter[str]]]:
     return table, counts
 
 
-def print_dataset(output: Path) -> None:
-    """``textwash inspect``'s report of a dataset."""
-    from ..data.dataset import read_manifest
-
+def print_dataset(output: Path, manifest: dict[str, Any]) -> None:
+    """``textwash inspect``'s report of a dataset and its manifest."""
     table, counts = tables_table(output)
     console.print(table)
     for name, title in (("removals", "removed lines by category"), ("rejects", "rejects")):
@@ -135,16 +145,25 @@ def print_dataset(output: Path) -> None:
             for key, n in counts[name].most_common():
                 t.add_row(key, f"{n:,}")
             console.print(t)
-    manifest = read_manifest(output)
-    if manifest:
-        console.print(
-            f"textwash {manifest.get('textwash_version')}, run started "
-            f"{manifest.get('run_started')}, config {manifest.get('config_fingerprint')}, "
-            f"{manifest.get('summary', {}).get('shards')} shard(s)"
-        )
-    else:
-        console.print("[yellow]no _manifest.json: not a finished textwash run[/yellow]")
+    console.print(
+        f"textwash {manifest.get('textwash_version')}, run started "
+        f"{manifest.get('run_started')}, config {manifest.get('config_fingerprint')}, "
+        f"{manifest.get('summary', {}).get('shards')} shard(s)"
+    )
     console.print(reading_lines(str(output)), highlight=False, soft_wrap=True, markup=False)
+
+
+def incomplete(output: Path) -> str:
+    """What a dataset with no manifest is: one whose first run has not finished (it was
+    interrupted, or is still running), and how to finish it."""
+    from ..data.dataset import marker_indexes
+
+    staged = len(marker_indexes(output, staged=True))
+    done = f"; {staged} shard(s) finished and staged" if staged else ""
+    return (
+        f"{output} is incomplete: no run has committed it yet (no _manifest.json{done}); "
+        "run the same command again to resume it"
+    )
 
 
 def reading_lines(dataset: str) -> str:

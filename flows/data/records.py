@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from cleaners import CleanResult, ExtractionError
+from cleaners.decode import decode_bytes
 
 from .. import __version__
 from .documents import RawDocument, Reject
@@ -89,7 +90,7 @@ def document_row(
         "input_sha256": item.sha256,
         "encoding": result.encoding if result else None,
         "fixes": result.fixes if result else [],
-        "n_chars_in": result.n_chars_in if result else len(item.content),
+        "n_chars_in": result.n_chars_in if result else n_chars(item.content),
         "n_chars_out": result.n_chars_out if result else 0,
         "n_removed": len(result.removed) if result else 0,
         "cleaned_at": run_started,
@@ -99,6 +100,15 @@ def document_row(
         "duplicate_of": duplicate_of,
         "kept_repeated_lines": bool(result and result.kept_repeated_lines),
     }
+
+
+def n_chars(content: str | bytes) -> int:
+    """Characters of an input, as the cleaners count them: bytes decoded first.
+
+    >>> n_chars("café".encode()), n_chars("café")
+    (4, 4)
+    """
+    return len(decode_bytes(content)[0] if isinstance(content, bytes) else content)
 
 
 def removal_rows(doc: dict[str, Any], result: CleanResult) -> list[dict[str, Any]]:

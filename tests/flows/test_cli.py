@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 
 from cleaners import clean_text
 from flows.cli import app
+from flows.commit import CRASH_AT
 from flows.data.schema import DOCUMENTS_SCHEMA, REJECTS_SCHEMA, REMOVALS_SCHEMA, SCHEMA_VERSION
 from tests.conftest import SEEDS, dated_partitions, load_golden
 
@@ -157,6 +159,42 @@ def test_rejects_are_accounted_and_strict_fails(tmp_path: Path) -> None:
     assert strict.exit_code == 1
 
 
+def with_rejects(folder: Path) -> Path:
+    """One clean input, one bad JSONL line and an empty file."""
+    folder.mkdir()
+    (folder / "ok.txt").write_text("A title here\nSome real text.", encoding="utf-8")
+    (folder / "bad.jsonl").write_text('{"text": "fine"}\n{oops\n', encoding="utf-8")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    return folder
+
+
+def killed_before_its_first_commit(src: Path, out: Path, api: str) -> None:
+    """A first run killed once its shards are staged, before any manifest."""
+    env = {**os.environ, "PREFECT_API_URL": api, CRASH_AT: "staged"}
+    cmd = [sys.executable, "-m", "flows.cli", "run", str(src), "-o", str(out)]
+    killed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert any((out / "_staging" / "_shards").iterdir())
+    assert not (out / "_manifest.json").exists()
+
+
+def test_strict_judges_the_run_at_hand(tmp_path: Path, prefect_server: str) -> None:
+    """--strict fails a run that rejected something, a run that commits the rejects an
+    interrupted one staged, and not a rerun with nothing to do."""
+    src, out = with_rejects(tmp_path / "in"), tmp_path / "out"
+    strict = ["run", str(src), "-o", str(out), "--strict"]
+    first = runner.invoke(app, strict)
+    assert first.exit_code == 1 and "rejected" in first.output
+    again = runner.invoke(app, strict)
+    assert again.exit_code == 0, again.output
+    assert "Nothing to do" in again.output and "rejected" not in again.output
+
+    resumed = tmp_path / "resumed"
+    killed_before_its_first_commit(src, resumed, prefect_server)
+    result = runner.invoke(app, ["run", str(src), "-o", str(resumed), "--strict"])
+    assert result.exit_code == 1 and "rejected" in result.output
+
+
 def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(tmp_path / "nope"), "-o", str(tmp_path / "o")])
     assert result.exit_code == 2
@@ -266,6 +304,18 @@ def test_inspect_summarizes_a_dataset(seeds_output: Path) -> None:
     output = run_cli("inspect", str(seeds_output))
     assert "documents" in output and "removals" in output
     assert "advertisement" in output and "1.0" in output
+
+
+def test_inspect_says_an_interrupted_first_run_is_incomplete(
+    tmp_path: Path, prefect_server: str
+) -> None:
+    src, out = with_rejects(tmp_path / "in"), tmp_path / "out"
+    killed_before_its_first_commit(src, out, prefect_server)
+    result = runner.invoke(app, ["inspect", str(out)])
+    assert result.exit_code == 1
+    assert "incomplete" in result.output and "same command" in result.output
+    runner.invoke(app, ["run", str(src), "-o", str(out)])  # resumed: now complete
+    assert run_cli("inspect", str(out))
 
 
 def test_inspect_rejects_a_missing_folder(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from flows.dedup import Counted, Measured, decide, first_copies, lsh_bands
 from flows.options import RunOptions
 from flows.plan import plan_shards
 
+from ..conftest import SEEDS
 from ..data.duplicates import seed_texts, syndicated, three_copies, write_jsonl
 
 
@@ -79,6 +80,25 @@ def test_dedup_points_copies_to_the_first(tmp_path: Path) -> None:
     ids = [i.doc_id for i in items]
     for copy, kept in near.items():
         assert kept not in near and ids.index(kept) < ids.index(copy)
+
+
+def test_a_copy_counts_its_input_in_characters(tmp_path: Path) -> None:
+    """A copy's row gives ``n_chars_in`` in characters, as every other row does (it
+    gave the bytes of a file): the same file twice, with letters UTF-8 writes in two
+    bytes."""
+    import polars as pl
+
+    from flows.launch import run_clean_corpus
+
+    raw = next(p.read_bytes() for p in sorted(SEEDS.glob("*.txt")) if not p.read_bytes().isascii())
+    (tmp_path / "in").mkdir()
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "in" / name).write_bytes(raw)
+    out = tmp_path / "out"
+    run_clean_corpus(str(tmp_path / "in"), str(out), RunOptions(dedup="near"), plain=True)
+    docs = pl.read_parquet(out / "documents" / "*.parquet").sort("source")
+    assert docs["duplicate_of"].to_list() == [None, docs["doc_id"][0]]
+    assert docs["n_chars_in"][1] == docs["n_chars_in"][0] == len(raw.decode("utf-8"))
 
 
 def test_different_articles_of_a_site_are_not_copies() -> None:

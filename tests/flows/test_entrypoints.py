@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import os
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
@@ -100,3 +103,34 @@ def test_a_missing_input_fails_the_scheduled_run_in_one_line(tmp_path: Path) -> 
     with disable_run_logger():
         state = scheduled_clean.fn(input=str(tmp_path / "nope"))
     assert state.is_failed() and state.message == f"input not found: {tmp_path / 'nope'}"
+
+
+def _as_a_worker_runs(api: str, parameters: dict) -> str:
+    """A run of a scheduled_clean deployment, in the process a process worker starts
+    for it (``python -m prefect.engine``, in the clone's folder): what it prints."""
+    from prefect.deployments import run_deployment
+    from prefect.deployments.runner import EntrypointType
+
+    deployment = scheduled_clean.to_deployment(
+        "worker-like", entrypoint_type=EntrypointType.MODULE_PATH
+    )
+    deployment.apply()
+    run = run_deployment("scheduled_clean/worker-like", parameters=parameters, timeout=0)
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT__FLOW_RUN_ID": str(run.id)}
+    engine = [sys.executable, "-m", "prefect.engine"]
+    proc = subprocess.run(engine, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return proc.stdout + proc.stderr
+
+
+def test_a_bad_parameter_is_one_line_where_the_worker_runs(
+    prefect_server: str, tmp_path: Path
+) -> None:
+    """No traceback of Prefect's for a run failed on its parameters; a run that crashes
+    (its output is a file) keeps its traceback."""
+    bad = _as_a_worker_runs(prefect_server, {"input": str(SEEDS), "runner": "spark"})
+    assert "error: runner must be one of thread, process, dask, not 'spark'" in bad
+    assert "Traceback" not in bad, bad
+    taken = tmp_path / "a-file"
+    taken.write_text("", encoding="utf-8")
+    crashed = _as_a_worker_runs(prefect_server, {"input": str(SEEDS), "output": str(taken)})
+    assert "Traceback" in crashed and "FileExistsError" in crashed

@@ -187,8 +187,8 @@ def test_inspect_a_bucket_and_clear_errors(s3, tmp_path: Path) -> None:
     out = "s3://clean/inspect"
     as_path(out).joinpath("documents", "part-00000.parquet").write_bytes(_empty_documents_part())
     result = CliRunner().invoke(app, ["inspect", out])
-    assert result.exit_code == 0, result.output
-    assert "documents" in result.output and "no _manifest.json" in result.output
+    assert result.exit_code == 1, result.output  # parts, but no run has committed them
+    assert "incomplete" in result.output and "no _manifest.json" in result.output
 
     result = CliRunner().invoke(app, ["run", "seeds", "-o", "s3://no-such-bucket/x"])
     assert result.exit_code == 2 and "no bucket 'no-such-bucket'" in result.output
