@@ -23,9 +23,8 @@ from . import interrupt
 from .count import (
     Counting,
     Progress,
-    item_size,
     prepare_item,
-    read_piece_items,
+    read_shard,
     timed_read,
 )
 from .data.dataset import write_shard
@@ -118,9 +117,9 @@ def process_shard(
     steps = Steps()
     out = ShardWriter(run_started, read_opts.keep_raw_bytes)
     pending: list[Pending] = []
-    pending_bytes = done_items = done_bytes = 0
-    for item in timed_read(read_piece_items(shard, read_opts), steps):
-        done_items, done_bytes = done_items + 1, done_bytes + item_size(item)
+    pending_bytes = done_items = 0
+    for item, done_bytes in timed_read(read_shard(shard, read_opts), steps):
+        done_items += 1
         if progress is not None:
             progress(done_items, done_bytes)
         if isinstance(item, Reject):

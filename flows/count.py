@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from cleaners import CleanConfig
 from cleaners.core import Prepared, count_keys, prepare, source_of
@@ -22,7 +22,7 @@ from cleaners.signals import line_keys
 from cleaners.timing import NO_STEPS, Steps
 
 from .data.documents import RawDocument, ReadOptions, Reject
-from .data.readers import read_piece
+from .data.readers import read_piece, read_piece_sized
 from .data.storage import as_path, write_atomic
 from .dedup import Counted, Counts, Measured, decide
 from .options import RunOptions
@@ -31,6 +31,7 @@ from .state.linestats import counted_ids, load_counted, load_counts
 from .state.prepared import PreparedSink, prepared_path
 from .state.progress import ProgressFile, Tally, run_tallied
 
+T = TypeVar("T")
 Progress = Callable[[int, int], None]  # (documents and rejects so far, bytes so far)
 
 # Counting costs more than cleaning (it repairs each document, for both passes, and
@@ -77,7 +78,18 @@ def read_piece_items(shard: Shard, read_opts: ReadOptions) -> Iterator[RawDocume
         yield from read_piece(piece, read_opts)
 
 
-def timed_read(items: Iterator[RawDocument | Reject], steps: Steps) -> Iterator:
+def read_shard(shard: Shard, read_opts: ReadOptions) -> Iterator[tuple[RawDocument | Reject, int]]:
+    """Every document and reject of a shard, in order, each with the bytes of the
+    shard read through it, as ``Shard.size`` counts them (a gzip input's compressed
+    bytes): what a task's progress reports against the planned size."""
+    before = 0
+    for piece in shard.pieces:
+        for item, done in read_piece_sized(piece, read_opts):
+            yield item, before + done
+        before += piece.size
+
+
+def timed_read(items: Iterator[T], steps: Steps) -> Iterator[T]:
     """``items``, the time spent reading each one added to ``steps["read"]``."""
     while True:
         t0 = time.perf_counter()
@@ -86,12 +98,6 @@ def timed_read(items: Iterator[RawDocument | Reject], steps: Steps) -> Iterator:
         if item is None:
             return
         yield item
-
-
-def item_size(item: RawDocument | Reject) -> int:
-    if isinstance(item, Reject):
-        return item.raw_size or 0
-    return len(item.raw_bytes)
 
 
 def prepare_item(
@@ -121,9 +127,7 @@ def measure_shard(
     ``sink`` keeps every document prepared, by doc_id, for the cleaning pass."""
     measured = Measured()
     steps = Steps()
-    done_bytes = 0
-    for pos, item in enumerate(timed_read(read_piece_items(shard, read_opts), steps)):
-        done_bytes += item_size(item)
+    for pos, (item, done_bytes) in enumerate(timed_read(read_shard(shard, read_opts), steps)):
         measured.items += 1
         if progress is not None:
             progress(pos + 1, done_bytes)

@@ -20,6 +20,7 @@ from cleaners.decode import looks_binary
 
 from .discovery import SUPPORTED, InputFile, format_of
 from .documents import RawDocument, ReadOptions, Reject, document_from_record
+from .metered import Meter
 from .pieces import Piece
 from .storage import is_url, open_input
 
@@ -36,9 +37,35 @@ def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocu
     return read_piece(Piece(f), opts)
 
 
-def read_piece(piece: Piece, opts: ReadOptions | None = None) -> Iterator[RawDocument | Reject]:
+def item_size(item: RawDocument | Reject) -> int:
+    if isinstance(item, Reject):
+        return item.raw_size or 0
+    return len(item.raw_bytes)
+
+
+def read_piece_sized(
+    piece: Piece, opts: ReadOptions | None = None
+) -> Iterator[tuple[RawDocument | Reject, int]]:
+    """``read_piece``'s documents and rejects, each with the bytes of the piece read
+    through it in the units the plan sized the piece in (``Piece.size``), so that
+    progress against the plan is honest: a gzip stream's compressed bytes (its
+    documents hold several times as many), a whole file's size."""
+    meter, done = Meter(), 0
+    whole = format_of(piece.file.rel)[0] in ("txt", "html")
+    for item in read_piece(piece, opts, meter):
+        if whole:
+            done = piece.size
+        else:
+            done = meter.done() if meter.blocks is not None else done + item_size(item)
+        yield item, done
+
+
+def read_piece(
+    piece: Piece, opts: ReadOptions | None = None, meter: Meter | None = None
+) -> Iterator[RawDocument | Reject]:
     """Raw documents of one piece of a file, streamed: memory is bounded by one
-    document, not by the file. Every failure is a Reject with a reason."""
+    document, not by the file. Every failure is a Reject with a reason. ``meter``
+    learns how much of a gzip stream the lines read so far used."""
     opts = opts or ReadOptions()
     f = piece.file
     fmt, gz = format_of(f.rel)
@@ -72,7 +99,7 @@ def read_piece(piece: Piece, opts: ReadOptions | None = None) -> Iterator[RawDoc
         if fmt in ("txt", "html"):
             yield from _read_document_file(f, fmt, opts)
         elif fmt == "jsonl":
-            yield from _read_jsonl(piece, gz, opts)
+            yield from _read_jsonl(piece, gz, opts, meter or Meter())
         else:
             yield from _read_parquet(piece, gz, opts)
     except OSError as exc:  # opening failed (permissions, I/O) before any record
@@ -112,17 +139,22 @@ def _read_document_file(
     yield RawDocument(f.rel, None, data, fmt == "html", fmt)
 
 
-def _decompressed(fh: IO[bytes], f: InputFile, opts: ReadOptions | None) -> Iterator[bytes]:
+def _decompressed(
+    fh: IO[bytes], f: InputFile, opts: ReadOptions | None, meter: Meter | None = None
+) -> Iterator[bytes]:
     """The bytes of an open input in chunks of at most 1 MB, so memory stays bounded.
     With ``opts``, a stream that expands like a bomb raises _TooLarge. A gzip stream
     that ends early raises EOFError only after everything before the break was
-    yielded (``read1``: GzipFile's ``read`` would drop what it had decompressed)."""
+    yielded (``read1``: GzipFile's ``read`` would drop what it had decompressed).
+    ``meter`` is told each chunk's size."""
     read = getattr(fh, "read1", fh.read)
     total = 0
     while chunk := read(1 << 20):
         total += len(chunk)
         if opts is not None:
             _check_expansion(total, f.size, opts)
+        if meter is not None:
+            meter.chunk(len(chunk))
         yield chunk
 
 
@@ -188,19 +220,24 @@ def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[bytes | None, 
         yield (None if over else b"".join(parts)), held
 
 
-def _read_jsonl(piece: Piece, gz: bool, opts: ReadOptions) -> Iterator[RawDocument | Reject]:
+def _read_jsonl(
+    piece: Piece, gz: bool, opts: ReadOptions, meter: Meter
+) -> Iterator[RawDocument | Reject]:
     """Streamed line by line: a line over the document limit is rejected, a gzip
     stream that ends early or expands like a bomb rejects the rest of the file."""
     source, limit = piece.file.rel, opts.max_document_bytes
     pos = piece.first - 1
-    with open_input(piece.file.path, decompress=True) as fh:
+    with contextlib.ExitStack() as stack:
+        fh = stack.enter_context(open_input(piece.file.path))
         if gz:  # no random access into gzip: a compressed file is one piece
-            chunks = _decompressed(fh, piece.file, opts)
+            fh = stack.enter_context(meter.gzip_of(fh))
+            chunks = _decompressed(fh, piece.file, opts, meter)
         else:
             chunks = _file_chunks(fh, piece.start, piece.stop)
         try:
             for line, size in _lines(chunks, limit):
                 pos += 1
+                meter.used += size
                 if line is None:
                     yield Reject(
                         f"{source}#L{pos + 1}",
