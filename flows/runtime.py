@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -130,6 +131,18 @@ def local_server_url() -> str | None:
 def find_api_url() -> str | None:
     """The Prefect API this command should use, or None (see the module docstring)."""
     return configured_api_url() or local_server_url()
+
+
+def command_line(command: str, **env: str | None) -> str:
+    """``command`` as a new terminal must type it: ``NAME=value`` before it for each
+    variable given a value. A new shell has none of this process's environment, and
+    Prefect's CLI with no PREFECT_API_URL starts a temporary server of its own.
+
+    >>> command_line("prefect flow-run ls", PREFECT_API_URL="http://127.0.0.1:4200/api")
+    'PREFECT_API_URL=http://127.0.0.1:4200/api prefect flow-run ls'
+    """
+    names = [f"{name}={shlex.quote(value)}" for name, value in env.items() if value]
+    return " ".join([*names, command])
 
 
 @contextlib.contextmanager

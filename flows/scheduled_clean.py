@@ -10,6 +10,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import shlex
 import signal
 import time
 from typing import Any
@@ -35,6 +36,7 @@ from flows.options import (
     options_from,
 )
 from flows.runners import task_runner
+from flows.runtime import command_line
 
 
 @flow(
@@ -154,8 +156,7 @@ def serve(
     )
     print(
         f"Serving scheduled_clean/{name} on {cron!r}: {_ui_url()}/deployments/deployment/"
-        f"{deployment_id}\nA run now: uv run prefect deployment run 'scheduled_clean/{name}'."
-        " Ctrl-C stops serving.",
+        f"{deployment_id}\nA run now: {_run_now(name)}\nCtrl-C stops serving.",
         flush=True,
     )
     os.environ[SERVED] = "1"  # the runs it starts leave Ctrl-C to this process
@@ -191,6 +192,15 @@ def _until_signal(runner: Any) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return received[0][0] if received else 0
+
+
+def _run_now(name: str) -> str:
+    """The command that runs the deployment now, from any terminal: with the API this
+    process serves on (found by textwash, which Prefect's own CLI does not do)."""
+    from prefect.settings import PREFECT_API_URL
+
+    command = f"uv run prefect deployment run {shlex.quote(f'scheduled_clean/{name}')}"
+    return command_line(command, PREFECT_API_URL=PREFECT_API_URL.value())
 
 
 def _ui_url() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -229,3 +230,69 @@ def test_ctrl_c_stops_serving_and_cancels_the_run(prefect_server: str, tmp_path:
     assert len(runs) == 2, runs  # scheduled_clean and its clean_corpus subflow
     assert {r.state.type.value for r in runs} == {"CANCELLED"}, [r.state for r in runs]
     assert {"RUNNING", "CRASHED", "PENDING"}.isdisjoint(task_states), task_states
+
+
+def _serve(api: str, inbox: Path, out: Path, name: str, log: Path) -> subprocess.Popen:
+    """``textwash serve`` on a cron that does not fire soon, in its own process group
+    (a terminal's foreground job), its output in ``log``."""
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    cmd = [sys.executable, "-m", "flows.cli", "serve", str(inbox), "-o", str(out)]
+    with open(log, "wb") as fh:
+        return subprocess.Popen(
+            [*cmd, "--cron", "0 0 1 1 *", "--name", name],
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _printed(prefix: str, serve: subprocess.Popen, log: Path) -> str:
+    """The rest of the first line of serve's output that starts with ``prefix``."""
+    found: list[str] = []
+
+    def line() -> bool:
+        lines = log.read_text(encoding="utf-8").splitlines()
+        found.extend(s.removeprefix(prefix) for s in lines if s.startswith(prefix))
+        return bool(found)
+
+    _wait_for(f"serve's line {prefix!r}", line, serve, log, 120)
+    return found[0]
+
+
+def _stop(serve: subprocess.Popen, log: Path) -> str:
+    """Ctrl-C as a terminal sends it; what serve printed from "stopped serving" on."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(serve.pid, signal.SIGINT)
+    try:
+        serve.wait(60)  # a hang guard, not a timing check
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+    text = log.read_text(encoding="utf-8")
+    return text[text.find("stopped serving") :]
+
+
+def test_the_run_now_line_works_from_a_new_terminal(prefect_server: str, tmp_path: Path) -> None:
+    """The line serve prints to run the deployment now, typed in a new terminal (none
+    of serve's environment: no PREFECT_API_URL, a Prefect home of its own) runs it on
+    the server serve uses, not on a temporary server of Prefect's CLI."""
+    inbox, out, log = tmp_path / "inbox", tmp_path / "out", tmp_path / "serve.log"
+    inbox.mkdir()
+    shutil.copy(sorted(SEEDS.glob("*.txt"))[0], inbox)
+    serve = _serve(prefect_server, inbox, out, "run-now", log)
+    try:
+        command = _printed("A run now: ", serve, log)
+        assert command.split()[-4:-1] == ["prefect", "deployment", "run"], command
+        # This environment's interpreter for `uv run` (which would sync the project's
+        # .venv): what is tested is the rest of the line.
+        command = command.replace("uv run prefect", f"{shlex.quote(sys.executable)} -m prefect")
+        terminal = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        terminal["PREFECT_HOME"] = str(tmp_path / "another-home")
+        typed = subprocess.run(
+            ["sh", "-c", command], env=terminal, capture_output=True, text=True, timeout=300
+        )
+        assert typed.returncode == 0, typed.stdout + typed.stderr
+        _wait_for("the run it started", lambda: _documents(out), serve, log, 150)
+    finally:
+        _stop(serve, log)
