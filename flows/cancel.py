@@ -43,6 +43,31 @@ def cancel_runs(flow_run_ids: list[UUID], message: str, *, subflows: bool = Fals
         pass
 
 
+def latest_run_cancelled(deployment_id: UUID) -> bool | None:
+    """Is the deployment's latest run (by expected start, of those that left Scheduled)
+    Cancelled? None when the server does not answer."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas import filters
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    of_deployment = filters.DeploymentFilter(id=filters.DeploymentFilterId(any_=[deployment_id]))
+    started = filters.FlowRunFilterStateType(not_any_=[StateType.SCHEDULED])
+    try:
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(
+                deployment_filter=of_deployment,
+                flow_run_filter=filters.FlowRunFilter(
+                    state=filters.FlowRunFilterState(type=started)
+                ),
+                sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+                limit=1,
+            )
+    except Exception:
+        return None
+    return bool(runs) and runs[0].state_type in (StateType.CANCELLED, StateType.CANCELLING)
+
+
 def cancel_subflows(flow: Any, flow_run: Any, state: Any) -> None:
     """A flow's ``on_cancellation`` hook (run by the runner or worker that cancels
     it): its subflow runs and task runs end Cancelled with it."""

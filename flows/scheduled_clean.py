@@ -20,7 +20,7 @@ from prefect.exceptions import FailedRun
 from prefect.states import Failed, State
 
 from cleaners.config import ConfigError
-from flows.cancel import cancel_subflows
+from flows.cancel import cancel_subflows, latest_run_cancelled
 from flows.clean_corpus import clean_corpus
 from flows.data.storage import is_url
 from flows.interrupt import SERVED, delivered_twice
@@ -117,9 +117,9 @@ def serve(
     cron: str,
     name: str,
     config: str | os.PathLike[str] | None = None,
-) -> int:
+) -> tuple[int, bool]:
     """Serve scheduled_clean as a deployment on ``cron`` until SIGINT or SIGTERM, and
-    return the signal's number.
+    return the signal's number and whether it cut a run short (Cancelled).
 
     Needs a Prefect server (``PREFECT_API_URL``): its scheduler creates the runs, this
     process runs them (in subprocesses that import this module by name), one at a time.
@@ -160,12 +160,16 @@ def serve(
         flush=True,
     )
     os.environ[SERVED] = "1"  # the runs it starts leave Ctrl-C to this process
-    return _until_signal(runner)
+    signum, busy = _until_signal(runner)
+    # A run's process outlives its Completed state by a second or two: stopping then
+    # cancels nothing, so the API says whether the run it held was cut short.
+    return signum, busy and latest_run_cancelled(deployment_id) is not False
 
 
-def _until_signal(runner: Any) -> int:
-    """Run ``runner`` until a signal, then stop it as Prefect does on SIGTERM."""
-    received: list[tuple[int, float]] = []  # the first signal, and when
+def _until_signal(runner: Any) -> tuple[int, bool]:
+    """Run ``runner`` until a signal, then stop it as Prefect does on SIGTERM; the
+    signal (0: none) and whether a run's process was on when it came."""
+    received: list[tuple[int, float, bool]] = []  # the first signal, when, a run on
 
     def stop(signum: int, frame: object) -> None:
         if received and delivered_twice(received[0][1]):
@@ -174,7 +178,8 @@ def _until_signal(runner: Any) -> int:
             for child in multiprocessing.active_children():
                 child.kill()
             os._exit(128 + signum)
-        received.append((signum, time.monotonic()))
+        # serve runs one at a time (limit=1): a run in progress holds the one slot
+        received.append((signum, time.monotonic(), not runner.has_slots_available()))
         runner.handle_sigterm()
 
     async def main() -> None:
@@ -191,7 +196,7 @@ def _until_signal(runner: Any) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    return received[0][0] if received else 0
+    return (received[0][0], received[0][2]) if received else (0, False)
 
 
 def _run_now(name: str) -> str:

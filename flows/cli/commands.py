@@ -227,12 +227,14 @@ def serve(
         raise fail(str(exc)) from None
     from ..scheduled_clean import serve as serve_flow
 
-    signum = serve_flow(input, str(output), options, cron=cron, name=name, config=config)
+    signum, cut_short = serve_flow(input, str(output), options, cron=cron, name=name, config=config)
     if signum:
+        cut = " and the run in progress Cancelled" if cut_short else ""
         err.print(
-            f"stopped serving scheduled_clean/{name}: its schedule is paused, and a run it "
-            "cut short is Cancelled; `textwash serve` again resumes both",
+            f"stopped serving scheduled_clean/{name}: its schedule is paused{cut}; "
+            f"`textwash serve` again resumes {'both' if cut_short else 'it'}",
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(128 + signum)
 

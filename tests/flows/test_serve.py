@@ -224,7 +224,8 @@ def test_ctrl_c_stops_serving_and_cancels_the_run(prefect_server: str, tmp_path:
             os.killpg(serve.pid, signal.SIGKILL)
 
     assert serve.returncode == 130, output
-    assert len([line for line in output.splitlines() if "stopped serving" in line]) == 1, output
+    stops = [line for line in output.splitlines() if "stopped serving" in line]
+    assert len(stops) == 1 and "the run in progress Cancelled" in stops[0], output
     assert "Traceback" not in output and "Crash detected" not in output, output
     runs, task_states = prefect_states(prefect_server, out)
     assert len(runs) == 2, runs  # scheduled_clean and its clean_corpus subflow
@@ -296,3 +297,31 @@ def test_the_run_now_line_works_from_a_new_terminal(prefect_server: str, tmp_pat
         _wait_for("the run it started", lambda: _documents(out), serve, log, 150)
     finally:
         _stop(serve, log)
+
+
+def test_stopping_serve_between_runs_cancels_nothing(prefect_server: str, tmp_path: Path) -> None:
+    """Ctrl-C after a served run finished, none in progress: the stop line says the
+    schedule is paused, and says nothing of a Cancelled run."""
+    from prefect.deployments import run_deployment
+
+    inbox, out, log = tmp_path / "inbox", tmp_path / "out", tmp_path / "serve.log"
+    inbox.mkdir()
+    shutil.copy(sorted(SEEDS.glob("*.txt"))[0], inbox)
+    serve = _serve(prefect_server, inbox, out, "idle", log)
+    try:
+        _printed("A run now: ", serve, log)
+        run_deployment("scheduled_clean/idle", timeout=0)
+        _wait_for("the run", lambda: _deployment_finished(prefect_server, out), serve, log, 150)
+    finally:
+        stopped = _stop(serve, log)
+    assert serve.returncode == 130, log.read_text()
+    assert stopped.startswith("stopped serving scheduled_clean/idle: its schedule is paused")
+    assert "Cancelled" not in stopped, stopped
+
+
+def _deployment_finished(api: str, out: Path) -> bool:
+    """The served run that writes ``out`` is Completed."""
+    from .test_interrupt import prefect_states
+
+    runs, _ = prefect_states(api, out)
+    return any(r.deployment_id and r.state and r.state.is_completed() for r in runs)
