@@ -13,7 +13,9 @@ server_app = typer.Typer(
     rich_markup_mode="markdown",  # docstrings reflow: one line break is not a new line
     no_args_is_help=True,
     help="A Prefect server in the background (its UI on): every command uses it while it "
-    "is up, instead of starting a temporary one.",
+    "is up, and its runs are recorded in the UI. With none up, a run cleans in its own "
+    "process without Prefect's API (`run --prefect` starts a temporary server instead); "
+    "`serve` needs one.",
 )
 app.add_typer(server_app, name="server")
 

@@ -86,3 +86,18 @@ def test_two_runs_in_one_process_each_get_a_server(tmp_path: Path) -> None:
     for out in outs:
         manifest = json.loads((Path(out) / "_manifest.json").read_text())
         assert manifest["summary"]["documents"] == 5
+
+
+def test_the_server_help_says_what_a_run_does_without_one(tmp_path: Path) -> None:
+    """`textwash server --help` says what a run does while no server is up, in the
+    words the run itself prints: it cleans without Prefect's API (it starts no
+    temporary server unless asked to)."""
+    import re
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "home")  # no background server
+    shown = " ".join(re.sub(r"[│╭╮╰╯─]", " ", textwash("server", "--help", env=env).stdout).split())
+    run = textwash("run", str(SEEDS), "-o", str(tmp_path / "out"), env=env)
+    assert run.returncode == 0, run.stderr
+    assert "without Prefect's API" in " ".join(run.stderr.split()), run.stderr
+    assert "without Prefect's API" in shown, shown
