@@ -27,6 +27,7 @@ PHRASES = [
     "\x00",
     "\x1b[0m",
     "[link]x[/link]",
+    "Type ```x``` to quote code",
     "The minister said the plan would work.",
 ]
 lines = st.one_of(st.text(max_size=80), st.sampled_from(PHRASES))
