@@ -20,7 +20,7 @@ from prefect.exceptions import FailedRun
 from prefect.states import Failed, State
 
 from cleaners.config import ConfigError
-from flows.cancel import cancel_subflows, latest_run_cancelled
+from flows.cancel import cancel_subflows, cut_short_by_stop
 from flows.clean_corpus import clean_corpus
 from flows.data.storage import is_url
 from flows.interrupt import SERVED, delivered_twice
@@ -161,9 +161,9 @@ def serve(
     )
     os.environ[SERVED] = "1"  # the runs it starts leave Ctrl-C to this process
     signum, busy = _until_signal(runner)
-    # A run's process outlives its Completed state by a second or two: stopping then
-    # cancels nothing, so the API says whether the run it held was cut short.
-    return signum, busy and latest_run_cancelled(deployment_id) is not False
+    # A run's process outlives its Completed state by a second or two: whether the
+    # run it held was cut short is the API's to say.
+    return signum, busy and cut_short_by_stop(deployment_id) is not False
 
 
 def _until_signal(runner: Any) -> tuple[int, bool]:
