@@ -41,9 +41,9 @@ def bad_run(prefect_server: str, tmp_path_factory: pytest.TempPathFactory):
     env = {**os.environ, "PREFECT_API_URL": prefect_server}
     cmd = [sys.executable, "-m", "flows.cli", "run", str(corpus), "-o", str(out), "-c", str(cfg)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=500)
-    strict = subprocess.run(
-        [*cmd, "--strict"], env=env, capture_output=True, text=True, timeout=500
-    )
+    # --strict judges the run at hand: a rerun into ``out`` would have nothing to do
+    strict_cmd = [*cmd[:-3], str(root / "strict"), "-c", str(cfg), "--strict"]
+    strict = subprocess.run(strict_cmd, env=env, capture_output=True, text=True, timeout=500)
     yield {"expected": expected, "out": out, "proc": proc, "strict": strict}
     (corpus / "unreadable.txt").chmod(0o644)
 
