@@ -138,7 +138,7 @@ class CleanConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
+            raise ConfigError(f"unknown [clean] keys: {', '.join(unknown)}")
         data = dict(data)
         rules = data.get("source_rules")
         if rules is not None:  # a TOML table {source: [lines]} or JSON pairs

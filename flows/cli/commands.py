@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from cleaners.config import ConfigError
 
@@ -111,7 +112,7 @@ def run(
         verbose, out, work, html=_has_html_files(files), prefect=prefect
     )
     report(summary, startup)
-    console.print(f"dataset: {out}/  (total {time.perf_counter() - t0:.1f} s)")
+    console.print(escape(f"dataset: {out}/  (total {time.perf_counter() - t0:.1f} s)"))
     report_rejects(rejected(summary), f"{out}/rejects/", strict)
 
 
@@ -158,7 +159,9 @@ def backfill(
 
     summaries = with_prefect(verbose, out, work, prefect=prefect)
     console.print(backfill_table(full, summaries))
-    console.print(f"{len(full)} partition(s) into {out}/  (total {time.perf_counter() - t0:.1f} s)")
+    console.print(
+        escape(f"{len(full)} partition(s) into {out}/  (total {time.perf_counter() - t0:.1f} s)")
+    )
     report_rejects(sum(map(rejected, summaries)), f"{out}/*/rejects/", strict)
 
 

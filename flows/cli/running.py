@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.text import Text
 
@@ -114,7 +115,8 @@ def with_prefect(
     except Exception as exc:
         if verbose:
             err.print_exception()
-        err.print(f"[red]error:[/red] the run failed: {type(exc).__name__}: {exc}", highlight=False)
+        failure = escape(f"{type(exc).__name__}: {exc}")  # a message may hold [brackets]
+        err.print(f"[red]error:[/red] the run failed: {failure}", highlight=False)
         if any(output.glob("**/_shards/shard-*.json")):
             err.print("Finished shards are kept: the same command resumes from them.")
         raise typer.Exit(1) from None

@@ -105,7 +105,7 @@ def test_config_types_are_checked() -> None:
 
     with pytest.raises(ConfigError, match="strip_boilerplate must be a boolean"):
         CleanConfig.from_dict({"strip_boilerplate": "yes"})
-    with pytest.raises(ConfigError, match="unknown config keys: drop_captions"):
+    with pytest.raises(ConfigError, match=r"unknown \[clean\] keys: drop_captions"):
         CleanConfig.from_dict({"drop_captions": True})
     with pytest.raises(ConfigError, match="near_duplicate_jaccard"):
         CleanConfig(near_duplicate_jaccard=1.5)

@@ -75,10 +75,15 @@ def paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         (["run", str(SEEDS), "--address", "tcp://h:8786"], ["--runner dask"]),
         (["run", str(SEEDS), "-o", "{root}/a_file"], ["is not a folder"]),
         (["run", str(SEEDS), "-c", "{root}/bad.toml"], ["text_field must be a string"]),
-        (["run", str(SEEDS), "-c", "{root}/typo.toml"], ["unknown config keys"]),
+        (
+            ["run", str(SEEDS), "-c", "{root}/typo.toml"],
+            ["unknown [clean] keys: strip_boilerplates"],
+        ),
         (["run", str(SEEDS), "-c", "{root}/table.toml"], ["unknown table"]),
         (["run", str(SEEDS), "-c", "{root}/missing.toml"], ["cannot read config"]),
         (["run", "{root}/empty"], ["no inputs found"]),
+        # a message's [brackets] are text, not Rich markup
+        (["run", "{root}/none[abc]*.txt"], ["no inputs found", "none[abc]*.txt"]),
         (["run", "{root}/nothing-*.jsonl"], ["no inputs found"]),
         (["run", "{root}/nope"], ["input not found"]),
         (["backfill", "--partitions", "{root}/none-*"], ["no partition matches"]),
