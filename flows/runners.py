@@ -181,8 +181,7 @@ def in_shard_pool(body: Callable[..., R]) -> Callable[..., R]:
         if not _shard_pools:
             return body(*args, **kwargs)
         named = signature.bind(*args, **kwargs).arguments  # Prefect passes some by position
-        name = f"{body.__module__}:{body.__name__}"
-        return _shard_pools[-1].submit(call_task_body, name, named).result()
+        return _submit_body(_shard_pools[-1], body, named).result()
 
     return run
 
@@ -240,6 +239,12 @@ def submit(body: Any, **kwargs: Any) -> Any:
     pool = _plain.get()
     if pool is None:
         return _tasks[body.__name__].submit(**kwargs)
+    return _submit_body(pool, body, kwargs)
+
+
+def _submit_body(pool: concurrent.futures.Executor, body: Any, kwargs: dict[str, Any]) -> Any:
+    """``body(**kwargs)`` on ``pool``, sent by its module and name (a worker process
+    imports the body's module, never the Prefect task around it)."""
     return pool.submit(call_task_body, f"{body.__module__}:{body.__name__}", kwargs)
 
 
