@@ -19,7 +19,7 @@ from .extract import ExtractionError, extract_html
 from .linemodel import LineModel
 from .models import default_model
 from .mojibake import fix_mojibake_and_explain, may_have_mojibake
-from .signals import count_words, key_hash, line_key, line_keys
+from .signals import count_words, key_hash, line_key, line_keys, word_counts
 from .timing import NO_STEPS, Steps
 from .titles import default_title_model, pick_titles, title_key
 
@@ -619,11 +619,9 @@ def count_keys(
     """
     config = config or CleanConfig()
     keys = line_keys(text) if keys is None else keys
-    return {
-        key_hash(key)
-        for line, key in zip(text.split("\n"), keys, strict=True)
-        if count_words(line) >= config.repeated_line_min_words
-    }
+    counts = word_counts(text.split("\n"))
+    least = config.repeated_line_min_words
+    return {key_hash(key) for key, n in zip(keys, counts, strict=True) if n >= least}
 
 
 def source_of(url: str | None) -> str | None:
