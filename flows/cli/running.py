@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, Task, TextColumn
+from rich.table import Column
 from rich.text import Text
 
 from ..data.storage import is_remote
@@ -26,18 +27,37 @@ T = TypeVar("T")
 
 
 class AverageRate(ProgressColumn):
-    """MB/s since the phase began, and the time left at that rate. Rich's own columns
-    take the rate over the last samples, which a finished shard's jump turns into
-    "186.7 GB/s"; the average since the start is steady and true."""
+    """MB/s since the phase's first progress, and the time left at that rate. Rich's
+    own columns take the rate over the last samples, which a finished shard's jump
+    turns into "186.7 GB/s"; an average is steady, and starting it at the first
+    progress keeps the workers' start-up out of it (else the first estimates are
+    minutes for a run of seconds)."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(no_wrap=True))  # never split over two lines
 
     def render(self, task: Task) -> Text:
-        elapsed = task.finished_time if task.finished else task.elapsed
-        if not elapsed or elapsed < 1 or not task.completed:
+        rate = _average_rate(task)
+        if rate is None:
             return Text("      ?  MB/s  -:--", style="progress.data.speed")
-        rate = task.completed / elapsed
         left = (task.total or 0) - task.completed
         eta = "0:00" if task.finished or left <= 0 else _clock(left / rate)
         return Text(f"{rate / 1e6:7.2f} MB/s {eta:>5}", style="progress.data.speed")
+
+
+def _average_rate(task: Task) -> float | None:
+    """Bytes a second since the task's first progress (``fields["first"]``: when, and
+    how much was done then), or since its start before there is a second of it; None
+    while the phase is under a second old."""
+    end = task.finished_time if task.finished else task.elapsed
+    if not end or not task.completed or (end < 1 and not task.finished):
+        return None
+    first = task.fields.get("first")
+    if first is not None and task.start_time is not None:
+        since, done = end - (first[0] - task.start_time), task.completed - first[1]
+        if since >= 1 and done > 0:
+            return done / since
+    return task.completed / end
 
 
 def _clock(seconds: float) -> str:
@@ -50,13 +70,16 @@ class RichReporter:
     """The run's progress bar: documents, MB done of MB planned, rate, time left."""
 
     def __init__(self, console: Console) -> None:
+        # Every column but the bar keeps its width; the bar takes what is left, so a
+        # line fits 80 columns (a log file's, a pipe's) without wrapping.
         self.bar = Progress(
-            TextColumn("{task.description:<22}"),
-            BarColumn(),
-            TextColumn("{task.fields[items]:>8,} docs"),
-            DownloadColumn(),
+            TextColumn("{task.description:<22}", table_column=Column(no_wrap=True)),
+            BarColumn(bar_width=None),
+            TextColumn("{task.fields[items]:>8,} docs", table_column=Column(no_wrap=True)),
+            DownloadColumn(table_column=Column(no_wrap=True)),
             AverageRate(),
             console=console,
+            expand=True,
         )
         self.task: Any = None
 
@@ -66,6 +89,9 @@ class RichReporter:
         self.task = self.bar.add_task(phase, total=max(total_bytes, 1), items=0)
 
     def update(self, items: int, done_bytes: int) -> None:
+        task = self.bar.tasks[-1]
+        if done_bytes and "first" not in task.fields:  # the rate counts from here
+            task.fields["first"] = (self.bar.get_time(), done_bytes)
         self.bar.update(self.task, completed=done_bytes, items=items)
 
     def finish(self) -> None:
