@@ -41,6 +41,9 @@ def server_start(
         f"(pid {server.pid}; every textwash command uses it; stop it with "
         "`textwash server stop` or `prefect server stop`)"
     )
+    # Prefect's own CLI does not look for a server: without the URL, `prefect deploy`
+    # starts a temporary one on the same database, which is then locked.
+    console.print(f"For Prefect's own CLI: export PREFECT_API_URL={server.api_url}", soft_wrap=True)
 
 
 @server_app.command("status")

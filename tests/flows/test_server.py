@@ -36,6 +36,7 @@ def test_a_background_server_serves_every_command(tmp_path: Path) -> None:
     try:
         assert started.returncode == 0, started.stdout + started.stderr
         assert f"http://127.0.0.1:{port}" in started.stdout
+        assert f"export PREFECT_API_URL=http://127.0.0.1:{port}/api" in started.stdout
         status = textwash("server", "status", env=env)
         assert status.returncode == 0 and "running" in status.stdout
         again = textwash("server", "start", env=env)
