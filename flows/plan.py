@@ -62,6 +62,7 @@ class Shard:
                     "stop": p.stop,
                     "first": p.first,
                     "nbytes": p.nbytes,
+                    "at": p.at,
                 }
                 for p in self.pieces
             ],
@@ -74,7 +75,8 @@ class Shard:
             d = dict(d)
             start, stop, first = d.pop("start"), d.pop("stop"), d.pop("first")
             nbytes = d.pop("nbytes", None)  # absent in plans written before it existed
-            pieces.append(Piece(InputFile(**d), start, stop, first, nbytes))
+            at = d.pop("at", 0)  # likewise
+            pieces.append(Piece(InputFile(**d), start, stop, first, nbytes, at))
         return cls(data["index"], tuple(pieces))
 
 

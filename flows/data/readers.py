@@ -55,8 +55,10 @@ def read_piece_sized(
     for item in read_piece(piece, opts, meter):
         if whole:
             done = piece.size
+        elif meter.blocks is not None:  # a piece of a gzip stream starts ``at`` into it
+            done = min(max(meter.done() - piece.at, 0), piece.size)
         else:
-            done = meter.done() if meter.blocks is not None else done + item_size(item)
+            done += item_size(item)
         yield item, done
 
 
@@ -194,6 +196,22 @@ def _file_chunks(fh, start: int, stop: int | None, size: int = 1 << 20) -> Itera
         yield chunk
 
 
+def _byte_range(chunks: Iterator[bytes], piece: Piece, meter: Meter) -> Iterator[bytes]:
+    """The bytes of ``piece.start:piece.stop`` of a stream read in ``chunks``; what is
+    skipped before it counts as used (``meter``: the stream's progress)."""
+    pos = 0
+    for chunk in chunks:
+        lo, hi = min(max(piece.start - pos, 0), len(chunk)), len(chunk)
+        if piece.stop is not None:
+            hi = min(hi, piece.stop - pos)
+        pos += len(chunk)
+        meter.used += lo
+        if hi > lo:
+            yield chunk[lo:hi] if (lo, hi) != (0, len(chunk)) else chunk
+        if piece.stop is not None and pos >= piece.stop:
+            return
+
+
 def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[bytes | None, int]]:
     """(line, size) per line; ``line`` is None for one over ``limit`` bytes, whose
     bytes are counted and dropped as they stream by (memory stays bounded)."""
@@ -229,9 +247,9 @@ def _read_jsonl(
     pos = piece.first - 1
     with contextlib.ExitStack() as stack:
         fh = stack.enter_context(open_input(piece.file.path))
-        if gz:  # no random access into gzip: a compressed file is one piece
+        if gz:  # no random access into gzip: its piece is decompressed from the start
             fh = stack.enter_context(meter.gzip_of(fh))
-            chunks = _decompressed(fh, piece.file, opts, meter)
+            chunks = _byte_range(_decompressed(fh, piece.file, opts, meter), piece, meter)
         else:
             chunks = _file_chunks(fh, piece.start, piece.stop)
         try:
