@@ -53,3 +53,18 @@ class Meter:
         (read0, at0), (read, at) = self.start, self.end
         share = min(max((self.used - read0) / max(read - read0, 1), 0.0), 1.0)
         return at0 + int((at - at0) * share)
+
+    def byte_range(self, chunks: Iterator[bytes], start: int, stop: int | None) -> Iterator[bytes]:
+        """The bytes ``start:stop`` of the stream read in ``chunks`` (a piece of it:
+        gzip has no random access); the bytes skipped before it count as used."""
+        pos = 0
+        for chunk in chunks:
+            lo, hi = min(max(start - pos, 0), len(chunk)), len(chunk)
+            if stop is not None:
+                hi = min(hi, stop - pos)
+            pos += len(chunk)
+            self.used += lo
+            if hi > lo:
+                yield chunk[lo:hi] if (lo, hi) != (0, len(chunk)) else chunk
+            if stop is not None and pos >= stop:
+                return

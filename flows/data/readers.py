@@ -196,22 +196,6 @@ def _file_chunks(fh, start: int, stop: int | None, size: int = 1 << 20) -> Itera
         yield chunk
 
 
-def _byte_range(chunks: Iterator[bytes], piece: Piece, meter: Meter) -> Iterator[bytes]:
-    """The bytes of ``piece.start:piece.stop`` of a stream read in ``chunks``; what is
-    skipped before it counts as used (``meter``: the stream's progress)."""
-    pos = 0
-    for chunk in chunks:
-        lo, hi = min(max(piece.start - pos, 0), len(chunk)), len(chunk)
-        if piece.stop is not None:
-            hi = min(hi, piece.stop - pos)
-        pos += len(chunk)
-        meter.used += lo
-        if hi > lo:
-            yield chunk[lo:hi] if (lo, hi) != (0, len(chunk)) else chunk
-        if piece.stop is not None and pos >= piece.stop:
-            return
-
-
 def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[bytes | None, int]]:
     """(line, size) per line; ``line`` is None for one over ``limit`` bytes, whose
     bytes are counted and dropped as they stream by (memory stays bounded)."""
@@ -249,7 +233,8 @@ def _read_jsonl(
         fh = stack.enter_context(open_input(piece.file.path))
         if gz:  # no random access into gzip: its piece is decompressed from the start
             fh = stack.enter_context(meter.gzip_of(fh))
-            chunks = _byte_range(_decompressed(fh, piece.file, opts, meter), piece, meter)
+            chunks = _decompressed(fh, piece.file, opts, meter)
+            chunks = meter.byte_range(chunks, piece.start, piece.stop)
         else:
             chunks = _file_chunks(fh, piece.start, piece.stop)
         try:
