@@ -17,7 +17,7 @@ from typing import Any
 
 from cleaners.timing import Steps
 
-from . import interrupt
+from . import interrupt, orphans
 from .clean import clean, clean_shard
 from .commit import Run, commit, nothing_new, recover
 from .count import count, count_lines, count_shard
@@ -43,6 +43,7 @@ def run_corpus(
     """
     interrupt.rearm()
     interrupt.record_flow_run()
+    orphans.watch()  # a worker's run: ends Cancelled if the worker stops mid-run
     t0 = time.perf_counter()
     run_started = datetime.now(UTC).replace(microsecond=0)
     opts = RunOptions.from_dict(options or {})
@@ -78,6 +79,7 @@ def clean_partitions(
     from .data.partitions import partition_name, partition_output
 
     interrupt.record_flow_run()  # a backfill's own flow run, besides its subflows'
+    orphans.watch()
     corpus = corpus or run_corpus
     return [
         corpus(

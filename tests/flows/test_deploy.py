@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -110,13 +111,14 @@ def _prefect(env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
-def _deployment_file(tmp_path: Path, inbox: Path, out: Path) -> Path:
-    """The repository's prefect.yaml with only the folders and the cron replaced."""
+def _deployment_file(tmp_path: Path, inbox: Path, out: Path, **parameters: Any) -> Path:
+    """The repository's prefect.yaml with only the folders and the cron replaced (and
+    the incremental deployment's ``parameters``, if given)."""
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
     by_name = {d["name"]: d for d in spec["deployments"]}
     incremental = by_name["textwash-incremental"]
     assert incremental["work_pool"]["name"] == POOL
-    incremental["parameters"].update(input=str(inbox), output=str(out))
+    incremental["parameters"].update(input=str(inbox), output=str(out), **parameters)
     (schedule,) = incremental["schedules"]
     schedule["cron"] = "* * * * *"
     by_name["textwash-backfill"]["parameters"].update(output=str(tmp_path / "unused"))
@@ -128,6 +130,31 @@ def _deployment_file(tmp_path: Path, inbox: Path, out: Path) -> Path:
 def _documents(out: Path) -> list[str]:
     rows = duckdb.sql(f"select source from read_parquet('{out}/documents/*.parquet')").fetchall()
     return sorted(s for (s,) in rows)
+
+
+def _start_worker(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, Path]:
+    """`prefect worker start --pool textwash` in ``cwd``, in a process group of its own
+    (a terminal's foreground job); its output in ``cwd/worker.log``."""
+    cwd.mkdir()
+    log = cwd / "worker.log"
+    with open(log, "wb") as fh:
+        worker = subprocess.Popen(
+            [*PREFECT, "worker", "start", "--pool", POOL],
+            env={**env, "PREFECT_WORKER_QUERY_SECONDS": "2"},
+            cwd=cwd,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return worker, log
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
 
 
 def _run_id(stdout: str) -> str:
@@ -157,17 +184,7 @@ def test_deployments_run_on_a_worker(server: dict[str, str], tmp_path: Path) -> 
     assert "backfill/textwash-backfill" in deployed, deployed
 
     # The worker starts elsewhere: the deployment's pull step finds the code.
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    log = tmp_path / "worker.log"
-    with open(log, "wb") as fh:
-        worker = subprocess.Popen(
-            [*PREFECT, "worker", "start", "--pool", POOL],
-            env={**server, "PREFECT_WORKER_QUERY_SECONDS": "2"},
-            cwd=elsewhere,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
+    worker, log = _start_worker(server, tmp_path / "elsewhere")
     procs = [(worker, log)]
     try:
         # 1. The scheduler's own run of the cron deployment.
@@ -238,8 +255,69 @@ def test_deployments_run_on_a_worker(server: dict[str, str], tmp_path: Path) -> 
         assert run["state"]["type"] == "FAILED"
         assert run["state"]["message"] == line
     finally:
-        worker.terminate()
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        _stop_worker(worker)
+
+
+def _started_runs(api: str, out: Path) -> list[dict]:
+    """The flow runs that left Scheduled and write ``out`` (a deployment's run and its
+    clean_corpus subflow), each with its task runs' states under "task_states"."""
+    started = {"state": {"type": {"not_any_": ["SCHEDULED"]}}}
+    runs = _api(api, "flow_runs/filter", {"flow_runs": started, "limit": 200})
+    runs = [r for r in runs if r["parameters"].get("output") == str(out)]
+    for run in runs:
+        of_run = {"flow_runs": {"id": {"any_": [run["id"]]}}, "limit": 200}
+        run["task_states"] = {t["state_type"] for t in _api(api, "task_runs/filter", of_run)}
+    return runs
+
+
+def test_ctrl_c_on_the_worker_mid_run_ends_the_run(server: dict[str, str], tmp_path: Path) -> None:
+    """Ctrl-C on the worker (SIGINT to its process group, as a terminal sends it) while
+    a run cleans: the worker exits, the run ends (it was left Running, holding the
+    deployment's one slot, so no later run could start), and a new worker runs the
+    scheduler's next run, which finishes the dataset an uninterrupted run gives."""
+    from bench.workloads.crash import snapshot
+
+    from .test_interrupt import make_corpus
+
+    api = server["PREFECT_API_URL"]
+    corpus, out, reference = make_corpus(tmp_path), tmp_path / "out", tmp_path / "reference"
+    cli = [sys.executable, "-m", "flows.cli", "run", str(corpus), "-o", str(reference)]
+    flags = ["--runner", "thread", "--shard-mb", "0.5", "--incremental"]
+    subprocess.run([*cli, *flags], env=server, check=True, capture_output=True, timeout=300)
+
+    _prefect(server, "work-pool", "create", POOL, "--type", "process")
+    spec = _deployment_file(tmp_path, corpus, out, shard_mb=0.5)
+    _prefect(server, "deploy", "--all", "--prefect-file", str(spec))
+    worker, log = _start_worker(server, tmp_path / "first")
+    _prefect(server, "deployment", "run", "scheduled_clean/textwash-incremental")
+    progress = out / "_state" / "progress"
+    _wait("a run cleaning", lambda: list(progress.glob("clean-*.json")), [(worker, log)], 240)
+    os.killpg(worker.pid, signal.SIGINT)
+    try:
+        worker.wait(60)  # a hang guard, not a timing check
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+
+    def ended() -> list[dict]:
+        runs = _started_runs(api, out)
+        final = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
+        return runs if runs and all(r["state_type"] in final for r in runs) else []
+
+    # No worker runs now: what ends the run must not need one.
+    runs = _wait("the run the worker was running to end", ended, [], 120)
+    assert len(runs) == 2, runs  # scheduled_clean and its clean_corpus subflow
+    assert {r["state_type"] for r in runs} <= {"CANCELLED", "CRASHED"}, runs
+    assert all({"RUNNING", "PENDING"}.isdisjoint(r["task_states"]) for r in runs), runs
+
+    second, log = _start_worker(server, tmp_path / "second")
+    try:
+
+        def next_run() -> bool:
+            runs = _started_runs(api, out)
+            return any(r["auto_scheduled"] and r["state_type"] == "COMPLETED" for r in runs)
+
+        _wait("the scheduler's next run", next_run, [(second, log)], 240)
+    finally:
+        _stop_worker(second)
+    assert snapshot(out) == snapshot(reference)
