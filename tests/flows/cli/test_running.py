@@ -43,7 +43,7 @@ def test_each_phase_is_one_line_in_80_columns() -> None:
 def test_time_left_counts_from_the_first_progress() -> None:
     # The workers take 10 s to start; then 1 MB a second: 7 MB left is 7 s, not the
     # 28 s an average since the phase began would say.
-    bar, out, clock = reporter(120)
+    bar, _, clock = reporter(120)
     bar.start("cleaning", 10 * MB, None)
     clock.now = 10.0
     bar.update(10, 1 * MB)
