@@ -14,45 +14,24 @@ from prefect import flow, get_run_logger
 from prefect.states import State
 
 from cleaners.config import ConfigError
-from flows.cancel import cancel_subflows
 from flows.clean_corpus import clean_corpus
 from flows.data.partitions import runnable_partitions
-from flows.options import (
-    Address,
-    ConfigFile,
-    Dedup,
-    Force,
-    Runner,
-    ShardFiles,
-    ShardMb,
-    Workers,
-    options_from,
-)
+from flows.options import options_from
+from flows.parameters import BACKFILL, flow_parameters
 from flows.pipeline import clean_partitions
 from flows.runners import task_runner
-from flows.scheduled_clean import invalid_parameters
+from flows.scheduled_clean import DEPLOYED, invalid_parameters
 
 
-@flow(
-    name="backfill",
-    persist_result=False,
-    validate_parameters=False,
-    on_cancellation=[cancel_subflows],
-)
+@flow(name="backfill", **DEPLOYED)
+@flow_parameters(*BACKFILL)
 def backfill(
     partitions: str | None = None,
     template: str | None = None,
     start: str | None = None,
     end: str | None = None,
     output: str = "output",
-    config: ConfigFile = None,
-    runner: Runner = "thread",
-    workers: Workers = None,
-    address: Address = None,
-    shard_mb: ShardMb = 64.0,
-    shard_files: ShardFiles = 2000,
-    force: Force = False,
-    dedup: Dedup = "off",
+    **shared: Any,
 ) -> list[dict[str, Any]] | State:
     """Clean the partitions ``partitions`` (a glob) or ``template`` (with ``{date}``)
     from ``start`` to ``end`` names, each into ``OUTPUT/<partition name>/``. The
@@ -65,17 +44,9 @@ def backfill(
         start: First date (YYYY-MM-DD).
         end: Last date, inclusive.
         output: Dataset folder (one dataset per partition in it), or a URL.
-        config: TOML config file ([clean], [read]).
-        runner: thread | process | dask
-        workers: Parallel shards (default: 1 thread, or all cores for process/dask).
-        address: Existing Dask scheduler address (with runner dask).
-        shard_mb: Target shard size in MB.
-        shard_files: Most files per shard.
-        force: Redo shards that are already done.
-        dedup: off | exact | near: copies keep a row pointing to the first, no text.
     """
     try:
-        opts = options_from(backfill.fn, locals())
+        opts = options_from(backfill.fn, shared)
         found = runnable_partitions(
             partitions, template, start, end, output, warn=get_run_logger().warning
         )

@@ -139,7 +139,7 @@ CONFIG = Sets("config")  # the TOML file: [clean] is ``config``, [read] is ``rea
 
 # One type per run option, shared by the CLI's commands (which add their help) and
 # the flows whose parameters are those options.
-ConfigFile = Annotated[str | None, CONFIG]
+ConfigFile = Annotated[Path | None, CONFIG]
 Runner = Annotated[str, Sets("runner")]
 Workers = Annotated[int | None, Sets("workers")]
 Address = Annotated[str | None, Sets("address")]
@@ -157,9 +157,8 @@ def option_types(function: Callable[..., Any]) -> dict[str, Sets]:
     # Only the parameters' annotations are read (not the return type's names).
     names = {**globals(), **getattr(function, "__globals__", {})}
     found = {}
-    for name, hint in inspect.get_annotations(function).items():
-        if name == "return":
-            continue
+    for name, param in inspect.signature(function).parameters.items():
+        hint = param.annotation
         if isinstance(hint, str):
             hint = eval(hint, names)  # as typing.get_type_hints does
         marks = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Sets)]
@@ -172,14 +171,17 @@ def options_from(
     function: Callable[..., Any], arguments: dict[str, Any], **fixed: Any
 ) -> RunOptions:
     """The run options of a call of ``function`` (a command or a flow; ``arguments``
-    are its parameters' values, e.g. its ``locals()`` on entry): each parameter typed
-    as a run option sets its field; ``fixed`` fields are the command's own (``serve``
-    is always incremental). Validated: a mistake is a ConfigError of one line, the
-    same from the CLI and from a deployment."""
+    are the values it was called with, e.g. its ``locals()`` on entry or the run options
+    it was given in its ``**kwargs``; one left out has its default, as in a flow called
+    as a plain function): each parameter typed as a run option sets its field; ``fixed``
+    fields are the command's own (``serve`` is always incremental). Validated: a mistake
+    is a ConfigError of one line, the same from the CLI and from a deployment."""
+    call = inspect.signature(function).bind_partial(**arguments)
+    call.apply_defaults()
     config = None
     fields: dict[str, Any] = {}
     for name, sets in option_types(function).items():
-        value = arguments[name]
+        value = call.arguments[name]
         if sets is CONFIG:
             config = value
         else:

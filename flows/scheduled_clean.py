@@ -24,38 +24,24 @@ from flows.cancel import cancel_subflows, cut_short_by_stop
 from flows.clean_corpus import clean_corpus
 from flows.data.storage import is_url
 from flows.interrupt import SERVED, delivered_twice
-from flows.options import (
-    Address,
-    ConfigFile,
-    Dedup,
-    Runner,
-    RunOptions,
-    ShardFiles,
-    ShardMb,
-    Workers,
-    options_from,
-)
+from flows.options import RunOptions, options_from
+from flows.parameters import SERVE, flow_parameters
 from flows.runners import task_runner
 from flows.runtime import command_line
 
+# A flow a deployment runs with the run options: it checks its parameters itself
+# (options_from; a bad one fails the run with the CLI's line, invalid_parameters), and
+# a cancelled run cancels its subflows.
+DEPLOYED: dict[str, Any] = {
+    "persist_result": False,
+    "validate_parameters": False,
+    "on_cancellation": [cancel_subflows],
+}
 
-@flow(
-    name="scheduled_clean",
-    persist_result=False,
-    validate_parameters=False,
-    on_cancellation=[cancel_subflows],
-)
-def scheduled_clean(
-    input: str,
-    output: str = "output",
-    config: ConfigFile = None,
-    runner: Runner = "thread",
-    workers: Workers = None,
-    address: Address = None,
-    shard_mb: ShardMb = 64.0,
-    shard_files: ShardFiles = 2000,
-    dedup: Dedup = "off",
-) -> dict[str, Any] | State:
+
+@flow(name="scheduled_clean", **DEPLOYED)
+@flow_parameters(*SERVE)
+def scheduled_clean(input: str, output: str = "output", **shared: Any) -> dict[str, Any] | State:
     """One scheduled run: the inputs of ``input`` not seen yet, appended to the dataset
     at ``output`` (a clean_corpus subflow on the runner asked for). Finding nothing new
     is normal. The parameters are ``textwash serve``'s options; a bad one fails the run
@@ -64,16 +50,9 @@ def scheduled_clean(
     Args:
         input: Folder, file or glob the scraper writes into (or a URL).
         output: Dataset folder, or a URL (s3://bucket/prefix).
-        config: TOML config file ([clean], [read]).
-        runner: thread | process | dask
-        workers: Parallel shards (default: 1 thread, or all cores for process/dask).
-        address: Existing Dask scheduler address (with runner dask).
-        shard_mb: Target shard size in MB.
-        shard_files: Most files per shard.
-        dedup: off | exact | near: copies keep a row pointing to the first, no text.
     """
     try:
-        opts = options_from(scheduled_clean.fn, locals(), incremental=True)
+        opts = options_from(scheduled_clean.fn, shared, incremental=True)
         if not is_url(input) and not os.path.exists(input) and not any(c in input for c in "*?["):
             raise ConfigError(f"input not found: {input}")
     except ConfigError as exc:

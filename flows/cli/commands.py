@@ -14,26 +14,12 @@ from cleaners.config import ConfigError
 
 from ..data.discovery import TEXT_SUFFIXES, InputFile
 from ..data.storage import as_path, is_url
+from ..parameters import BACKFILL, SERVE
 from ..runners import default_runner
 from ..runtime import configure_prefect, find_api_url
 from .checks import check_cron, check_output, find_inputs, run_options
 from .console import UsageError, app, console, err, fail, warn
-from .params import (
-    AddressOpt,
-    AutoRunnerOpt,
-    ConfigOpt,
-    DedupOpt,
-    ForceOpt,
-    IncrementalOpt,
-    OutputOpt,
-    PrefectOpt,
-    RunnerOpt,
-    ShardFilesOpt,
-    ShardMbOpt,
-    StrictOpt,
-    VerboseOpt,
-    WorkersOpt,
-)
+from .params import RUN, ConfigOpt, OutputOpt, PrefectOpt, StrictOpt, VerboseOpt, run_options_of
 from .report import (
     backfill_table,
     incomplete,
@@ -72,33 +58,27 @@ def _has_html_files(files: list[InputFile]) -> bool:
 
 
 @app.command()
+@run_options_of(*RUN)
 def run(
     input: Annotated[
         str,
         typer.Argument(help="Folder, file or glob of .txt/.html/.jsonl/.parquet (optionally .gz)."),
     ] = "seeds",
     output: OutputOpt = "output",
-    config: ConfigOpt = None,
-    runner: AutoRunnerOpt = None,
-    workers: WorkersOpt = None,
-    address: AddressOpt = None,
-    shard_mb: ShardMbOpt = 64.0,
-    shard_files: ShardFilesOpt = 2000,
-    force: ForceOpt = False,
-    incremental: IncrementalOpt = False,
-    dedup: DedupOpt = "off",
+    *,
     strict: StrictOpt = False,
     prefect: PrefectOpt = False,
     verbose: VerboseOpt = False,
+    **shared: Any,
 ) -> None:
     """Clean INPUT into the Parquet dataset OUTPUT (documents, removals, rejects, manifest)."""
     t0 = time.perf_counter()
     try:
-        options = run_options(run, locals())
+        options = run_options(run, shared)
         out = as_path(output)
         check_output(out, options)
         files = find_inputs(input, out)
-        if runner is None:
+        if shared["runner"] is None:
             options = options.replace(runner=default_runner(sum(f.size for f in files)))
     except UsageError as exc:
         raise fail(str(exc)) from None
@@ -117,6 +97,7 @@ def run(
 
 
 @app.command()
+@run_options_of(*BACKFILL)
 def backfill(
     partitions: Annotated[
         str | None, typer.Option(help="Glob of partition folders, e.g. 'raw/date=*'.")
@@ -127,17 +108,11 @@ def backfill(
     start: Annotated[str | None, typer.Option(help="First date (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Last date, inclusive.")] = None,
     output: OutputOpt = "output",
-    config: ConfigOpt = None,
-    runner: RunnerOpt = "thread",
-    workers: WorkersOpt = None,
-    address: AddressOpt = None,
-    shard_mb: ShardMbOpt = 64.0,
-    shard_files: ShardFilesOpt = 2000,
-    force: ForceOpt = False,
-    dedup: DedupOpt = "off",
+    *,
     strict: StrictOpt = False,
     prefect: PrefectOpt = False,
     verbose: VerboseOpt = False,
+    **shared: Any,
 ) -> None:
     """Clean many partitions, each into OUTPUT/PARTITION/, one subflow each;
     resumable like run. Sources start with the partition's name."""
@@ -145,7 +120,7 @@ def backfill(
 
     t0 = time.perf_counter()
     try:
-        options = run_options(backfill, locals())
+        options = run_options(backfill, shared)
         out = as_path(output)
         check_output(out, options)
         full = runnable_partitions(partitions, template, start, end, str(out), warn=warn)
@@ -192,24 +167,19 @@ def explain(
 
 
 @app.command()
+@run_options_of(*SERVE)
 def serve(
     input: Annotated[str, typer.Argument(help="Folder or glob the scraper writes into.")],
     cron: Annotated[str, typer.Option(help='When to run, e.g. "*/15 * * * *".')],
     output: OutputOpt = "output",
     name: Annotated[str, typer.Option(help="Deployment name.")] = "textwash",
-    config: ConfigOpt = None,
-    runner: RunnerOpt = "thread",
-    workers: WorkersOpt = None,
-    address: AddressOpt = None,
-    shard_mb: ShardMbOpt = 64.0,
-    shard_files: ShardFilesOpt = 2000,
-    dedup: DedupOpt = "off",
+    *,
     verbose: VerboseOpt = False,
+    **shared: Any,
 ) -> None:
     """Serve a scheduled deployment: each run cleans only the inputs the dataset has not
     seen and appends new parts. Needs a Prefect server: `textwash server start`, or
     PREFECT_API_URL."""
-    arguments = locals()
     api_url = find_api_url()  # before check_cron imports Prefect, which reads it once
     if api_url is None:
         raise fail(
@@ -220,7 +190,7 @@ def serve(
     os.environ["PREFECT_API_URL"] = api_url
     configure_prefect(verbose)
     try:
-        options = run_options(serve, arguments, incremental=True)
+        options = run_options(serve, shared, incremental=True)
         check_output(as_path(output), options)
         check_cron(cron)
         local = not is_url(input)
@@ -230,6 +200,7 @@ def serve(
         raise fail(str(exc)) from None
     from ..scheduled_clean import serve as serve_flow
 
+    config = shared["config"]
     signum, cut_short = serve_flow(input, str(output), options, cron=cron, name=name, config=config)
     if signum:
         cut = " and the run in progress Cancelled" if cut_short else ""

@@ -1,44 +1,44 @@
-"""The commands' shared options, each declared once: its type (the run option it sets,
-see options.Sets), its flag and its help. ``run``, ``backfill`` and ``serve`` take
-them by these types, and their run options are built from the types, not from the
-parameters' names (options.options_from)."""
+"""The commands' options. The run options are declared once, with the flows that take
+them (parameters.py): here each gets its flags and help; a command is given them by
+``run_options_of``. Its run options are then built from their types, not from the
+parameters' names (options.options_from). Below, the options of the CLI's own."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
 from .. import options
+from ..parameters import (
+    ADDRESS,
+    CONFIG,
+    DEDUP,
+    FORCE,
+    INCREMENTAL,
+    SHARD_FILES,
+    SHARD_MB,
+    WORKERS,
+    F,
+    Parameter,
+    given,
+)
 
-ConfigOpt = Annotated[
-    Path | None,
-    options.CONFIG,
-    typer.Option("--config", "-c", help="TOML config file."),
-]
+
+def option(parameter: Parameter) -> Any:
+    """The parameter's type as a command-line option: with its flags and help."""
+    return Annotated[parameter.type, typer.Option(*parameter.flags, help=parameter.help)]
+
+
+def run_options_of(*shared: Parameter) -> Callable[[F], F]:
+    """Give a command the ``shared`` parameters as options (in its ``**kwargs``)."""
+    return lambda command: given(command, shared, option)
+
+
+ConfigOpt = option(CONFIG)
 OutputOpt = Annotated[
     str, typer.Option("--output", "-o", help="Dataset folder, or a URL (s3://bucket/prefix).")
-]
-RunnerOpt = Annotated[options.Runner, typer.Option(help="thread | process | dask")]
-WorkersOpt = Annotated[
-    options.Workers,
-    typer.Option(help="Parallel shards (default: 1 thread, or all cores for process/dask)."),
-]
-AddressOpt = Annotated[options.Address, typer.Option(help="Existing Dask scheduler address.")]
-ShardMbOpt = Annotated[options.ShardMb, typer.Option(help="Target shard size in MB.")]
-ShardFilesOpt = Annotated[options.ShardFiles, typer.Option(help="Most files per shard.")]
-ForceOpt = Annotated[options.Force, typer.Option(help="Redo shards that are already done.")]
-IncrementalOpt = Annotated[
-    options.Incremental,
-    typer.Option(help="Clean only inputs the dataset has not seen; append parts (as serve)."),
-]
-DedupOpt = Annotated[
-    options.Dedup,
-    typer.Option(
-        help="off | exact | near: copies of a document keep a row with duplicate_of set "
-        "to the first copy, and no text."
-    ),
 ]
 StrictOpt = Annotated[bool, typer.Option(help="Exit non-zero if this run rejected any input.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Prefect logs.")]
@@ -56,11 +56,11 @@ def _thread_until_sized(runner: str | None) -> str:
     return runner or "thread"
 
 
-AutoRunnerOpt = Annotated[
-    str | None,
-    options.Sets("runner", _thread_until_sized),
-    typer.Option(
-        help="thread | process | dask (default: a process per core, one thread "
-        "for an input under 2 MB)"
-    ),
-]
+AUTO_RUNNER = Parameter(
+    "runner",
+    Annotated[str | None, options.Sets("runner", _thread_until_sized)],
+    None,
+    "thread | process | dask (default: a process per core, one thread for an input under 2 MB)",
+)
+# textwash run: every run option; its runner is picked by the input's size.
+RUN = (CONFIG, AUTO_RUNNER, WORKERS, ADDRESS, SHARD_MB, SHARD_FILES, FORCE, INCREMENTAL, DEDUP)

@@ -14,17 +14,9 @@ import pytest
 
 from flows import cli
 from flows.backfill import backfill
-from flows.cli.params import (
-    AddressOpt,
-    ConfigOpt,
-    DedupOpt,
-    ForceOpt,
-    IncrementalOpt,
-    RunnerOpt,
-    ShardMbOpt,
-    WorkersOpt,
-)
+from flows.cli.params import RUN
 from flows.options import CONFIG, RunOptions, Sets, option_types, options_from
+from flows.parameters import SHARD_FILES, Parameter, given
 from flows.scheduled_clean import scheduled_clean
 
 FIELDS = {f.name for f in dataclasses.fields(RunOptions)}
@@ -63,35 +55,27 @@ def test_each_field_has_an_option_and_each_option_a_field(command: Callable) -> 
     assert unmapped(command) == (NOT_OFFERED[command], set())
 
 
-def _renamed(
-    config: ConfigOpt = None,
-    runner: RunnerOpt = "thread",
-    workers: WorkersOpt = None,
-    address: AddressOpt = None,
-    shard_mb: ShardMbOpt = 64.0,
-    files_per_shard: int = 2000,  # was ShardFilesOpt: a plain int sets nothing
-    force: ForceOpt = False,
-    incremental: IncrementalOpt = False,
-    dedup: DedupOpt = "off",
-) -> None: ...
+def _command_with(shared: tuple[Parameter, ...]) -> Callable[..., None]:
+    def command(**values: Any) -> None: ...
+
+    return given(command, shared, lambda p: p.type)
 
 
-def _misspelled(
-    config: ConfigOpt = None,
-    runner: RunnerOpt = "thread",
-    workers: WorkersOpt = None,
-    address: AddressOpt = None,
-    shard_mb: ShardMbOpt = 64.0,
-    shard_files: Annotated[int, Sets("shard_file")] = 2000,
-    force: ForceOpt = False,
-    incremental: IncrementalOpt = False,
-    dedup: DedupOpt = "off",
-) -> None: ...
-
-
-def test_a_broken_declaration_is_found() -> None:
-    assert unmapped(_renamed) == ({"shard_files"}, {"files_per_shard"})
-    assert unmapped(_misspelled) == ({"shard_files"}, {"shard_files"})
+@pytest.mark.parametrize(
+    ("broken", "found"),
+    [
+        # renamed, and typed as a plain int: it sets nothing
+        (Parameter("files_per_shard", int, 2000, ""), ({"shard_files"}, {"files_per_shard"})),
+        # its type names a field RunOptions does not have
+        (
+            Parameter("shard_files", Annotated[int, Sets("shard_file")], 2000, ""),
+            ({"shard_files"}, {"shard_files"}),
+        ),
+    ],
+)
+def test_a_broken_declaration_is_found(broken: Parameter, found: tuple) -> None:
+    command = _command_with(tuple(broken if p is SHARD_FILES else p for p in RUN))
+    assert unmapped(command) == found
 
 
 # A value other than the default for each field, as its option takes it.

@@ -42,11 +42,14 @@ def test_each_entrypoint_loads_by_its_path(entrypoint: str, monkeypatch) -> None
 
 
 def _cli_types(command: typing.Callable) -> dict[str, str]:
-    hints = typing.get_type_hints(command)
+    """The option types typer reads: the signature's."""
     types = {}
-    for name, hint in hints.items():
-        if name == "return" or name in NOT_PARAMETERS:
+    for name, param in inspect.signature(command, eval_str=True).parameters.items():
+        if name in NOT_PARAMETERS:
             continue
+        hint = param.annotation
+        if typing.get_origin(hint) is typing.Annotated:
+            hint = typing.get_args(hint)[0]
         args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
         types[name] = JSON_TYPES[args[0]]
     return types
