@@ -20,15 +20,10 @@ from cleaners.core import Prepared, clean_batch
 from cleaners.timing import NO_STEPS, Steps
 
 from . import interrupt
-from .count import (
-    Counting,
-    Progress,
-    prepare_item,
-    read_shard,
-    timed_read,
-)
+from .count import Counting, Progress, prepare_item
 from .data.dataset import write_shard
 from .data.documents import RawDocument, ReadOptions, Reject
+from .data.readers import read_pieces_sized, timed_read
 from .data.records import ShardWriter
 from .data.storage import as_path
 from .options import RunOptions
@@ -118,7 +113,7 @@ def process_shard(
     out = ShardWriter(run_started, read_opts.keep_raw_bytes)
     pending: list[Pending] = []
     pending_bytes = done_items = 0
-    for item, done_bytes in timed_read(read_shard(shard, read_opts), steps):
+    for item, done_bytes in timed_read(read_pieces_sized(shard.pieces, read_opts), steps):
         done_items += 1
         if progress is not None:
             progress(done_items, done_bytes)

@@ -9,11 +9,10 @@ whom (``dedup.py``). No Prefect here: clean_corpus.py wraps ``count_lines``.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 from cleaners import CleanConfig
 from cleaners.core import Prepared, count_keys, prepare, source_of
@@ -22,7 +21,7 @@ from cleaners.signals import line_keys
 from cleaners.timing import NO_STEPS, Steps
 
 from .data.documents import RawDocument, ReadOptions, Reject
-from .data.readers import read_piece, read_piece_sized
+from .data.readers import read_pieces_sized, timed_read
 from .data.storage import as_path, write_atomic
 from .dedup import Counted, Counts, Measured, decide
 from .options import RunOptions
@@ -31,7 +30,6 @@ from .state.linestats import counted_ids, load_counted, load_counts
 from .state.prepared import PreparedSink, prepared_path
 from .state.progress import ProgressFile, Tally, run_tallied
 
-T = TypeVar("T")
 Progress = Callable[[int, int], None]  # (documents and rejects so far, bytes so far)
 
 # Counting costs more than cleaning (it repairs each document, for both passes, and
@@ -72,34 +70,6 @@ def count_groups(plan: list[Shard] | tuple[Shard, ...], max_bytes: int) -> list[
     return groups
 
 
-def read_piece_items(shard: Shard, read_opts: ReadOptions) -> Iterator[RawDocument | Reject]:
-    """Every document and reject of a shard, in order."""
-    for piece in shard.pieces:
-        yield from read_piece(piece, read_opts)
-
-
-def read_shard(shard: Shard, read_opts: ReadOptions) -> Iterator[tuple[RawDocument | Reject, int]]:
-    """Every document and reject of a shard, in order, each with the bytes of the
-    shard read through it, as ``Shard.size`` counts them (a gzip input's compressed
-    bytes): what a task's progress reports against the planned size."""
-    before = 0
-    for piece in shard.pieces:
-        for item, done in read_piece_sized(piece, read_opts):
-            yield item, before + done
-        before += piece.size
-
-
-def timed_read(items: Iterator[T], steps: Steps) -> Iterator[T]:
-    """``items``, the time spent reading each one added to ``steps["read"]``."""
-    while True:
-        t0 = time.perf_counter()
-        item = next(items, None)
-        steps.add("read", time.perf_counter() - t0)
-        if item is None:
-            return
-        yield item
-
-
 def prepare_item(
     item: RawDocument, config: CleanConfig, doc: Prepared | None = None, steps: Steps = NO_STEPS
 ) -> tuple[Prepared, str | None]:
@@ -127,7 +97,8 @@ def measure_shard(
     ``sink`` keeps every document prepared, by doc_id, for the cleaning pass."""
     measured = Measured()
     steps = Steps()
-    for pos, (item, done_bytes) in enumerate(timed_read(read_shard(shard, read_opts), steps)):
+    items = timed_read(read_pieces_sized(shard.pieces, read_opts), steps)
+    for pos, (item, done_bytes) in enumerate(items):
         measured.items += 1
         if progress is not None:
             progress(pos + 1, done_bytes)

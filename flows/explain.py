@@ -18,9 +18,10 @@ from rich.table import Table
 from cleaners import CleanResult, ExtractionError
 
 from .clean import BATCH_DOCS, clean_items
-from .count import measure_shard, read_piece_items
+from .count import measure_shard
 from .data.discovery import InputFile
 from .data.documents import RawDocument, Reject
+from .data.readers import read_pieces
 from .dedup import Counts, decide
 from .options import RunOptions
 from .plan import plan_shards
@@ -43,7 +44,7 @@ def explain_results(
         counts = counts.merged(decide(before, measured, jaccard=cfg.near_duplicate_jaccard).counts)
         repeated = counts.frequent(cfg.repeated_line_min_docs)
     for shard in shards:
-        items = read_piece_items(shard, options.read)
+        items = read_pieces(shard.pieces, options.read)
         while batch := list(itertools.islice(items, BATCH_DOCS)):  # cleaned as a shard does
             docs = [i for i in batch if not isinstance(i, Reject)]
             results = iter(clean_items(docs, cfg, repeated))

@@ -7,29 +7,26 @@ out of ``read_file``: a bad file, line or row becomes a ``Reject``.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
 import os
 import stat
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import TypeVar
 
 from cleaners.decode import looks_binary
+from cleaners.timing import Steps
 
 from .discovery import SUPPORTED, InputFile, format_of
 from .documents import RawDocument, ReadOptions, Reject, document_from_record
 from .metered import Meter
 from .pieces import Piece
 from .storage import is_url, open_input
+from .streams import BAD_GZIP, TooLarge, decompressed, file_chunks, read_bytes, split_lines
 
-# What a .gz that is not one, or is cut or corrupt, raises while it is read.
-_BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
-
-
-class _TooLarge(Exception):
-    pass
+T = TypeVar("T")
 
 
 def read_file(f: InputFile, opts: ReadOptions | None = None) -> Iterator[RawDocument | Reject]:
@@ -60,6 +57,36 @@ def read_piece_sized(
         else:
             done += item_size(item)
         yield item, done
+
+
+def read_pieces(pieces: Iterable[Piece], opts: ReadOptions) -> Iterator[RawDocument | Reject]:
+    """Every document and reject of ``pieces`` (a shard's), in order."""
+    for piece in pieces:
+        yield from read_piece(piece, opts)
+
+
+def read_pieces_sized(
+    pieces: Sequence[Piece], opts: ReadOptions
+) -> Iterator[tuple[RawDocument | Reject, int]]:
+    """Every document and reject of ``pieces`` (a shard's), in order, each with the
+    bytes of them read through it, as ``Shard.size`` counts them (a gzip input's
+    compressed bytes): what a task's progress reports against the planned size."""
+    before = 0
+    for piece in pieces:
+        for item, done in read_piece_sized(piece, opts):
+            yield item, before + done
+        before += piece.size
+
+
+def timed_read(items: Iterator[T], steps: Steps) -> Iterator[T]:
+    """``items``, the time spent reading each one added to ``steps["read"]``."""
+    while True:
+        t0 = time.perf_counter()
+        item = next(items, None)
+        steps.add("read", time.perf_counter() - t0)
+        if item is None:
+            return
+        yield item
 
 
 def read_piece(
@@ -121,11 +148,11 @@ def _read_document_file(
 ) -> Iterator[RawDocument | Reject]:
     """One .txt/.html file is one document: read no more than a document may hold."""
     try:
-        data = _read_bytes(f, opts.max_document_bytes)
-    except _TooLarge as exc:
+        data = read_bytes(f, opts.max_document_bytes)
+    except TooLarge as exc:
         yield Reject(f.rel, "too_large", str(exc), raw_size=f.size)
         return
-    except _BAD_GZIP as exc:
+    except BAD_GZIP as exc:
         yield Reject(f.rel, "bad_gzip", f"cannot decompress: {exc}", raw_size=f.size)
         return
     if not data.strip():
@@ -141,87 +168,6 @@ def _read_document_file(
     yield RawDocument(f.rel, None, data, fmt == "html", fmt)
 
 
-def _decompressed(
-    fh: IO[bytes], f: InputFile, opts: ReadOptions | None, meter: Meter | None = None
-) -> Iterator[bytes]:
-    """The bytes of an open input in chunks of at most 1 MB, so memory stays bounded.
-    With ``opts``, a stream that expands like a bomb raises _TooLarge. A gzip stream
-    that ends early raises EOFError only after everything before the break was
-    yielded (``read1``: GzipFile's ``read`` would drop what it had decompressed).
-    ``meter`` is told each chunk's size."""
-    read = getattr(fh, "read1", fh.read)
-    total = 0
-    while chunk := read(1 << 20):
-        total += len(chunk)
-        if opts is not None:
-            _check_expansion(total, f.size, opts)
-        if meter is not None:
-            meter.chunk(len(chunk))
-        yield chunk
-
-
-def _read_bytes(f: InputFile, limit: int) -> bytes:
-    """At most ``limit`` bytes (decompressed), so a gzip bomb costs no more memory."""
-    data = bytearray()
-    with open_input(f.path, decompress=True) as fh:
-        for chunk in _decompressed(fh, f, None):
-            data += chunk
-            if len(data) > limit:
-                raise _TooLarge(f"over the {limit:,} byte limit (decompressed)")
-    return bytes(data)
-
-
-def _check_expansion(decompressed: int, compressed: int, opts: ReadOptions) -> None:
-    if decompressed > opts.max_decompressed_bytes:
-        raise _TooLarge(
-            f"over the {opts.max_decompressed_bytes:,} byte decompressed limit: the rest of "
-            "the file is not read"
-        )
-    if decompressed > 16 << 20 and decompressed > opts.max_gzip_ratio * max(compressed, 1):
-        raise _TooLarge(
-            f"expands over {opts.max_gzip_ratio}x (a gzip bomb?): the rest of the file is not read"
-        )
-
-
-def _file_chunks(fh, start: int, stop: int | None, size: int = 1 << 20) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
-    if start:
-        fh.seek(start)
-    left = None if stop is None else stop - start
-    while left is None or left > 0:
-        chunk = fh.read(size if left is None else min(size, left))
-        if not chunk:
-            return
-        if left is not None:
-            left -= len(chunk)
-        yield chunk
-
-
-def _lines(chunks: Iterator[bytes], limit: int) -> Iterator[tuple[bytes | None, int]]:
-    """(line, size) per line; ``line`` is None for one over ``limit`` bytes, whose
-    bytes are counted and dropped as they stream by (memory stays bounded)."""
-    parts: list[bytes] = []
-    held = 0  # bytes in parts, or of the long line being skipped
-    over = False
-    for chunk in chunks:
-        pos = 0
-        while True:
-            nl = chunk.find(b"\n", pos)
-            end = len(chunk) if nl < 0 else nl + 1
-            piece = chunk[pos:end]
-            held += len(piece)
-            if not over:
-                parts.append(piece)
-                if held > limit:
-                    over, parts = True, []
-            if nl < 0:
-                break
-            yield (None if over else b"".join(parts)), held
-            parts, held, over = [], 0, False
-            pos = end
-    if held:
-        yield (None if over else b"".join(parts)), held
-
-
 def _read_jsonl(
     piece: Piece, gz: bool, opts: ReadOptions, meter: Meter
 ) -> Iterator[RawDocument | Reject]:
@@ -233,12 +179,12 @@ def _read_jsonl(
         fh = stack.enter_context(open_input(piece.file.path))
         if gz:  # no random access into gzip: its piece is decompressed from the start
             fh = stack.enter_context(meter.gzip_of(fh))
-            chunks = _decompressed(fh, piece.file, opts, meter)
+            chunks = decompressed(fh, piece.file, opts, meter)
             chunks = meter.byte_range(chunks, piece.start, piece.stop)
         else:
-            chunks = _file_chunks(fh, piece.start, piece.stop)
+            chunks = file_chunks(fh, piece.start, piece.stop)
         try:
-            for line, size in _lines(chunks, limit):
+            for line, size in split_lines(chunks, limit):
                 pos += 1
                 meter.used += size
                 if line is None:
@@ -252,7 +198,7 @@ def _read_jsonl(
                     )
                 elif line.strip():
                     yield _json_line(source, pos, line.rstrip(b"\r\n"), opts)
-        except _BAD_GZIP as exc:
+        except BAD_GZIP as exc:
             reason = "the compressed stream ended early (truncated file?)"
             yield Reject(
                 f"{source}#L{pos + 2}",
@@ -262,7 +208,7 @@ def _read_jsonl(
                 pos + 1,
                 raw_size=piece.file.size,
             )
-        except _TooLarge as exc:
+        except TooLarge as exc:
             yield Reject(
                 f"{source}#L{pos + 2}", "too_large", str(exc), pos + 1, raw_size=piece.file.size
             )
@@ -301,12 +247,12 @@ def _parquet_records(
     source = piece.file.rel
     try:
         if gz:  # no random access into gzip: decompress (bounded) into memory
-            data = _read_bytes(piece.file, opts.max_document_bytes * 20)
+            data = read_bytes(piece.file, opts.max_document_bytes * 20)
             pf = pq.ParquetFile(pa.BufferReader(data))
         else:
             pf = pq.ParquetFile(stack.enter_context(open_input(piece.file.path, decompress=True)))
         names = set(pf.schema_arrow.names)
-    except _TooLarge as exc:
+    except TooLarge as exc:
         yield Reject(source, "too_large", str(exc), raw_size=piece.file.size)
         return
     except (pa.ArrowException, OSError, EOFError, zlib.error) as exc:

@@ -8,9 +8,10 @@ from pathlib import Path
 from cleaners import CleanConfig
 from cleaners.dedup import minhash, text_hash
 from flows.clean import clean_item, clean_items
-from flows.count import measure_shard, read_piece_items
+from flows.count import measure_shard
 from flows.data.discovery import discover
 from flows.data.documents import RawDocument
+from flows.data.readers import read_pieces
 from flows.dedup import Counted, Measured, decide, first_copies, lsh_bands
 from flows.options import RunOptions
 from flows.plan import plan_shards
@@ -28,7 +29,7 @@ def clean_all(folder: Path, dedup: str = "off") -> tuple[list[RawDocument], list
         measured.extend(measure_shard(shard, opts.config, opts.read, set()))
     decision = decide([], measured, jaccard=opts.config.near_duplicate_jaccard, dedup=dedup)
     repeated = decision.counts.frequent(opts.config.repeated_line_min_docs)
-    items = [i for s in shards for i in read_piece_items(s, opts.read)]
+    items = [i for s in shards for i in read_pieces(s.pieces, opts.read)]
     return items, clean_items(items, opts.config, repeated), decision.duplicates
 
 
