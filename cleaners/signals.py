@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 _I = re.IGNORECASE
@@ -209,16 +209,19 @@ class LineSignals:
     markup_chars: int
 
 
-def strip_edges(line: str) -> str:
-    """The line without leading/trailing punctuation, symbols and spaces.
+def strip_edges(line: str, keep: Callable[[str], bool] = str.isalnum) -> str:
+    """The line without the characters at its ends that ``keep`` refuses: by default
+    punctuation, symbols and spaces.
 
     >>> strip_edges("  — ADVERTISEMENT — ")
     'ADVERTISEMENT'
+    >>> strip_edges("«2024»,", str.isalpha), strip_edges("(l'été)", str.isalpha)
+    ('', "l'été")
     """
     start, end = 0, len(line)
-    while start < end and not line[start].isalnum():
+    while start < end and not keep(line[start]):
         start += 1
-    while end > start and not line[end - 1].isalnum():
+    while end > start and not keep(line[end - 1]):
         end -= 1
     return line[start:end]
 

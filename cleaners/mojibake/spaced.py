@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+from ..signals import strip_edges
 from .codepages import (
     SPACED_ENCODINGS,
     TYPOGRAPHIC,
@@ -378,7 +379,11 @@ def decide_spaces(word: Word, model: LanguageModel | None, lang: str | None) -> 
             b += 1
             candidates.append((a, b))
     texts = [_letter_core(chars, bounds[a], bounds[b]) for a, b in candidates]
-    listed = model.log10_listed([_core(t).lower() for t in texts]) if model else [None] * len(texts)
+    listed = (
+        model.log10_listed([strip_edges(t, str.isalpha).lower() for t in texts])
+        if model
+        else [None] * len(texts)
+    )
     score = {
         c: _word_score(t, model, lst) for c, t, lst in zip(candidates, texts, listed, strict=True)
     }
@@ -397,15 +402,6 @@ def decide_spaces(word: Word, model: LanguageModel | None, lang: str | None) -> 
     return spaces
 
 
-def _core(text: str) -> str:
-    start, end = 0, len(text)
-    while start < end and not text[start].isalpha():
-        start += 1
-    while end > start and not text[end - 1].isalpha():
-        end -= 1
-    return text[start:end]
-
-
 def _pieces(word: Word) -> list[str]:
     """The lowercased letter cores of every word a split of ``word`` at its ambiguous
     boundaries can make (the word itself when it has none)."""
@@ -417,7 +413,7 @@ def _pieces(word: Word) -> list[str]:
         for b in bounds[i + 1 :]:
             if b - a > MAX_WORD_CHARS:
                 break
-            out.append(_core("".join(word.chars[a:b])).lower())
+            out.append(strip_edges("".join(word.chars[a:b]), str.isalpha).lower())
     return out
 
 
