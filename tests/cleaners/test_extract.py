@@ -174,12 +174,11 @@ def test_the_child_gives_what_this_process_gives_on_devset_pages() -> None:
     assert _outcomes(pages, 30) == _outcomes(pages, 0)
 
 
-def _in_a_process_pool_worker(pages: list[dict]) -> tuple:
-    return (
-        multiprocessing.current_process().name,
-        _outcomes(pages, 30),
-        _stuck_then_next(),
-    )
+def _in_a_worker(pages: list[dict]) -> tuple:
+    """In a worker process: its name, whether it is daemonic, its extractions (in a
+    child of its own) and a stuck child stopped and replaced."""
+    worker = multiprocessing.current_process()
+    return worker.name, worker.daemon, _outcomes(pages, 30), _stuck_then_next()
 
 
 @needs_devset
@@ -194,21 +193,13 @@ def test_process_pool_workers(method: str) -> None:
     mine = _child_pid()
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(1, mp_context=context) as pool:
-        name, outcomes, stuck = pool.submit(_in_a_process_pool_worker, pages).result()
+        name, _, outcomes, stuck = pool.submit(_in_a_worker, pages).result()
     assert name != multiprocessing.current_process().name
     assert outcomes == _outcomes(pages, 0)
     _assert_stopped_and_replaced(stuck, mine)
     assert stuck[3] != mine
     assert _child_pid() == mine  # this process's child lived on, and still works
     assert extract_html(PAGE, timeout_s=30) == extract_html(PAGE, timeout_s=0)
-
-
-def _in_a_dask_worker(pages: list[dict]) -> tuple:
-    return (
-        multiprocessing.current_process().daemon,
-        _outcomes(pages, 30),
-        _stuck_then_next(),
-    )
 
 
 @needs_devset
@@ -226,7 +217,7 @@ def test_dask_worker_processes() -> None:
         ) as cluster,
         Client(cluster) as client,
     ):
-        daemon, outcomes, stuck = client.submit(_in_a_dask_worker, pages, pure=False).result()
+        _, daemon, outcomes, stuck = client.submit(_in_a_worker, pages, pure=False).result()
     assert daemon
     assert outcomes == _outcomes(pages, 0)
     _assert_stopped_and_replaced(stuck, None)
