@@ -176,12 +176,11 @@ def options_from(
     as a plain function): each parameter typed as a run option sets its field; ``fixed``
     fields are the command's own (``serve`` is always incremental). Validated: a mistake
     is a ConfigError of one line, the same from the CLI and from a deployment."""
-    call = inspect.signature(function).bind_partial(**arguments)
-    call.apply_defaults()
+    params = inspect.signature(function).parameters
     config = None
     fields: dict[str, Any] = {}
     for name, sets in option_types(function).items():
-        value = call.arguments[name]
+        value = arguments[name] if name in arguments else params[name].default
         if sets is CONFIG:
             config = value
         else:
