@@ -70,6 +70,11 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    try:  # a finished child of this process is a zombie until reaped: reap it
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        return waited == 0
+    except ChildProcessError:  # not a child of ours
+        pass
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:  # no /proc (macOS), or gone meanwhile

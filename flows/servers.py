@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .orphans import alive
 from .runtime import (
     DEFAULT_PORT,
     PREFECT_DEFAULTS,
@@ -174,7 +175,7 @@ class BackgroundServer:
         home = prefect_home()
         home.mkdir(parents=True, exist_ok=True)
         pid = cls(port).pid
-        if pid is not None and not _alive(pid):  # a stale PID file blocks `--background`
+        if pid is not None and not alive(pid):  # a stale PID file blocks `--background`
             cls.pid_file().unlink(missing_ok=True)
         env = {**os.environ, **{k: v for k, v in PREFECT_DEFAULTS.items() if k not in os.environ}}
         env.pop("PREFECT_API_URL", None)
@@ -191,7 +192,7 @@ class BackgroundServer:
             raise RuntimeError(f"prefect server start failed: {done.stderr.strip()[-500:]}")
         deadline = time.monotonic() + timeout
         while not healthy(server.api_url):
-            if time.monotonic() > deadline or (server.pid and not _alive(server.pid)):
+            if time.monotonic() > deadline or (server.pid and not alive(server.pid)):
                 server.stop()
                 raise RuntimeError(f"the Prefect server did not answer on port {port}")
             time.sleep(0.5)
@@ -209,20 +210,6 @@ class BackgroundServer:
             stdin=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout
-        while pid and _alive(pid) and time.monotonic() < deadline:
+        while pid and alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         self.state_file().unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a finished child of ours is a zombie until reaped
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-        return waited == 0
-    except ChildProcessError:
-        return True

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 import yaml
 
 from ..conftest import ROOT, SEEDS, dated_partitions
+from ._terminal import ctrl_c
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -292,12 +292,7 @@ def test_ctrl_c_on_the_worker_mid_run_ends_the_run(server: dict[str, str], tmp_p
     _prefect(server, "deployment", "run", "scheduled_clean/textwash-incremental")
     progress = out / "_state" / "progress"
     _wait("a run cleaning", lambda: list(progress.glob("clean-*.json")), [(worker, log)], 240)
-    os.killpg(worker.pid, signal.SIGINT)
-    try:
-        worker.wait(60)  # a hang guard, not a timing check
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+    ctrl_c(worker)
 
     def ended() -> list[dict]:
         runs = _started_runs(api, out)

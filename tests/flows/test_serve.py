@@ -19,6 +19,7 @@ import pytest
 from flows.runtime import PREFECT_DEFAULTS, free_port
 
 from ..conftest import SEEDS
+from ._terminal import ctrl_c
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -263,13 +264,7 @@ def _printed(prefix: str, serve: subprocess.Popen, log: Path) -> str:
 
 def _stop(serve: subprocess.Popen, log: Path) -> str:
     """Ctrl-C as a terminal sends it; what serve printed from "stopped serving" on."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(serve.pid, signal.SIGINT)
-    try:
-        serve.wait(60)  # a hang guard, not a timing check
-    finally:
-        if serve.poll() is None:
-            os.killpg(serve.pid, signal.SIGKILL)
+    ctrl_c(serve)
     text = log.read_text(encoding="utf-8")
     return text[text.find("stopped serving") :]
 
