@@ -17,6 +17,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.exceptions import FailedRun
+from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from cleaners.config import ConfigError
@@ -57,8 +58,31 @@ def scheduled_clean(input: str, output: str = "output", **shared: Any) -> dict[s
             raise ConfigError(f"input not found: {input}")
     except ConfigError as exc:
         return invalid_parameters(exc)
-    return clean_corpus.with_options(task_runner=task_runner(opts))(
+    summary = clean_corpus.with_options(task_runner=task_runner(opts))(
         input=input, output=output, options=opts.to_dict()
+    )
+    # serve's terminal (a worker's log) shows each run's outcome even with logs quiet
+    print(run_line(summary, flow_run.name), flush=True)
+    return summary
+
+
+def run_line(summary: dict[str, Any], name: str) -> str:
+    """One line for a scheduled run's outcome.
+
+    >>> s = {"documents": 3, "rejects": 1, "removed_lines": 40, "seconds": 2.5,
+    ...      "output": "out", "input": "raw", "dataset": {"documents": 10}}
+    >>> run_line(s, "calm-fox")
+    "run 'calm-fox': 3 new documents, 1 reject, 40 lines removed in 2.5 s; out holds 10 documents"
+    >>> run_line({**s, "documents": 0, "rejects": 0}, "calm-fox")
+    "run 'calm-fox': nothing new in raw; out holds 10 documents"
+    """
+    held = f"{summary['output']} holds {summary['dataset']['documents']:,} documents"
+    docs, rejects = summary["documents"], summary["rejects"]
+    if not docs and not rejects:
+        return f"run {name!r}: nothing new in {summary['input']}; {held}"
+    return (
+        f"run {name!r}: {docs:,} new documents, {rejects:,} reject{'s' * (rejects != 1)}, "
+        f"{summary['removed_lines']:,} lines removed in {summary['seconds']:.1f} s; {held}"
     )
 
 

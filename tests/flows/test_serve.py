@@ -178,6 +178,9 @@ def test_cron_deployment_fires_by_itself(real_server: str, tmp_path: Path) -> No
         assert [s for (s,) in new_sources] == [p.name for p in seeds[2:]]
         runs = _deployment_runs(real_server)
         assert len(runs) >= 2 and all(r.auto_scheduled for r in runs), runs
+        # serve's terminal says what each run did, logs quiet or not
+        said = log.read_text(encoding="utf-8")
+        assert ": 2 new documents, 0 rejects" in said and ": 3 new documents" in said, said
     finally:
         serve.send_signal(signal.SIGINT)
         try:
