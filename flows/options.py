@@ -181,7 +181,7 @@ def options_from(
     fields: dict[str, Any] = {}
     for name, sets in option_types(function).items():
         value = arguments[name] if name in arguments else params[name].default
-        if sets is CONFIG:
+        if sets == CONFIG:  # equal, not the same: a worker may have run this module twice
             config = value
         else:
             fields[sets.field] = value if sets.convert is None else sets.convert(value)

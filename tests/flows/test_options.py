@@ -47,3 +47,16 @@ def test_options_survive_json_and_back() -> None:
         dedup="near",
     )
     assert RunOptions.from_dict(json.loads(json.dumps(opts.to_dict()))) == opts
+
+
+def test_a_flow_run_from_a_copy_of_the_flow_reads_its_options() -> None:
+    # serve's runs reach the flow as a copy (pickled by value): its annotations' run
+    # option markers are equal to this module's, not the same objects.
+    import cloudpickle
+
+    from flows.options import options_from
+    from flows.scheduled_clean import scheduled_clean
+
+    copy = cloudpickle.loads(cloudpickle.dumps(scheduled_clean.fn))
+    opts = options_from(copy, {"config": None, "dedup": "near"}, incremental=True)
+    assert (opts.dedup, opts.incremental) == ("near", True)
