@@ -482,12 +482,24 @@ def _cover(line: str, pieces: list[Piece]) -> float:
     return covered / high if high else 1.0
 
 
+# Punctuation clean text writes between spaces, which MacRoman reads as lead bytes:
+# the typographic marks, dashes, quotes, the ellipsis ("holen – Österreich" is
+# MacRoman's "– Ö", the bytes of "Ѕ").
+SPACED_PUNCTUATION = TYPOGRAPHIC | frozenset("–—“”‘’‚„‹›…")
+
+
 def _marked(piece: Piece, line: str) -> bool:
-    """A sequence read from a typographic mark, a space and a letter: MacRoman "» à"
-    is "Ȉ", but clean French and Portuguese write "« oui » à Paris" and "Serpente» é".
-    Such pieces alone are no evidence that the line is garbled ("Sco» õia" is
-    "Scoția" in a Romanian line where "√ Æn" is "în")."""
-    return piece.split and line[piece.start] in TYPOGRAPHIC
+    """A sequence read from a mark clean text spaces, a space and a letter: MacRoman
+    "» à" is "Ȉ" and "– Ö" is "Ѕ", but clean French and Portuguese write "« oui » à
+    Paris" and "Serpente» é", German "holen – Österreich". Such pieces alone are no
+    evidence that the line is garbled ("Sco» õia" is "Scoția" in a Romanian line
+    where "√ Æn" is "în").
+
+    >>> [_marked(p, line) for line in ("holen – Österreich", "√ Æn")
+    ...  for p in parse(line, "macroman") if p.decoded]
+    [True, False]
+    """
+    return piece.split and line[piece.start] in SPACED_PUNCTUATION
 
 
 def _second_layer(pieces: list[Piece], encoding: str) -> list[Piece] | None:
