@@ -69,6 +69,8 @@ def _clock(seconds: float) -> str:
 class RichReporter:
     """The run's progress bar: documents, MB done of MB planned, rate, time left."""
 
+    LOG_EVERY_S = 30.0  # without a terminal, a line this often (see _log_line)
+
     def __init__(self, console: Console) -> None:
         # Every column but the bar keeps its width; the bar takes what is left, so a
         # line fits 80 columns (a log file's, a pipe's) without wrapping.
@@ -82,17 +84,29 @@ class RichReporter:
             expand=True,
         )
         self.task: Any = None
+        self.logged = 0.0  # when a line was last printed for a log (see update)
 
     def start(self, phase: str, total_bytes: int, total_items: int | None) -> None:
         if self.task is None:
             self.bar.start()
         self.task = self.bar.add_task(phase, total=max(total_bytes, 1), items=0)
+        self.logged = self.bar.get_time()
 
     def update(self, items: int, done_bytes: int) -> None:
         task = self.bar.tasks[-1]
         if done_bytes and "first" not in task.fields:  # the rate counts from here
             task.fields["first"] = (self.bar.get_time(), done_bytes)
         self.bar.update(self.task, completed=done_bytes, items=items)
+        self._log_line(task)
+
+    def _log_line(self, task: Task) -> None:
+        """Without a terminal (a log file, a pipe, CI) Rich draws the bar only when the
+        run ends: there, a line every LOG_EVERY_S seconds says how far the phase is."""
+        now = self.bar.get_time()
+        if self.bar.console.is_terminal or now - self.logged < self.LOG_EVERY_S:
+            return
+        self.logged = now
+        self.bar.console.print(self.bar.make_tasks_table([task]), soft_wrap=False)
 
     def finish(self) -> None:
         task = self.bar.tasks[-1]

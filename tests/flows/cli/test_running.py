@@ -51,3 +51,18 @@ def test_time_left_counts_from_the_first_progress() -> None:
     bar.update(30, 3 * MB)
     row = bar.bar.columns[-1].render(bar.bar.tasks[-1]).plain
     assert row.split() == ["1.00", "MB/s", "0:07"]
+
+
+def test_without_a_terminal_a_long_phase_prints_a_line_now_and_then() -> None:
+    # A log file or a pipe: Rich draws the bar only at the end; a line every
+    # LOG_EVERY_S seconds in between says how far the run is.
+    bar, out, clock = reporter(80)
+    bar.start("cleaning", 10 * MB, None)
+    for second, done in ((10, 1), (bar.LOG_EVERY_S + 1, 3), (bar.LOG_EVERY_S + 5, 4)):
+        clock.now = second
+        bar.update(done * 10, done * MB)
+    before_end = out.getvalue().splitlines()
+    bar.finish()
+    bar.close()
+    assert len(before_end) == 1 and "30 docs" in before_end[0] and "3.0/10.0 MB" in before_end[0]
+    assert len(out.getvalue().splitlines()) == 2  # and the bar's last state
