@@ -72,7 +72,8 @@ def shard_done() -> None:
 def progress_line() -> str:
     """What the user reads after an interruption."""
     return (
-        f"interrupted: {_state['done']} of {_state['planned']} shards committed; "
+        # a shard cleaned before the stop is staged, not committed: the resume keeps it
+        f"interrupted: {_state['done']} of {_state['planned']} shards finished and kept; "
         "run the same command again to resume"
     )
 
@@ -219,7 +220,7 @@ def _cancel_flow_runs(signum: int) -> None:
 
         message = (
             f"Stopped by {signal.Signals(signum).name}: {_state['done']} of "
-            f"{_state['planned']} shards committed"
+            f"{_state['planned']} shards finished and kept for the next run"
         )
         cancel_runs(_state["flow_runs"], message)
 
