@@ -73,7 +73,7 @@ def progress_line() -> str:
     """What the user reads after an interruption."""
     return (
         # a shard cleaned before the stop is staged, not committed: the resume keeps it
-        f"interrupted: {_state['done']} of {_state['planned']} shards finished and kept; "
+        f"interrupted: {_state['done']} of {_state['planned']} shards done and kept; "
         "run the same command again to resume"
     )
 
@@ -153,6 +153,15 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
     except Interrupted as exc:
         final(exc.signum)
         raise
+    except Exception:
+        # The handler raises where the main thread is: inside a library's lock, the
+        # unwinding can fail in turn ("release unlocked lock"). After a stop, any
+        # failure is the stop's.
+        if not STOP.is_set():
+            raise
+        signum = _state["signum"] or signal.SIGINT
+        final(signum)
+        raise Interrupted(signum) from None
     finally:
         _armed["handler"] = None
         for s, h in previous.items():

@@ -143,7 +143,7 @@ def with_prefect(
         bar.close()
         for progress in [output, *output.glob("*/")] if not is_remote(output) else [output]:
             remove_progress(progress)
-        err.print(progress_line(), highlight=False)
+        err.print(progress_line(), highlight=False, soft_wrap=True)  # one line, any width
 
     try:
         with _found_api() as api_url, interruptible(on_exit):

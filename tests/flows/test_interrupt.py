@@ -138,3 +138,34 @@ def test_signal_stops_the_run_and_the_rerun_finishes_it(
     assert not list(out.rglob("*.tmp"))
     assert not (out / "_state" / "progress").exists()
     assert not (out / "_staging").exists(), "a commit leaves no staging folders"
+
+
+STOP_THEN_FAIL = """
+import os, signal, sys, time
+from flows.interrupt import Interrupted, interruptible
+ends = []
+try:
+    with interruptible(ends.append):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises here
+        except Interrupted:
+            # what a library's lock did while the stop unwound it
+            raise RuntimeError("release unlocked lock")
+except Interrupted as exc:
+    print("interrupted", exc.signum, ends)
+    sys.exit(exc.exit_code)
+"""
+
+
+def test_a_failure_while_a_stop_unwinds_is_the_stop() -> None:
+    """A signal lands wherever the main thread is, inside a library's lock too; the
+    error the unwinding raises then must end the run as the stop, not as a failure
+    (CI once saw "the run failed: RuntimeError: release unlocked lock", exit 1)."""
+    done = subprocess.run([sys.executable, "-c", STOP_THEN_FAIL], capture_output=True, text=True)
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert done.stdout.split() == [
+        "interrupted",
+        str(int(signal.SIGTERM)),
+        f"[{int(signal.SIGTERM)}]",
+    ]
