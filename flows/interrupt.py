@@ -108,11 +108,7 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
         return
     STOP.clear()
     _state.update(signum=None, planned=0, done=0, flow_runs=[])
-    # The semaphores of a pool ended by a signal are not "leaked": keep the resource
-    # tracker (a process started with this interpreter's -W options) from saying so.
-    quiet = "ignore:resource_tracker:UserWarning"
-    if quiet not in sys.warnoptions:
-        sys.warnoptions.append(quiet)
+    _quiet_resource_tracker()
     finished = threading.Lock()
 
     def final(signum: int) -> None:
@@ -150,22 +146,34 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
     _armed["handler"] = handler
     try:
         yield
-    except Interrupted as exc:
-        final(exc.signum)
-        raise
-    except Exception:
-        # The handler raises where the main thread is: inside a library's lock, the
-        # unwinding can fail in turn ("release unlocked lock"). After a stop, any
-        # failure is the stop's.
-        if not STOP.is_set():
+    except Exception as exc:
+        if (stop := _as_stop(exc)) is None:
             raise
-        signum = _state["signum"] or signal.SIGINT
-        final(signum)
-        raise Interrupted(signum) from None
+        final(stop.signum)
+        raise stop from None
     finally:
         _armed["handler"] = None
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def _quiet_resource_tracker() -> None:
+    """The semaphores of a pool ended by a signal are not "leaked": keep the resource
+    tracker (a process started with this interpreter's -W options) from saying so."""
+    quiet = "ignore:resource_tracker:UserWarning"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
+
+
+def _as_stop(exc: Exception) -> Interrupted | None:
+    """The stop ``exc`` is: itself, or, raised while a stop unwinds, that stop. The
+    handler raises where the main thread is; inside a library's lock the unwinding can
+    fail in turn ("release unlocked lock"). After a stop, any failure is the stop's."""
+    if isinstance(exc, Interrupted):
+        return exc
+    if STOP.is_set():
+        return Interrupted(_state["signum"] or signal.SIGINT)
+    return None
 
 
 SERVED = "TEXTWASH_SERVED"  # set by ``textwash serve`` for the flow runs it starts

@@ -425,7 +425,8 @@ def _language(words: list[Word]) -> tuple[str | None, LanguageModel | None]:
     ambiguous)."""
     scripts: dict[str, int] = {}
     for w in words:  # the script of the letters that were misread: not ASCII
-        for ch in w.chars:
+        # a unit of a word is a character, or a run kept as it was ("ÂŒ"): each letter
+        for ch in itertools.chain.from_iterable(w.chars):
             if ch.isalpha() and not ch.isascii():
                 s = script_of(ch)
                 scripts[s] = scripts.get(s, 0) + 1

@@ -448,3 +448,9 @@ def test_suspicious_clean_lines_stay(clean: str) -> None:
 def test_words_garbled_alone_are_repaired_without_a_word_list(case: dict[str, str]) -> None:
     assert garble(case["clean"], case["code_page"]) == case["garbled"]
     assert fix_mojibake(case["garbled"]) == case["clean"]
+
+
+def test_a_run_kept_as_it_was_does_not_break_the_language_guess() -> None:
+    # hypothesis found it: a piece that does not decode stays a run of characters
+    # ("ÂŒ"), which the script lookup took for one character (TypeError)
+    assert fix_mojibake("Â \x80ÂŒ") == fix_mojibake("Â \x80ÂŒ")
