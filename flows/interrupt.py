@@ -146,7 +146,7 @@ def interruptible(on_exit: Callable[[int], None]) -> Iterator[None]:
     _armed["handler"] = handler
     try:
         yield
-    except Exception as exc:
+    except (Interrupted, Exception) as exc:  # Interrupted is no Exception, as Ctrl-C's
         if (stop := _as_stop(exc)) is None:
             raise
         final(stop.signum)
@@ -165,7 +165,7 @@ def _quiet_resource_tracker() -> None:
         sys.warnoptions.append(quiet)
 
 
-def _as_stop(exc: Exception) -> Interrupted | None:
+def _as_stop(exc: BaseException) -> Interrupted | None:
     """The stop ``exc`` is: itself, or, raised while a stop unwinds, that stop. The
     handler raises where the main thread is; inside a library's lock the unwinding can
     fail in turn ("release unlocked lock"). After a stop, any failure is the stop's."""
