@@ -10,6 +10,7 @@ from .discovery import InputFile, format_of
 from .documents import ReadOptions
 from .metered import Meter
 from .storage import is_url, open_input
+from .streams import decompressed
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,8 @@ def _split_jsonl_gz(f: InputFile, size_at: Callable[[int], int]) -> list[Piece]:
     base = lines_before = 0  # decompressed bytes and newlines before the chunk
     meter = Meter()
     with open_input(f.path) as raw, meter.gzip_of(raw) as fh:
-        while chunk := fh.read1(1 << 20):
-            meter.chunk(len(chunk))
-            if base > 16 << 20 and base > ReadOptions().max_gzip_ratio * f.size:
-                return [Piece(f)]  # a bomb: its reader rejects it, whole
+        # the readers' bomb check: a bomb raises, is one piece, and its reader rejects it
+        for chunk in decompressed(fh, f, ReadOptions(), meter):
             (_, c0), (_, c1) = meter.start, meter.end
             while at + size_at(at) < c1:  # the cut falls in this chunk
                 share = (at + size_at(at) - c0) / max(c1 - c0, 1)
